@@ -1,0 +1,52 @@
+// Command genie is Movie Genie: a DVC-compatible pipeline runner, the
+// MovieLens data and model pipeline, and the recommendation server, in one
+// binary.
+//
+// This package only wires commands to the internal packages that do the work.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd()
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "genie: %v\n", err)
+		var ec exitCoder
+		if errors.As(err, &ec) {
+			os.Exit(ec.ExitCode())
+		}
+		os.Exit(1)
+	}
+}
+
+// exitCoder is an error that asks for a specific process exit status.
+type exitCoder interface{ ExitCode() int }
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "genie",
+		Short: "Movie Genie: MovieLens data to trained recommenders to a served web app",
+		Long: `genie turns raw MovieLens data into validated Parquet tables, trained
+recommendation models and a served web app, driven by a DVC-compatible
+pipeline (dvc.yaml + params.yaml -> dvc.lock).`,
+		Example: `  genie data fetch ml-100k --from ../shared/datasets/ml-100k
+  genie process
+  genie repro -j 2`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newDataCmd(), newProcessCmd())
+	addPipelineCommands(root)
+	return root
+}
