@@ -1,0 +1,48 @@
+//go:build amd64 && !noasm
+
+package blas
+
+// useAsm is true when the CPU and OS support AVX2 and FMA.
+var useAsm = detectAVX2FMA()
+
+func detectAVX2FMA() bool {
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const (
+		fma     = 1 << 12
+		osxsave = 1 << 27
+		avx     = 1 << 28
+	)
+	if ecx1&fma == 0 || ecx1&osxsave == 0 || ecx1&avx == 0 {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // XMM and YMM state enabled
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	return ebx7&(1<<5) != 0 // AVX2
+}
+
+//go:noescape
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+//go:noescape
+func xgetbv() (eax, edx uint32)
+
+//go:noescape
+func kernel6x16(k int, a, b, c *float32, ldc int, alpha float32)
+
+// kernel computes C[0:mr, 0:nr] += alpha * A*B over kb packed steps.
+func kernel(kb int, a, b, c []float32, ldc int, alpha float32) {
+	if !useAsm {
+		kernelGo(kb, a, b, c, ldc, alpha)
+		return
+	}
+	_ = a[kb*mr-1]
+	_ = b[kb*nr-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	kernel6x16(kb, &a[0], &b[0], &c[0], ldc, alpha)
+}
