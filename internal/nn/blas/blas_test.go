@@ -86,20 +86,6 @@ func TestPureGoThreadInvariant(t *testing.T) {
 	}
 }
 
-func TestKernelGoMatchesAsm(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	kb := 37
-	a, b := randSlice(r, kb*mr), randSlice(r, kb*nr)
-	c1, c2 := make([]float32, mr*20), make([]float32, mr*20)
-	kernel(kb, a, b, c1, 20, 1.5)
-	kernelGo(kb, a, b, c2, 20, 1.5)
-	for i := range c1 {
-		if math.Abs(float64(c1[i]-c2[i])) > 1e-4*(1+math.Abs(float64(c2[i]))) {
-			t.Fatalf("element %d: asm %v, go %v", i, c1[i], c2[i])
-		}
-	}
-}
-
 // benchShapes are the products a BERT4Rec step performs (batch 256 x length
 // 50 = 12800 rows, hidden 128, 1700 items), forward and backward.
 var benchShapes = []struct {

@@ -3,15 +3,17 @@ package blas
 import (
 	"fmt"
 	"sync"
+
+	"github.com/moviegenie/genie/internal/nn/blas/internal/kernel"
 )
 
 // Blocking parameters of the packed GEMM (BLIS loop order: jc, pc, ic, jr, ir).
 const (
-	mr = 6    // rows of the micro-tile
-	nr = 16   // columns of the micro-tile
-	kc = 256  // depth of a packed block
-	mc = 96   // rows of a packed A block (multiple of mr)
-	nc = 2048 // columns of a packed B panel (multiple of nr)
+	mr = kernel.MR // rows of the micro-tile
+	nr = kernel.NR // columns of the micro-tile
+	kc = 256       // depth of a packed block
+	mc = 96        // rows of a packed A block (multiple of mr)
+	nc = 2048      // columns of a packed B panel (multiple of nr)
 )
 
 // parallelThreshold is the m*n*k below which PureGo runs on one goroutine.
@@ -41,7 +43,7 @@ func NewPureGo(threads int) *PureGo {
 func (p *PureGo) Threads() int { return p.threads }
 
 // Accelerated reports whether the assembly micro-kernel is in use.
-func Accelerated() bool { return useAsm }
+func Accelerated() bool { return kernel.Accelerated }
 
 func checkArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
@@ -160,11 +162,11 @@ func (p *PureGo) block(abuf, bbuf []float32, transA bool, a []float32, lda int, 
 				ap := abuf[(ir/mr)*kb*mr : (ir/mr+1)*kb*mr]
 				i := ic + ir
 				if mh == mr && nw == nr {
-					kernel(kb, ap, bp, c[i*ldc+j:], ldc, alpha)
+					kernel.Kernel(kb, ap, bp, c[i*ldc+j:], ldc, alpha)
 					continue
 				}
 				tile = [mr * nr]float32{}
-				kernel(kb, ap, bp, tile[:], nr, alpha)
+				kernel.Kernel(kb, ap, bp, tile[:], nr, alpha)
 				for r := 0; r < mh; r++ {
 					row := c[(i+r)*ldc+j : (i+r)*ldc+j+nw]
 					for q := range row {
@@ -244,29 +246,6 @@ func packB(buf []float32, trans bool, b []float32, ldb, p0, kb, j0, nb int) {
 			for q := 0; q < kb; q++ {
 				clear(dst[q*nr+cols : (q+1)*nr])
 			}
-		}
-	}
-}
-
-// kernelGo is the portable micro-kernel: C[0:mr, 0:nr] += alpha * A*B over
-// kb packed steps.
-func kernelGo(kb int, a, b, c []float32, ldc int, alpha float32) {
-	var acc [mr * nr]float32
-	for q := 0; q < kb; q++ {
-		bq := b[q*nr : q*nr+nr : q*nr+nr]
-		aq := a[q*mr : q*mr+mr : q*mr+mr]
-		for r := 0; r < mr; r++ {
-			av := aq[r]
-			row := acc[r*nr : r*nr+nr : r*nr+nr]
-			for j := range row {
-				row[j] += av * bq[j]
-			}
-		}
-	}
-	for r := 0; r < mr; r++ {
-		row := c[r*ldc : r*ldc+nr]
-		for j := range row {
-			row[j] += alpha * acc[r*nr+j]
 		}
 	}
 }

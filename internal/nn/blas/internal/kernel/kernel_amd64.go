@@ -1,9 +1,9 @@
 //go:build amd64 && !noasm
 
-package blas
+package kernel
 
-// useAsm is true when the CPU and OS support AVX2 and FMA.
-var useAsm = detectAVX2FMA()
+// Accelerated is true when the CPU and OS support AVX2 and FMA.
+var Accelerated = detectAVX2FMA()
 
 func detectAVX2FMA() bool {
 	maxID, _, _, _ := cpuid(0, 0)
@@ -35,14 +35,15 @@ func xgetbv() (eax, edx uint32)
 //go:noescape
 func kernel6x16(k int, a, b, c *float32, ldc int, alpha float32)
 
-// kernel computes C[0:mr, 0:nr] += alpha * A*B over kb packed steps.
-func kernel(kb int, a, b, c []float32, ldc int, alpha float32) {
-	if !useAsm {
-		kernelGo(kb, a, b, c, ldc, alpha)
+// Kernel computes C[0:MR, 0:NR] += alpha * A*B over kb packed steps: a holds
+// kb groups of MR values, b kb groups of NR values, c has row stride ldc.
+func Kernel(kb int, a, b, c []float32, ldc int, alpha float32) {
+	if !Accelerated {
+		Go(kb, a, b, c, ldc, alpha)
 		return
 	}
-	_ = a[kb*mr-1]
-	_ = b[kb*nr-1]
-	_ = c[(mr-1)*ldc+nr-1]
+	_ = a[kb*MR-1]
+	_ = b[kb*NR-1]
+	_ = c[(MR-1)*ldc+NR-1]
 	kernel6x16(kb, &a[0], &b[0], &c[0], ldc, alpha)
 }
