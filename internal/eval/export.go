@@ -1,0 +1,65 @@
+package eval
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// ExportLine is one line of an export file: a user's test-phase ranking.
+type ExportLine struct {
+	// User is the raw user id.
+	User int64 `json:"user"`
+	// Items are raw item ids, best first.
+	Items []int64 `json:"items"`
+}
+
+// ExportPath returns DIR/<model>.<protocol>.jsonl.
+func ExportPath(dir, modelName string, p Protocol) string {
+	return filepath.Join(dir, fmt.Sprintf("%s.%s.jsonl", modelName, p))
+}
+
+// writeExport writes the test rankings in out, one line per evaluated user
+// in ascending raw user id order, atomically (temp file + rename).
+func writeExport(dir, modelName string, p Protocol, d *Dataset, ph *Phase, out []userOutput) (err error) {
+	path := ExportPath(dir, modelName, p)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("eval: export: %w", err)
+	}
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("eval: export: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for u := range out {
+		if len(ph.Targets[u]) == 0 {
+			continue
+		}
+		line := ExportLine{User: d.UserIDs[u], Items: make([]int64, len(out[u].top))}
+		for i, it := range out[u].top {
+			line.Items[i] = d.ItemIDs[it]
+		}
+		if err := enc.Encode(&line); err != nil {
+			return fmt.Errorf("eval: export %s: %w", path, err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("eval: export %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("eval: export %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("eval: export: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package baseline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// errNotPositiveDefinite is returned when a Cholesky factorisation fails.
+var errNotPositiveDefinite = errors.New("matrix is not positive definite")
+
+// invertSPD replaces the symmetric positive definite n*n row-major matrix a
+// by its inverse, through a Cholesky factorisation a = L L^T, M = L^-1 and
+// a^-1 = M^T M. All three steps are row-oriented (contiguous inner loops)
+// and run on GOMAXPROCS goroutines; about n^3/2 multiply-adds in float64.
+func invertSPD(ctx context.Context, a []float64, n int) error {
+	if len(a) != n*n {
+		return fmt.Errorf("invert: matrix has %d entries, want %d", len(a), n*n)
+	}
+	// 1. Cholesky (Crout order): L overwrites the lower triangle of a.
+	for j := range n {
+		if j%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("invert: %w", err)
+			}
+		}
+		lj := a[j*n : j*n+j]
+		d := a[j*n+j] - dot(lj, lj)
+		if !(d > 0) {
+			return fmt.Errorf("invert: pivot %d is %g: %w", j, d, errNotPositiveDefinite)
+		}
+		d = math.Sqrt(d)
+		a[j*n+j] = d
+		rest := n - j - 1
+		parallelFor(rest, func(k int) {
+			i := j + 1 + k
+			li := a[i*n : i*n+j]
+			a[i*n+j] = (a[i*n+j] - dot(li, lj)) / d
+		})
+	}
+	// 2. M = L^-1, lower triangular, row by row: row i of M is
+	// (e_i - sum_{k<i} L[i][k] M[k]) / L[i][i]. Columns are independent, so
+	// the work is split by column blocks.
+	m := make([]float64, n*n)
+	const block = 64
+	nb := (n + block - 1) / block
+	parallelFor(nb, func(b int) {
+		c0, c1 := b*block, min(n, (b+1)*block)
+		for i := c0; i < n; i++ {
+			mi := m[i*n : i*n+n]
+			if i < c1 {
+				mi[i] = 1
+			}
+			hi := min(i, c1) // columns c0..hi-1 of row i are below the diagonal
+			for k := c0; k < i; k++ {
+				lik := a[i*n+k]
+				if lik == 0 {
+					continue
+				}
+				mk := m[k*n : k*n+n]
+				top := min(k+1, hi) // M[k] is zero beyond column k
+				axpy(-lik, mk[c0:top], mi[c0:top])
+			}
+			inv := 1 / a[i*n+i]
+			for c := c0; c < min(i+1, c1); c++ {
+				mi[c] *= inv
+			}
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("invert: %w", err)
+	}
+	// 3. a^-1 = M^T M: entry (r, c) = sum_{k >= max(r,c)} M[k][r] M[k][c].
+	// Row r accumulates M[k][r] * M[k][0..r] for k >= r (lower triangle).
+	clear(a)
+	parallelFor(n, func(r int) {
+		ar := a[r*n : r*n+r+1]
+		for k := r; k < n; k++ {
+			mkr := m[k*n+r]
+			if mkr == 0 {
+				continue
+			}
+			axpy(mkr, m[k*n:k*n+r+1], ar)
+		}
+	})
+	for r := range n {
+		for c := r + 1; c < n; c++ {
+			a[r*n+c] = a[c*n+r]
+		}
+	}
+	return ctx.Err()
+}
+
+func dot(x, y []float64) float64 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy computes y += alpha*x.
+func axpy(alpha float64, x, y []float64) {
+	y = y[:len(x)]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		y[i] += alpha * x[i]
+		y[i+1] += alpha * x[i+1]
+		y[i+2] += alpha * x[i+2]
+		y[i+3] += alpha * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		y[i] += alpha * x[i]
+	}
+}
