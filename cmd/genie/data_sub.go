@@ -1,0 +1,8 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// dataSubcommands lists the commands under "genie data".
+func dataSubcommands() []*cobra.Command {
+	return nil
+}

@@ -1,0 +1,370 @@
+package dataset
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/moviegenie/genie/internal/movielens"
+)
+
+// Options are the data_processing parameters.
+type Options struct {
+	// Dataset names the release, for the report.
+	Dataset            string
+	MinRatingsPerUser  int
+	MinRatingsPerMovie int
+	// TestSplitRatio is the test share of the random split.
+	TestSplitRatio float64
+	// Seed drives the random split: rand.NewPCG(Seed, 0).
+	Seed            uint64
+	MinInteractions int
+	MinCompleteness float64
+	// DropOrphans drops ratings of movies (or users) the release does not
+	// list, instead of failing the referential-integrity check.
+	DropOrphans bool
+}
+
+// Process cleans, filters and splits a release into the processed tables
+// and measures every data-quality check. It fails only on input it cannot
+// interpret; failed quality checks are in the report (see Report.Err).
+func Process(ctx context.Context, ds *movielens.Dataset, opt Options) (*Tables, *Report, error) {
+	if opt.MinRatingsPerUser < 1 || opt.MinRatingsPerMovie < 1 {
+		return nil, nil, fmt.Errorf("process: minimum ratings per user and per movie must be >= 1")
+	}
+	if err := checkUniqueIDs(ds); err != nil {
+		return nil, nil, err
+	}
+	rep := newReport(opt, ds)
+
+	catalog := map[int32]int{}
+	for i, m := range ds.Movies {
+		catalog[m.ID] = i
+	}
+	demo := map[int32]int{}
+	for i, u := range ds.Users {
+		demo[u.ID] = i
+	}
+	// Referential integrity: every rating names a listed movie (and user,
+	// where the release lists users).
+	keep := make([]bool, len(ds.Ratings))
+	orphans, firstOrphan := 0, ""
+	for i, r := range ds.Ratings {
+		_, okM := catalog[r.Movie]
+		_, okU := demo[r.User]
+		if !okM || (len(ds.Users) > 0 && !okU) {
+			orphans++
+			if firstOrphan == "" {
+				what := fmt.Sprintf("movie %d is not in the movies file", r.Movie)
+				if okM {
+					what = fmt.Sprintf("user %d is not in the users file", r.User)
+				}
+				firstOrphan = fmt.Sprintf("rating #%d (user %d, movie %d): %s", i+1, r.User, r.Movie, what)
+			}
+			continue
+		}
+		keep[i] = true
+	}
+	rep.addCheck(Check{Name: "referential_integrity", Description: "every rating names a listed movie and user",
+		Value: float64(orphans), Threshold: "== 0", Passed: orphans == 0 || opt.DropOrphans, Detail: orphanDetail(orphans, firstOrphan, opt.DropOrphans)})
+
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	iterations := filterFixedPoint(ds.Ratings, keep, opt.MinRatingsPerUser, opt.MinRatingsPerMovie)
+	rep.Filter.Iterations = iterations
+
+	t := &Tables{}
+	t.Ratings = buildRatings(ds.Ratings, keep, opt)
+	t.Movies = buildMovies(ds.Movies, t.Ratings)
+	t.Users = buildUsers(ds.Users, t.Ratings)
+	t.Links = buildLinks(ds)
+	for _, tg := range ds.Tags {
+		if _, ok := catalog[tg.Movie]; ok {
+			t.Tags = append(t.Tags, TagRow{UserID: tg.User, MovieID: tg.Movie, Tag: tg.Tag, Timestamp: tg.Timestamp})
+		}
+	}
+	rep.measure(ds, t, opt)
+	return t, rep, nil
+}
+
+func orphanDetail(n int, first string, dropped bool) string {
+	if n == 0 {
+		return "all ratings reference listed movies and users"
+	}
+	if dropped {
+		return fmt.Sprintf("%d orphan ratings dropped (on_bad_line: skip); first: %s", n, first)
+	}
+	return fmt.Sprintf("%d ratings reference unlisted movies or users; first: %s", n, first)
+}
+
+// checkUniqueIDs rejects a catalogue or user list that names an id twice.
+func checkUniqueIDs(ds *movielens.Dataset) error {
+	seen := map[int32]int{}
+	for i, m := range ds.Movies {
+		if j, ok := seen[m.ID]; ok {
+			return fmt.Errorf("movies: movie id %d is listed twice (entries %d and %d)", m.ID, j+1, i+1)
+		}
+		seen[m.ID] = i
+	}
+	clear(seen)
+	for i, u := range ds.Users {
+		if j, ok := seen[u.ID]; ok {
+			return fmt.Errorf("users: user id %d is listed twice (entries %d and %d)", u.ID, j+1, i+1)
+		}
+		seen[u.ID] = i
+	}
+	return nil
+}
+
+// filterFixedPoint clears keep for ratings of users with fewer than minU
+// kept ratings or movies with fewer than minM, repeating until both hold
+// for every kept rating. It returns the number of passes.
+func filterFixedPoint(rs []movielens.Rating, keep []bool, minU, minM int) int {
+	var maxU, maxM int32
+	for _, r := range rs {
+		maxU, maxM = max(maxU, r.User), max(maxM, r.Movie)
+	}
+	uc := make([]int32, maxU+1)
+	mc := make([]int32, maxM+1)
+	for i, r := range rs {
+		if keep[i] {
+			uc[r.User]++
+			mc[r.Movie]++
+		}
+	}
+	for pass := 1; ; pass++ {
+		changed := false
+		for i, r := range rs {
+			if keep[i] && (int(uc[r.User]) < minU || int(mc[r.Movie]) < minM) {
+				keep[i] = false
+				changed = true
+			}
+		}
+		if !changed {
+			return pass
+		}
+		clear(uc)
+		clear(mc)
+		for i, r := range rs {
+			if keep[i] {
+				uc[r.User]++
+				mc[r.Movie]++
+			}
+		}
+	}
+}
+
+// buildRatings keeps the filtered ratings in source order and labels the
+// temporal and random splits.
+func buildRatings(rs []movielens.Rating, keep []bool, opt Options) []RatingRow {
+	n := 0
+	for _, k := range keep {
+		if k {
+			n++
+		}
+	}
+	out := make([]RatingRow, 0, n)
+	for i, r := range rs {
+		if keep[i] {
+			out = append(out, RatingRow{UserID: r.User, MovieID: r.Movie, Rating: r.Rating, Timestamp: r.Timestamp, SourceRow: r.Row})
+		}
+	}
+	for _, hist := range UserHistories(out) {
+		for seq, i := range hist {
+			out[i].UserSeq = int32(seq)
+			switch seq {
+			case len(hist) - 1:
+				out[i].TemporalSplit = SplitTest
+			case len(hist) - 2:
+				out[i].TemporalSplit = SplitValidation
+			default:
+				out[i].TemporalSplit = SplitTrain
+			}
+		}
+	}
+	perm := RandomPermutation(len(out), opt.Seed)
+	nTrain := int(float64(len(out)) * (1 - opt.TestSplitRatio))
+	for k, i := range perm {
+		if k < nTrain {
+			out[i].RandomSplit = SplitTrain
+		} else {
+			out[i].RandomSplit = SplitTest
+		}
+	}
+	return out
+}
+
+// RandomPermutation returns the order of n source-ordered items after
+// rand.New(rand.NewPCG(seed, 0)).Shuffle, the shuffle every random split
+// and protocol in Movie Genie uses.
+func RandomPermutation(n int, seed uint64) []int32 {
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	rand.New(rand.NewPCG(seed, 0)).Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+	return perm
+}
+
+// UserHistories returns, per user in increasing id order, the indexes of
+// the user's ratings ordered by timestamp, ties by SourceRow.
+func UserHistories(rs []RatingRow) [][]int32 {
+	var maxU int32
+	for _, r := range rs {
+		maxU = max(maxU, r.UserID)
+	}
+	count := make([]int32, maxU+1)
+	for _, r := range rs {
+		count[r.UserID]++
+	}
+	var out [][]int32
+	slot := make([]int32, maxU+1)
+	for u, c := range count {
+		if c > 0 {
+			slot[u] = int32(len(out))
+			out = append(out, make([]int32, 0, c))
+		}
+	}
+	for i, r := range rs {
+		s := slot[r.UserID]
+		out[s] = append(out[s], int32(i))
+	}
+	for _, h := range out {
+		slices.SortStableFunc(h, func(a, b int32) int {
+			ra, rb := &rs[a], &rs[b]
+			if ra.Timestamp != rb.Timestamp {
+				if ra.Timestamp < rb.Timestamp {
+					return -1
+				}
+				return 1
+			}
+			return int(ra.SourceRow) - int(rb.SourceRow)
+		})
+	}
+	return out
+}
+
+func buildMovies(ms []movielens.Movie, rs []RatingRow) []MovieRow {
+	type stat struct {
+		n   int32
+		sum float64
+	}
+	stats := map[int32]*stat{}
+	for _, r := range rs {
+		s := stats[r.MovieID]
+		if s == nil {
+			s = &stat{}
+			stats[r.MovieID] = s
+		}
+		s.n++
+		s.sum += float64(r.Rating)
+	}
+	out := make([]MovieRow, len(ms))
+	for i, m := range ms {
+		row := MovieRow{MovieID: m.ID, Title: m.Title, Genres: slices.Clone(m.Genres)}
+		if row.Genres == nil {
+			row.Genres = []string{}
+		}
+		if m.Year > 0 {
+			y := m.Year
+			row.Year = &y
+		}
+		if s := stats[m.ID]; s != nil {
+			row.RatingCount = s.n
+			mean := float32(s.sum / float64(s.n))
+			row.RatingMean = &mean
+		}
+		flags := row.genreFlags()
+		for _, g := range m.Genres {
+			if k := movielens.GenreIndex(g); k >= 0 {
+				*flags[k] = true
+			}
+		}
+		out[i] = row
+	}
+	slices.SortFunc(out, func(a, b MovieRow) int { return int(a.MovieID) - int(b.MovieID) })
+	return out
+}
+
+func buildUsers(us []movielens.User, rs []RatingRow) []UserRow {
+	type stat struct {
+		n           int32
+		sum, sumSq  float64
+		first, last int64
+	}
+	stats := map[int32]*stat{}
+	for _, r := range rs {
+		s := stats[r.UserID]
+		if s == nil {
+			s = &stat{first: r.Timestamp, last: r.Timestamp}
+			stats[r.UserID] = s
+		}
+		v := float64(r.Rating)
+		s.n++
+		s.sum += v
+		s.sumSq += v * v
+		s.first = min(s.first, r.Timestamp)
+		s.last = max(s.last, r.Timestamp)
+	}
+	demo := map[int32]movielens.User{}
+	for _, u := range us {
+		demo[u.ID] = u
+	}
+	out := make([]UserRow, 0, len(stats))
+	for id, s := range stats {
+		mean := s.sum / float64(s.n)
+		row := UserRow{UserID: id, RatingCount: s.n, RatingMean: float32(mean),
+			RatingStd:      float32(math.Sqrt(max(0, s.sumSq/float64(s.n)-mean*mean))),
+			FirstTimestamp: s.first, LastTimestamp: s.last}
+		if u, ok := demo[id]; ok {
+			age, gender, occ, zip := u.Age, u.Gender, u.Occupation, u.Zip
+			if age > 0 {
+				row.Age = &age
+			}
+			row.Gender, row.Occupation, row.ZipCode = &gender, &occ, &zip
+		}
+		out = append(out, row)
+	}
+	slices.SortFunc(out, func(a, b UserRow) int { return int(a.UserID) - int(b.UserID) })
+	return out
+}
+
+func buildLinks(ds *movielens.Dataset) []LinkRow {
+	byID := map[int32]*LinkRow{}
+	for _, m := range ds.Movies {
+		if m.IMDbURL != "" {
+			byID[m.ID] = &LinkRow{MovieID: m.ID, IMDbURL: m.IMDbURL}
+		}
+	}
+	for _, l := range ds.Links {
+		row := byID[l.Movie]
+		if row == nil {
+			row = &LinkRow{MovieID: l.Movie}
+			byID[l.Movie] = row
+		}
+		if l.IMDbID > 0 {
+			v := l.IMDbID
+			row.IMDbID = &v
+			if row.IMDbURL == "" {
+				row.IMDbURL = fmt.Sprintf("https://www.imdb.com/title/tt%07d/", v)
+			}
+		}
+		if l.TMDbID > 0 {
+			v := l.TMDbID
+			row.TMDbID = &v
+		}
+	}
+	out := make([]LinkRow, 0, len(byID))
+	for _, r := range byID {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b LinkRow) int { return int(a.MovieID) - int(b.MovieID) })
+	return out
+}
+
+// GenreList joins genres for display ("Action|Comedy").
+func GenreList(g []string) string { return strings.Join(g, "|") }
