@@ -210,7 +210,7 @@ func (f *fetcher) run(ctx context.Context) error {
 			return ctx.Err()
 		}
 		if !f.opts.Force {
-			return fmt.Errorf("%s already exists but does not verify (%v); remove it or fetch again with --force", final, verr)
+			return fmt.Errorf("%s already exists but does not verify (%w); remove it or fetch again with --force", final, verr)
 		}
 		f.warnf("replacing %s: %v", final, verr)
 	case !errors.Is(err, fs.ErrNotExist):

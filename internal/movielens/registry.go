@@ -144,12 +144,13 @@ func ReleaseNames() []string {
 }
 
 // LookupRelease returns the release called name (case-insensitive; the
-// "ml-" prefix may be left off). An unknown name gives an
+// "ml-" prefix may be left off, and the folder name inside the zip, such as
+// "ml-10M100K", is accepted too). An unknown name gives an
 // *UnknownReleaseError that lists the known names and the closest one.
 func LookupRelease(name string) (Release, error) {
 	key := strings.ToLower(strings.TrimSpace(name))
 	for _, r := range Releases() {
-		if key == r.Name || "ml-"+key == r.Name {
+		if key == r.Name || "ml-"+key == r.Name || key == strings.ToLower(r.Folder) {
 			return r, nil
 		}
 	}
