@@ -147,6 +147,9 @@ func LoadSafetensors(r io.Reader) (*Checkpoint, error) {
 			}
 			continue
 		}
+		if name == "" {
+			return nil, fmt.Errorf("nn: load safetensors: empty tensor name: %w", ErrFormat)
+		}
 		var e stEntry
 		dec := json.NewDecoder(bytes.NewReader(msg))
 		dec.DisallowUnknownFields()
