@@ -57,27 +57,34 @@ func (m *Markov) Score(_ int, history []int32, dst []float32) {
 	copy(dst, m.p[last*m.n:last*m.n+m.n])
 }
 
-// MarkovKNN blends the Markov chain with ItemKNN: each model's scores are
-// divided by their maximum for the user (when positive), then
-// Alpha*markov + (1-Alpha)*itemknn.
+// MarkovKNN blends the Markov chain with ItemKNN linearly, without
+// normalisation: score(i) = itemknn(i) + Weight * P(i | last item). With a
+// large Weight the chain orders the items it knows a transition to and
+// ItemKNN orders the rest and breaks the chain's ties.
 type MarkovKNN struct {
 	// K is the ItemKNN neighbourhood size.
 	K int
-	// Alpha is the Markov chain's weight in [0, 1].
-	Alpha float32
+	// Weight multiplies the Markov transition probability; >= 0.
+	Weight float32
+	// Window, when positive, restricts the ItemKNN part to the last Window
+	// history items (a recency-aware variant); 0 uses the whole history.
+	Window int
 
 	markov Markov
 	knn    ItemKNN
 }
 
 // NewMarkovKNN returns an unfitted blend with neighbourhood size k and
-// Markov weight alpha.
-func NewMarkovKNN(k int, alpha float32) *MarkovKNN { return &MarkovKNN{K: k, Alpha: alpha} }
+// Markov weight w over the whole history.
+func NewMarkovKNN(k int, w float32) *MarkovKNN { return &MarkovKNN{K: k, Weight: w} }
 
 // Fit fits both components.
 func (m *MarkovKNN) Fit(ctx context.Context, train *model.TrainData) error {
-	if m.Alpha < 0 || m.Alpha > 1 {
-		return fmt.Errorf("markov_itemknn: alpha %v: must be in [0, 1]", m.Alpha)
+	if !(m.Weight >= 0) {
+		return fmt.Errorf("markov_itemknn: weight %v: must be >= 0", m.Weight)
+	}
+	if m.Window < 0 {
+		return fmt.Errorf("markov_itemknn: window %d: must be >= 0", m.Window)
 	}
 	if err := m.markov.Fit(ctx, train); err != nil {
 		return fmt.Errorf("markov_itemknn: %w", err)
@@ -89,29 +96,20 @@ func (m *MarkovKNN) Fit(ctx context.Context, train *model.TrainData) error {
 	return nil
 }
 
-// Score writes the blended, per-user normalised scores.
+// Score writes itemknn + Weight * P(item | last history item).
 func (m *MarkovKNN) Score(u int, history []int32, dst []float32) {
-	mk := make([]float32, len(dst))
-	m.markov.Score(u, history, mk)
+	h := history
+	if m.Window > 0 && len(h) > m.Window {
+		h = h[len(h)-m.Window:]
+	}
 	clear(dst)
-	m.knn.Score(u, history, dst)
-	a := 1 - m.Alpha
-	if mx := maxOf(dst); mx > 0 {
-		a /= mx
+	m.knn.Score(u, h, dst)
+	if len(history) == 0 {
+		return
 	}
-	b := m.Alpha
-	if mx := maxOf(mk); mx > 0 {
-		b /= mx
+	last := int(history[len(history)-1])
+	p := m.markov.p[last*m.markov.n : last*m.markov.n+m.markov.n]
+	for i, v := range p {
+		dst[i] += m.Weight * v
 	}
-	for i := range dst {
-		dst[i] = a*dst[i] + b*mk[i]
-	}
-}
-
-func maxOf(x []float32) float32 {
-	var m float32
-	for _, v := range x {
-		m = max(m, v)
-	}
-	return m
 }
