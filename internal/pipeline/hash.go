@@ -1,0 +1,496 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// HashInfo is the hash and metadata of a file or directory.
+type HashInfo struct {
+	MD5    string // hex, with ".dir" suffix for directories
+	Size   int64
+	NFiles int  // directories only
+	IsDir  bool // MD5 ends in .dir
+	IsExec bool // files only: some x bit set
+}
+
+// DirEntry is one file of a directory manifest.
+type DirEntry struct {
+	RelPath string // posix path relative to the directory
+	MD5     string
+	Size    int64
+	IsExec  bool
+}
+
+// EmptyDirMD5 is the hash of an empty directory manifest "[]".
+const EmptyDirMD5 = "d751713988987e9331980363e24189ce.dir"
+
+// ManifestBytes serializes entries exactly like DVC's
+// json.dumps(sorted list, sort_keys=True).
+func ManifestBytes(entries []DirEntry) []byte {
+	sorted := append([]DirEntry(nil), entries...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].RelPath < sorted[j].RelPath })
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, e := range sorted {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`{"md5": `)
+		writePyJSONString(&b, e.MD5)
+		b.WriteString(`, "relpath": `)
+		writePyJSONString(&b, e.RelPath)
+		b.WriteByte('}')
+	}
+	b.WriteByte(']')
+	return []byte(b.String())
+}
+
+// DirHash returns the HashInfo of a manifest.
+func DirHash(entries []DirEntry) HashInfo {
+	sum := md5.Sum(ManifestBytes(entries))
+	hi := HashInfo{MD5: hex.EncodeToString(sum[:]) + ".dir", IsDir: true, NFiles: len(entries)}
+	for _, e := range entries {
+		hi.Size += e.Size
+	}
+	return hi
+}
+
+// ParseManifest reads a .dir object.
+func ParseManifest(data []byte) ([]DirEntry, error) {
+	v, err := parseOrderedJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("parse dir manifest: %w", err)
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("parse dir manifest: not a list")
+	}
+	out := make([]DirEntry, 0, len(l))
+	for _, e := range l {
+		m, ok := e.(*Map)
+		if !ok {
+			return nil, fmt.Errorf("parse dir manifest: entry is not an object")
+		}
+		md, _ := m.Get("md5")
+		rp, _ := m.Get("relpath")
+		ms, ok1 := md.(string)
+		rs, ok2 := rp.(string)
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("parse dir manifest: entry lacks md5/relpath")
+		}
+		out = append(out, DirEntry{RelPath: rs, MD5: ms})
+	}
+	return out, nil
+}
+
+// Hasher hashes workspace paths, each at most once per invocation, backed
+// by a persistent stat cache. It is safe for concurrent use.
+type Hasher struct {
+	Workers  int        // parallel file hashing; 0 means GOMAXPROCS
+	Stat     *StatCache // optional persistent cache
+	Progress Progress   // optional
+
+	mu    sync.Mutex
+	files map[string]*call[fileResult]
+	dirs  map[string]*call[dirResult]
+}
+
+type call[T any] struct {
+	done chan struct{}
+	val  T
+	err  error
+}
+
+type fileResult struct {
+	md5  string
+	size int64
+	exec bool
+}
+
+type dirResult struct {
+	info    HashInfo
+	entries []DirEntry
+}
+
+// NewHasher returns a Hasher using stat (may be nil).
+func NewHasher(stat *StatCache) *Hasher {
+	return &Hasher{Stat: stat, files: map[string]*call[fileResult]{}, dirs: map[string]*call[dirResult]{}}
+}
+
+func (h *Hasher) workers() int {
+	if h.Workers > 0 {
+		return h.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Invalidate forgets memoized results for path and everything under it
+// (and the directories containing it), after a stage rewrote it.
+func (h *Hasher) Invalidate(path string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for p := range h.files {
+		if pathWithin(p, path) {
+			delete(h.files, p)
+		}
+	}
+	for p := range h.dirs {
+		if pathWithin(p, path) || pathWithin(path, p) {
+			delete(h.dirs, p)
+		}
+	}
+}
+
+// pathWithin reports whether p is base or inside base.
+func pathWithin(p, base string) bool {
+	return p == base || strings.HasPrefix(p, base+string(filepath.Separator))
+}
+
+// ErrNotExist is wrapped when a hashed path does not exist.
+var ErrNotExist = fs.ErrNotExist
+
+// Hash returns the hash of a file or directory.
+func (h *Hasher) Hash(ctx context.Context, path string) (HashInfo, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return HashInfo{}, err
+	}
+	if fi.IsDir() {
+		r, err := h.dir(ctx, path)
+		return r.info, err
+	}
+	r, err := h.file(ctx, path, fi)
+	if err != nil {
+		return HashInfo{}, err
+	}
+	return HashInfo{MD5: r.md5, Size: r.size, IsExec: r.exec}, nil
+}
+
+// Manifest returns the entries of a directory (hashing it if needed).
+func (h *Hasher) Manifest(ctx context.Context, path string) (HashInfo, []DirEntry, error) {
+	r, err := h.dir(ctx, path)
+	return r.info, r.entries, err
+}
+
+func (h *Hasher) file(ctx context.Context, path string, fi os.FileInfo) (fileResult, error) {
+	h.mu.Lock()
+	if c, ok := h.files[path]; ok {
+		h.mu.Unlock()
+		<-c.done
+		return c.val, c.err
+	}
+	c := &call[fileResult]{done: make(chan struct{})}
+	h.files[path] = c
+	h.mu.Unlock()
+	defer close(c.done)
+	c.val.size = fi.Size()
+	c.val.exec = fi.Mode()&0o111 != 0
+	if h.Stat != nil {
+		if sum, ok := h.Stat.Lookup(path, fi); ok {
+			c.val.md5 = sum
+			return c.val, nil
+		}
+	}
+	sum, err := FileMD5(ctx, path)
+	if err != nil {
+		c.err = err
+		h.mu.Lock()
+		delete(h.files, path)
+		h.mu.Unlock()
+		return c.val, err
+	}
+	c.val.md5 = sum
+	if h.Stat != nil {
+		h.Stat.Store(path, fi, sum)
+	}
+	if h.Progress != nil {
+		h.Progress.Add(fi.Size())
+	}
+	return c.val, nil
+}
+
+func (h *Hasher) dir(ctx context.Context, path string) (dirResult, error) {
+	h.mu.Lock()
+	if c, ok := h.dirs[path]; ok {
+		h.mu.Unlock()
+		<-c.done
+		return c.val, c.err
+	}
+	c := &call[dirResult]{done: make(chan struct{})}
+	h.dirs[path] = c
+	h.mu.Unlock()
+	defer close(c.done)
+	c.val, c.err = h.hashDir(ctx, path)
+	if c.err != nil {
+		h.mu.Lock()
+		delete(h.dirs, path)
+		h.mu.Unlock()
+	}
+	return c.val, c.err
+}
+
+type walkedFile struct {
+	abs, rel string
+	fi       os.FileInfo
+}
+
+// walkDir lists the files DVC includes in a directory hash.
+func walkDir(root string) ([]walkedFile, error) {
+	ign := loadDvcIgnore(root)
+	var files []walkedFile
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == root {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", ".hg", ".dvc":
+				return filepath.SkipDir
+			}
+			if ign.match(rel, true) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Name() == ".dvcignore" || ign.match(rel, false) {
+			return nil
+		}
+		fi, err := os.Stat(p) // follow symlinks to files
+		if err != nil {
+			return fmt.Errorf("stat %s: %w", p, err)
+		}
+		if fi.IsDir() || !fi.Mode().IsRegular() {
+			return nil
+		}
+		files = append(files, walkedFile{abs: p, rel: rel, fi: fi})
+		return nil
+	})
+	return files, err
+}
+
+func (h *Hasher) hashDir(ctx context.Context, path string) (dirResult, error) {
+	files, err := walkDir(path)
+	if err != nil {
+		return dirResult{}, fmt.Errorf("walk %s: %w", path, err)
+	}
+	entries := make([]DirEntry, len(files))
+	jobs := make(chan int)
+	errs := make(chan error, 1)
+	var wg sync.WaitGroup
+	for w := 0; w < min(h.workers(), max(1, len(files))); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				r, err := h.file(ctx, files[i].abs, files[i].fi)
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					continue
+				}
+				entries[i] = DirEntry{RelPath: files[i].rel, MD5: r.md5, Size: r.size, IsExec: r.exec}
+			}
+		}()
+	}
+feed:
+	for i := range files {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return dirResult{}, err
+	}
+	select {
+	case err := <-errs:
+		return dirResult{}, err
+	default:
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].RelPath < entries[j].RelPath })
+	return dirResult{info: DirHash(entries), entries: entries}, nil
+}
+
+const hashBufSize = 1 << 20
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, hashBufSize); return &b }}
+
+// FileMD5 returns the lowercase hex MD5 of a file's raw bytes.
+func FileMD5(ctx context.Context, path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := md5.New()
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// isTextChunk applies DVC's text heuristic to the first 512 bytes of a chunk.
+func isTextChunk(chunk []byte) bool {
+	if len(chunk) == 0 {
+		return true
+	}
+	block := chunk
+	if len(block) > 512 {
+		block = block[:512]
+	}
+	if bytes.IndexByte(block, 0) >= 0 {
+		return false
+	}
+	nontext := 0
+	for _, c := range block {
+		if (c >= 32 && c <= 126) || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\b' {
+			continue
+		}
+		nontext++
+	}
+	return float64(nontext)/float64(len(block)) <= 0.30
+}
+
+// FileMD5Dos2Unix returns DVC 2's md5-dos2unix hash: read in 1 MiB chunks,
+// CRLF turned into LF in chunks that look like text.
+func FileMD5Dos2Unix(ctx context.Context, path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := md5.New()
+	r := bufio.NewReaderSize(f, hashBufSize)
+	buf := make([]byte, hashBufSize)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n, err := io.ReadFull(r, buf)
+		chunk := buf[:n]
+		if n > 0 {
+			if isTextChunk(chunk) {
+				chunk = bytes.ReplaceAll(chunk, []byte("\r\n"), []byte("\n"))
+			}
+			h.Write(chunk)
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// LegacyHash computes DVC 2's md5-dos2unix hash of a file or directory.
+func LegacyHash(ctx context.Context, path string) (HashInfo, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return HashInfo{}, err
+	}
+	if !fi.IsDir() {
+		sum, err := FileMD5Dos2Unix(ctx, path)
+		return HashInfo{MD5: sum, Size: fi.Size(), IsExec: fi.Mode()&0o111 != 0}, err
+	}
+	files, err := walkDir(path)
+	if err != nil {
+		return HashInfo{}, err
+	}
+	entries := make([]DirEntry, 0, len(files))
+	for _, f := range files {
+		sum, err := FileMD5Dos2Unix(ctx, f.abs)
+		if err != nil {
+			return HashInfo{}, err
+		}
+		entries = append(entries, DirEntry{RelPath: f.rel, MD5: sum, Size: f.fi.Size()})
+	}
+	return DirHash(entries), nil
+}
+
+// inode returns the inode number of fi (0 if unknown).
+func inode(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Ino
+	}
+	return 0
+}
+
+// dvcIgnore is a minimal .dvcignore matcher: gitignore-style globs without
+// negation, matched against the basename or the relative path.
+type dvcIgnore struct{ patterns []string }
+
+func loadDvcIgnore(dir string) dvcIgnore {
+	var ig dvcIgnore
+	data, err := os.ReadFile(filepath.Join(dir, ".dvcignore"))
+	if err != nil {
+		return ig
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") || strings.HasPrefix(l, "!") {
+			continue
+		}
+		ig.patterns = append(ig.patterns, l)
+	}
+	return ig
+}
+
+func (ig dvcIgnore) match(rel string, isDir bool) bool {
+	for _, p := range ig.patterns {
+		dirOnly := strings.HasSuffix(p, "/")
+		p = strings.TrimSuffix(p, "/")
+		if dirOnly && !isDir {
+			continue
+		}
+		if strings.Contains(strings.TrimPrefix(p, "/"), "/") || strings.HasPrefix(p, "/") {
+			if ok, _ := filepath.Match(strings.TrimPrefix(p, "/"), rel); ok {
+				return true
+			}
+			continue
+		}
+		if ok, _ := filepath.Match(p, filepath.Base(rel)); ok {
+			return true
+		}
+	}
+	return false
+}
