@@ -52,11 +52,11 @@ const (
 	// clamping at 5 pulls whole-star ratings down more).
 	ratingMean      = 3.38
 	ratingMeanWhole = 3.45
-	userBiasSD  = 0.45
-	itemQualSD  = 0.4
-	popBoost    = 0.35 // extra quality of the most popular items
-	noiseSD     = 0.85
-	halfStarers = 0.45 // share of users who use half stars (ml-25m only)
+	userBiasSD      = 0.45
+	itemQualSD      = 0.4
+	popBoost        = 0.35 // extra quality of the most popular items
+	noiseSD         = 0.85
+	halfStarers     = 0.45 // share of users who use half stars (ml-25m only)
 	// Tags (ml-25m only): a few users tag some of what they rate.
 	taggerShare = 0.08
 	tagRate     = 0.35
