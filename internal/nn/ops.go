@@ -270,19 +270,26 @@ const (
 // 0.5x(1+tanh(sqrt(2/π)(x+0.044715x³))), PyTorch's GELU(approximate="tanh").
 func (g *Graph) GELU(x *Tensor) *Tensor {
 	y := g.out(g.needGrad(x), x.Shape...)
+	var th []float32 // tanh values kept for the backward pass
+	if y.Grad != nil {
+		th = g.buf(x.Len(), false)
+	}
 	g.parallel(len(y.Data), 20, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			v := x.Data[i]
-			y.Data[i] = 0.5 * v * (1 + tanh32(geluC*(v+geluA*v*v*v)))
+			t := tanh32(geluC * (v + geluA*v*v*v))
+			y.Data[i] = 0.5 * v * (1 + t)
+			if th != nil {
+				th[i] = t
+			}
 		}
 	})
 	if y.Grad != nil {
 		g.record(func() {
 			x.markDense()
-			g.parallel(len(y.Grad), 20, func(lo, hi int) {
+			g.parallel(len(y.Grad), 10, func(lo, hi int) {
 				for i := lo; i < hi; i++ {
-					v := x.Data[i]
-					t := tanh32(geluC * (v + geluA*v*v*v))
+					v, t := x.Data[i], th[i]
 					d := 0.5*(1+t) + 0.5*v*(1-t*t)*geluC*(1+3*geluA*v*v)
 					x.Grad[i] += y.Grad[i] * d
 				}
@@ -300,8 +307,8 @@ func tanh32(x float32) float32 {
 	if x < -9 {
 		return -1
 	}
-	e := math.Exp(2 * float64(x))
-	return float32((e - 1) / (e + 1))
+	e := exp32(2 * x)
+	return (e - 1) / (e + 1)
 }
 
 // dropoutChunk is the number of elements per independently seeded dropout

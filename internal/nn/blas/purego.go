@@ -201,16 +201,34 @@ func packA(buf []float32, trans bool, a []float32, lda, i0, mb, p0, kb int) {
 	for s := 0; s*mr < mb; s++ {
 		dst := buf[s*kb*mr : (s+1)*kb*mr]
 		rows := min(mr, mb-s*mr)
-		if !trans {
+		i := i0 + s*mr
+		switch {
+		case rows == mr && !trans:
+			r0 := a[i*lda+p0 : i*lda+p0+kb]
+			r1 := a[(i+1)*lda+p0 : (i+1)*lda+p0+kb]
+			r2 := a[(i+2)*lda+p0 : (i+2)*lda+p0+kb]
+			r3 := a[(i+3)*lda+p0 : (i+3)*lda+p0+kb]
+			r4 := a[(i+4)*lda+p0 : (i+4)*lda+p0+kb]
+			r5 := a[(i+5)*lda+p0 : (i+5)*lda+p0+kb]
+			for q := range kb {
+				d := (*[mr]float32)(dst[q*mr:])
+				d[0], d[1], d[2], d[3], d[4], d[5] = r0[q], r1[q], r2[q], r3[q], r4[q], r5[q]
+			}
+		case rows == mr && trans:
+			for q := range kb {
+				off := (p0+q)*lda + i
+				*(*[mr]float32)(dst[q*mr:]) = *(*[mr]float32)(a[off:])
+			}
+		case !trans:
 			for r := 0; r < rows; r++ {
-				src := a[(i0+s*mr+r)*lda+p0 : (i0+s*mr+r)*lda+p0+kb]
+				src := a[(i+r)*lda+p0 : (i+r)*lda+p0+kb]
 				for q, v := range src {
 					dst[q*mr+r] = v
 				}
 			}
-		} else {
+		default:
 			for q := 0; q < kb; q++ {
-				src := a[(p0+q)*lda+i0+s*mr : (p0+q)*lda+i0+s*mr+rows]
+				src := a[(p0+q)*lda+i : (p0+q)*lda+i+rows]
 				copy(dst[q*mr:q*mr+rows], src)
 			}
 		}
@@ -228,7 +246,12 @@ func packB(buf []float32, trans bool, b []float32, ldb, p0, kb, j0, nb int) {
 	for s := 0; s*nr < nb; s++ {
 		dst := buf[s*kb*nr : (s+1)*kb*nr]
 		cols := min(nr, nb-s*nr)
-		if !trans {
+		if !trans && cols == nr {
+			for q := 0; q < kb; q++ {
+				off := (p0+q)*ldb + j0 + s*nr
+				*(*[nr]float32)(dst[q*nr:]) = *(*[nr]float32)(b[off:])
+			}
+		} else if !trans {
 			for q := 0; q < kb; q++ {
 				off := (p0+q)*ldb + j0 + s*nr
 				copy(dst[q*nr:q*nr+cols], b[off:off+cols])
