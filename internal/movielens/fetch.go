@@ -348,7 +348,7 @@ func (f *fetcher) fromFolder(ctx context.Context, unpacked string) (string, erro
 	// Accept the parent of the release folder too (../shared/datasets).
 	if checkRequired(src, f.rel, src) != nil {
 		for _, sub := range []string{f.rel.Name, f.rel.Folder} {
-			if checkRequired(filepath.Join(src, sub), f.rel, src) == nil {
+			if info, err := os.Stat(filepath.Join(src, sub)); err == nil && info.IsDir() {
 				src = filepath.Join(src, sub)
 				break
 			}

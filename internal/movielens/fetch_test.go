@@ -356,6 +356,15 @@ func TestFetchFromFolder(t *testing.T) {
 			t.Fatalf("res = %+v, err = %v", res, err)
 		}
 	})
+	t.Run("parent of an incomplete folder", func(t *testing.T) {
+		base, folder := writeTestFolder(t, true)
+		os.Remove(filepath.Join(folder, "ratings.csv"))
+		_, err := Fetch(context.Background(), FetchOptions{From: base, Dest: t.TempDir(), Release: rel})
+		var me *MissingFilesError
+		if !errors.As(err, &me) || me.Dir != folder || !slices.Equal(me.Missing, []string{"ratings.csv"}) {
+			t.Fatalf("err = %v, want %s missing ratings.csv", err, folder)
+		}
+	})
 	t.Run("no SHA256SUMS", func(t *testing.T) {
 		_, folder := writeTestFolder(t, false)
 		res, err := Fetch(context.Background(), FetchOptions{From: folder, Dest: t.TempDir(), Release: rel})
