@@ -172,7 +172,7 @@ stages:
 		{
 			name: "vars files and keys, stage vars",
 			files: map[string]string{
-				"cfg.yaml": "a: 1\nb: 2\n",
+				"cfg.yaml":       "a: 1\nb: 2\n",
 				"sub/local.yaml": "c: 3\n",
 				"dvc.yaml": `vars:
   - cfg.yaml:a

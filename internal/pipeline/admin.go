@@ -1,0 +1,105 @@
+package pipeline
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// ConfigGet returns a config value (config.local overrides config).
+func ConfigGet(root, key string) (string, error) {
+	sec, name, err := SplitConfigKey(key)
+	if err != nil {
+		return "", err
+	}
+	cfg, err := LoadConfig(root)
+	if err != nil {
+		return "", err
+	}
+	v, ok := cfg.Get(sec, name)
+	if !ok {
+		return "", fmt.Errorf("config option '%s' is not set", key)
+	}
+	return v, nil
+}
+
+// ConfigSet writes key = value to .dvc/config (or .dvc/config.local).
+func ConfigSet(root, key, value string, localFile bool) error {
+	sec, name, err := SplitConfigKey(key)
+	if err != nil {
+		return err
+	}
+	if err := ValidateConfigKey(sec, name, value); err != nil {
+		return err
+	}
+	file := "config"
+	if localFile {
+		file = "config.local"
+	}
+	path := filepath.Join(root, ".dvc", file)
+	cfg, err := LoadConfigFile(path)
+	if err != nil {
+		return err
+	}
+	cfg.Set(sec, name, value)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	return atomicWrite(path, cfg.Bytes())
+}
+
+// ConfigUnset removes key from .dvc/config.
+func ConfigUnset(root, key string) error {
+	sec, name, err := SplitConfigKey(key)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(root, ".dvc", "config")
+	cfg, err := LoadConfigFile(path)
+	if err != nil {
+		return err
+	}
+	cfg.Unset(sec, name)
+	return atomicWrite(path, cfg.Bytes())
+}
+
+// RemoteAdd configures a remote; def also makes it core.remote.
+func RemoteAdd(root, name, url string, def, force bool) error {
+	path := filepath.Join(root, ".dvc", "config")
+	cfg, err := LoadConfigFile(path)
+	if err != nil {
+		return err
+	}
+	sec := fmt.Sprintf("remote \"%s\"", name)
+	if _, ok := cfg.Get(sec, "url"); ok && !force {
+		return fmt.Errorf("remote '%s' already exists (use -f to overwrite)", name)
+	}
+	cfg.Set(sec, "url", url)
+	if def {
+		cfg.Set("core", "remote", name)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	return atomicWrite(path, cfg.Bytes())
+}
+
+// Init creates .dvc/ with an empty config and .gitignore, like `dvc init`.
+func Init(root string) error {
+	d := filepath.Join(root, ".dvc")
+	if err := os.MkdirAll(filepath.Join(d, "tmp"), 0o755); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(d, "config")); os.IsNotExist(err) {
+		if err := os.WriteFile(filepath.Join(d, "config"), nil, 0o644); err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+	}
+	gi := filepath.Join(d, ".gitignore")
+	if _, err := os.Stat(gi); os.IsNotExist(err) {
+		if err := os.WriteFile(gi, []byte("/config.local\n/tmp\n/cache\n"), 0o644); err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+	}
+	return nil
+}

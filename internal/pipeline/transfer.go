@@ -1,0 +1,455 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/moviegenie/genie/internal/pipeline/remote"
+	"github.com/moviegenie/genie/internal/pipeline/remote/local"
+	"github.com/moviegenie/genie/internal/pipeline/remote/s3"
+)
+
+// OpenRemote returns the named remote (default: core.remote).
+func (r *Repo) OpenRemote(name string) (remote.Remote, error) {
+	if name == "" {
+		d, ok := r.Config.Get("core", "remote")
+		if !ok || d == "" {
+			return nil, errors.New("no remote specified: set a default with `genie remote add -d NAME URL` or pass -r NAME")
+		}
+		name = d
+	}
+	sec := r.Config.Section(fmt.Sprintf("remote \"%s\"", name))
+	u, ok := sec["url"]
+	if !ok || u == "" {
+		return nil, fmt.Errorf("remote '%s' is not configured (no url in .dvc/config)", name)
+	}
+	if strings.HasPrefix(u, "s3://") {
+		return s3.New(u, s3.Options{
+			Endpoint:     sec["endpointurl"],
+			AccessKey:    sec["access_key_id"],
+			SecretKey:    sec["secret_access_key"],
+			SessionToken: sec["session_token"],
+			Region:       sec["region"],
+		})
+	}
+	if i := strings.Index(u, "://"); i >= 0 && !strings.HasPrefix(u, "file://") {
+		return nil, fmt.Errorf("remote '%s': unsupported url scheme %q (supported: local paths and s3://)", name, u[:i])
+	}
+	u = strings.TrimPrefix(u, "file://")
+	if !filepath.IsAbs(u) {
+		u = filepath.Join(r.Root, ".dvc", filepath.FromSlash(u))
+	}
+	return local.New(u), nil
+}
+
+// objectKey is an object's key in a remote ("files/md5/ab/cdef…").
+func objectKey(md5 string) string { return "files/md5/" + md5[:2] + "/" + md5[2:] }
+
+// usedOut is a cached output referenced by a lock file.
+type usedOut struct {
+	stage *Stage
+	out   Out
+	entry LockEntry
+}
+
+// usedOuts lists every cached output of every stage with a lock entry.
+func (r *Repo) usedOuts(pushOnly bool) ([]usedOut, error) {
+	var out []usedOut
+	for _, s := range r.Project.Stages {
+		lock, err := r.LockEntry(s)
+		if err != nil {
+			return nil, err
+		}
+		if lock == nil {
+			continue
+		}
+		for _, o := range s.Outs {
+			if !o.Cache || (pushOnly && !o.Push) {
+				continue
+			}
+			for _, e := range lock.Outs {
+				if e.Path == o.Path && e.MD5 != "" {
+					out = append(out, usedOut{s, o, e})
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// TransferStats counts transferred objects.
+type TransferStats struct {
+	Transferred, Skipped, Missing int
+}
+
+// Push uploads cached outputs to the remote; a .dir object goes up only
+// after all its files.
+func (r *Repo) Push(ctx context.Context, rem remote.Remote) (TransferStats, error) {
+	var st TransferStats
+	used, err := r.usedOuts(true)
+	if err != nil {
+		return st, err
+	}
+	done := map[string]bool{}
+	put := func(md5 string) error {
+		if done[md5] {
+			return nil
+		}
+		done[md5] = true
+		p, ok := r.Cache.find(ctx, md5)
+		if !ok {
+			st.Missing++
+			return nil
+		}
+		ok, err := rem.Exists(ctx, objectKey(md5))
+		if err != nil {
+			return err
+		}
+		if ok {
+			st.Skipped++
+			return nil
+		}
+		if err := rem.Upload(ctx, objectKey(md5), p); err != nil {
+			return err
+		}
+		st.Transferred++
+		return nil
+	}
+	for _, u := range used {
+		if u.entry.Info().IsDir {
+			entries, err := r.Cache.ReadManifest(ctx, u.entry.MD5)
+			if err != nil {
+				st.Missing++
+				continue
+			}
+			missing := false
+			for _, e := range entries {
+				before := st.Missing
+				if err := put(e.MD5); err != nil {
+					return st, err
+				}
+				missing = missing || st.Missing > before
+			}
+			if missing {
+				continue // never upload a .dir whose files are not all there
+			}
+		}
+		if err := put(u.entry.MD5); err != nil {
+			return st, err
+		}
+	}
+	if st.Missing > 0 {
+		return st, fmt.Errorf("push: %d object(s) missing from the local cache (run `genie repro` or `genie pull` first)", st.Missing)
+	}
+	return st, nil
+}
+
+// Fetch downloads missing objects of every locked output into the cache.
+func (r *Repo) Fetch(ctx context.Context, rem remote.Remote) (TransferStats, error) {
+	var st TransferStats
+	used, err := r.usedOuts(false)
+	if err != nil {
+		return st, err
+	}
+	get := func(md5 string) error {
+		if _, ok := r.Cache.find(ctx, md5); ok {
+			st.Skipped++
+			return nil
+		}
+		dst := r.Cache.ObjectPath(md5)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("fetch: %w", err)
+		}
+		tmp := dst + ".fetch"
+		if err := rem.Download(ctx, objectKey(md5), tmp); err != nil {
+			if errors.Is(err, remote.ErrNotFound) {
+				st.Missing++
+				return nil
+			}
+			return err
+		}
+		got, err := FileMD5(ctx, tmp)
+		if err != nil {
+			os.Remove(tmp)
+			return err
+		}
+		if got != strings.TrimSuffix(md5, ".dir") {
+			os.Remove(tmp)
+			return fmt.Errorf("fetch: object %s is corrupted in the remote (content hashes to %s)", md5, got)
+		}
+		os.Chmod(tmp, 0o444)
+		if err := os.Rename(tmp, dst); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("fetch: %w", err)
+		}
+		st.Transferred++
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, u := range used {
+		if seen[u.entry.MD5] {
+			continue
+		}
+		seen[u.entry.MD5] = true
+		if err := get(u.entry.MD5); err != nil {
+			return st, err
+		}
+		if u.entry.Info().IsDir {
+			entries, err := r.Cache.ReadManifest(ctx, u.entry.MD5)
+			if err != nil {
+				continue
+			}
+			for _, e := range entries {
+				if seen[e.MD5] {
+					continue
+				}
+				seen[e.MD5] = true
+				if err := get(e.MD5); err != nil {
+					return st, err
+				}
+			}
+		}
+	}
+	if st.Missing > 0 {
+		return st, fmt.Errorf("fetch: %d object(s) are missing from the remote", st.Missing)
+	}
+	return st, nil
+}
+
+// Pull fetches then checks out every locked output.
+func (r *Repo) Pull(ctx context.Context, rem remote.Remote) (TransferStats, error) {
+	st, err := r.Fetch(ctx, rem)
+	if err != nil {
+		return st, err
+	}
+	return st, r.Checkout(ctx)
+}
+
+// Checkout makes every locked cached output match the cache.
+func (r *Repo) Checkout(ctx context.Context) error {
+	used, err := r.usedOuts(false)
+	if err != nil {
+		return err
+	}
+	for _, u := range used {
+		if err := r.Cache.Checkout(ctx, r.Hasher, u.out.Abs, u.entry.Info()); err != nil {
+			return fmt.Errorf("stage '%s': %w", u.stage.Addr, err)
+		}
+		if err := r.addGitignore(u.out.Abs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GCStats reports what GC removed.
+type GCStats struct {
+	Removed int
+	Bytes   int64
+}
+
+// GC removes cache objects not referenced by the workspace's lock files and
+// .dvc files. The run-cache is kept.
+func (r *Repo) GC(ctx context.Context) (GCStats, error) {
+	var st GCStats
+	keep := map[string]bool{}
+	var refs []string
+	for _, s := range r.Project.Stages {
+		lock, err := r.LockEntry(s)
+		if err != nil {
+			return st, err
+		}
+		if lock == nil {
+			continue
+		}
+		for _, e := range lock.Outs {
+			refs = append(refs, e.MD5)
+		}
+	}
+	// stale lock entries (stages no longer defined) still reference objects
+	r.mu.Lock()
+	for _, lf := range r.locks {
+		for _, n := range lf.Names {
+			for _, e := range lf.Stages[n].Outs {
+				refs = append(refs, e.MD5)
+			}
+		}
+	}
+	r.mu.Unlock()
+	dvcFileRefs, err := r.dvcFileRefs()
+	if err != nil {
+		return st, err
+	}
+	refs = append(refs, dvcFileRefs...)
+	for _, m := range refs {
+		if m == "" || keep[m] {
+			continue
+		}
+		keep[m] = true
+		if strings.HasSuffix(m, ".dir") {
+			if entries, err := r.Cache.ReadManifest(ctx, m); err == nil {
+				for _, e := range entries {
+					keep[e.MD5] = true
+				}
+			}
+		}
+	}
+	sweep := func(base string, legacy bool) error {
+		ents, err := os.ReadDir(base)
+		if err != nil {
+			return nil
+		}
+		for _, d := range ents {
+			if !d.IsDir() || len(d.Name()) != 2 || !isHex(d.Name()) {
+				continue
+			}
+			sub := filepath.Join(base, d.Name())
+			objs, err := os.ReadDir(sub)
+			if err != nil {
+				return fmt.Errorf("gc: %w", err)
+			}
+			for _, o := range objs {
+				name := d.Name() + o.Name()
+				if strings.Contains(o.Name(), ".tmp-") || strings.HasSuffix(o.Name(), ".fetch") {
+					name = "" // stale temp file from an interrupted write
+				}
+				if name != "" && keep[name] {
+					continue
+				}
+				p := filepath.Join(sub, o.Name())
+				if fi, err := os.Stat(p); err == nil {
+					st.Bytes += fi.Size()
+				}
+				if err := os.Remove(p); err != nil {
+					return fmt.Errorf("gc: remove %s: %w", p, err)
+				}
+				st.Removed++
+			}
+			os.Remove(sub)
+		}
+		return nil
+	}
+	if err := sweep(filepath.Join(r.Cache.Root, "files", "md5"), false); err != nil {
+		return st, err
+	}
+	return st, sweep(r.Cache.Root, true)
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
+}
+
+// dvcFileRefs collects md5s of outs in *.dvc files in the workspace.
+func (r *Repo) dvcFileRefs() ([]string, error) {
+	var refs []string
+	err := filepath.WalkDir(r.Root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == ".dvc") && p != r.Root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".dvc") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		v, err := parseYAMLValue(data)
+		if err != nil {
+			return nil
+		}
+		m, ok := v.(*Map)
+		if !ok {
+			return nil
+		}
+		entries, _ := parseLockEntries(m, "outs")
+		for _, e := range entries {
+			refs = append(refs, e.MD5)
+		}
+		return nil
+	})
+	return refs, err
+}
+
+// CacheSize summarises the cache: objects, bytes, and per-stage output sizes.
+type CacheSize struct {
+	Objects int
+	Bytes   int64
+	Stages  []StageSize
+}
+
+// StageSize is the size of a stage's cached outputs per dvc.lock.
+type StageSize struct {
+	Stage string
+	Bytes int64
+	Files int
+}
+
+// CacheSize walks the cache.
+func (r *Repo) CacheSize(ctx context.Context) (CacheSize, error) {
+	var cs CacheSize
+	err := filepath.WalkDir(r.Cache.Root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			if p == r.Cache.Root {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == "runs" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.Contains(d.Name(), ".tmp-") {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		cs.Objects++
+		cs.Bytes += fi.Size()
+		return ctx.Err()
+	})
+	if err != nil {
+		return cs, fmt.Errorf("cache size: %w", err)
+	}
+	for _, s := range r.Project.Stages {
+		lock, err := r.LockEntry(s)
+		if err != nil {
+			return cs, err
+		}
+		if lock == nil {
+			continue
+		}
+		ss := StageSize{Stage: s.Addr}
+		for _, o := range s.Outs {
+			for _, e := range lock.Outs {
+				if e.Path == o.Path && o.Cache {
+					ss.Bytes += e.Size
+					if e.HasNFiles {
+						ss.Files += e.NFiles
+					} else {
+						ss.Files++
+					}
+				}
+			}
+		}
+		cs.Stages = append(cs.Stages, ss)
+	}
+	sort.SliceStable(cs.Stages, func(i, j int) bool { return cs.Stages[i].Bytes > cs.Stages[j].Bytes })
+	return cs, nil
+}
