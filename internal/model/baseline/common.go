@@ -32,9 +32,9 @@ func distinctSeqs(train *model.TrainData) [][]int32 {
 
 // cooccurrence returns the dense item-item co-occurrence matrix X^T X of the
 // binary user-item matrix (row-major, n*n), with the item counts on the
-// diagonal.
-func cooccurrence(ctx context.Context, rows [][]int32, n int) ([]float64, error) {
-	g := make([]float64, n*n)
+// diagonal. Counts are exact in float32 up to 2^24 users.
+func cooccurrence(ctx context.Context, rows [][]int32, n int) ([]float32, error) {
+	g := make([]float32, n*n)
 	for u, r := range rows {
 		if u%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -76,7 +76,7 @@ func parallelFor(n int, f func(i int)) {
 
 // addRows adds rows m[j*n:(j+1)*n] for each distinct j in history to dst.
 func addRows(dst []float32, m []float32, n int, history []int32) {
-	seen := make(map[int32]bool, len(history))
+	seen := make([]bool, n)
 	for _, j := range history {
 		if seen[j] {
 			continue

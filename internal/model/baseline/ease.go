@@ -28,9 +28,13 @@ func (m *EASE) Fit(ctx context.Context, train *model.TrainData) error {
 		return fmt.Errorf("ease: lambda %v: must be positive", m.Lambda)
 	}
 	n := train.NumItems
-	g, err := cooccurrence(ctx, distinctSeqs(train), n)
+	co, err := cooccurrence(ctx, distinctSeqs(train), n)
 	if err != nil {
 		return fmt.Errorf("ease: %w", err)
+	}
+	g := make([]float64, n*n)
+	for i, v := range co {
+		g[i] = float64(v)
 	}
 	for i := range n {
 		g[i*n+i] += m.Lambda

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 )
 
 // errNotPositiveDefinite is returned when a Cholesky factorisation fails.
@@ -12,38 +13,48 @@ var errNotPositiveDefinite = errors.New("matrix is not positive definite")
 
 // invertSPD replaces the symmetric positive definite n*n row-major matrix a
 // by its inverse, through a Cholesky factorisation a = L L^T, M = L^-1 and
-// a^-1 = M^T M. All three steps are row-oriented (contiguous inner loops)
-// and run on GOMAXPROCS goroutines; about n^3/2 multiply-adds in float64.
+// a^-1 = M^T M. All three steps are row-oriented (contiguous inner loops),
+// blocked for cache reuse and run on GOMAXPROCS goroutines; about n^3/2 multiply-adds in float64.
 func invertSPD(ctx context.Context, a []float64, n int) error {
 	if len(a) != n*n {
 		return fmt.Errorf("invert: matrix has %d entries, want %d", len(a), n*n)
 	}
-	// 1. Cholesky (Crout order): L overwrites the lower triangle of a.
-	for j := range n {
-		if j%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("invert: %w", err)
+	// 1. Cholesky, row-oriented and blocked: for a block of rows, first
+	// every column left of the block (each finished row j is read once per
+	// block, the block's rows stay in cache), then the block's own
+	// triangle. L overwrites the lower triangle of a.
+	const block = 64
+	w := min(runtime.GOMAXPROCS(0), block)
+	for i0 := 0; i0 < n; i0 += block {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("invert: %w", err)
+		}
+		i1 := min(n, i0+block)
+		parallelFor(w, func(k int) {
+			for j := range i0 {
+				lj := a[j*n : j*n+j]
+				d := a[j*n+j]
+				for i := i0 + k; i < i1; i += w {
+					a[i*n+j] = (a[i*n+j] - dot(a[i*n:i*n+j], lj)) / d
+				}
 			}
-		}
-		lj := a[j*n : j*n+j]
-		d := a[j*n+j] - dot(lj, lj)
-		if !(d > 0) {
-			return fmt.Errorf("invert: pivot %d is %g: %w", j, d, errNotPositiveDefinite)
-		}
-		d = math.Sqrt(d)
-		a[j*n+j] = d
-		rest := n - j - 1
-		parallelFor(rest, func(k int) {
-			i := j + 1 + k
-			li := a[i*n : i*n+j]
-			a[i*n+j] = (a[i*n+j] - dot(li, lj)) / d
 		})
+		for i := i0; i < i1; i++ {
+			li := a[i*n : i*n+i]
+			for j := i0; j < i; j++ {
+				a[i*n+j] = (a[i*n+j] - dot(li[:j], a[j*n:j*n+j])) / a[j*n+j]
+			}
+			d := a[i*n+i] - dot(li, li)
+			if !(d > 0) {
+				return fmt.Errorf("invert: pivot %d is %g: %w", i, d, errNotPositiveDefinite)
+			}
+			a[i*n+i] = math.Sqrt(d)
+		}
 	}
 	// 2. M = L^-1, lower triangular, row by row: row i of M is
 	// (e_i - sum_{k<i} L[i][k] M[k]) / L[i][i]. Columns are independent, so
 	// the work is split by column blocks.
 	m := make([]float64, n*n)
-	const block = 64
 	nb := (n + block - 1) / block
 	parallelFor(nb, func(b int) {
 		c0, c1 := b*block, min(n, (b+1)*block)
@@ -72,16 +83,19 @@ func invertSPD(ctx context.Context, a []float64, n int) error {
 		return fmt.Errorf("invert: %w", err)
 	}
 	// 3. a^-1 = M^T M: entry (r, c) = sum_{k >= max(r,c)} M[k][r] M[k][c].
-	// Row r accumulates M[k][r] * M[k][0..r] for k >= r (lower triangle).
+	// Row r accumulates M[k][r] * M[k][0..r] for k >= r (lower triangle);
+	// rows are processed in blocks so that each row of M is streamed once
+	// per block.
 	clear(a)
-	parallelFor(n, func(r int) {
-		ar := a[r*n : r*n+r+1]
-		for k := r; k < n; k++ {
-			mkr := m[k*n+r]
-			if mkr == 0 {
-				continue
+	parallelFor(nb, func(b int) {
+		r0, r1 := b*block, min(n, (b+1)*block)
+		for k := r0; k < n; k++ {
+			mk := m[k*n : k*n+n]
+			for r := r0; r < min(r1, k+1); r++ {
+				if mkr := mk[r]; mkr != 0 {
+					axpy(mkr, mk[:r+1], a[r*n:r*n+r+1])
+				}
 			}
-			axpy(mkr, m[k*n:k*n+r+1], ar)
 		}
 	})
 	for r := range n {

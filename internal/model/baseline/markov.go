@@ -72,11 +72,19 @@ type MarkovKNN struct {
 
 	markov Markov
 	knn    ItemKNN
+	cache  *SimilarityCache
 }
 
 // NewMarkovKNN returns an unfitted blend with neighbourhood size k and
 // Markov weight w over the whole history.
 func NewMarkovKNN(k int, w float32) *MarkovKNN { return &MarkovKNN{K: k, Weight: w} }
+
+// WithCache makes the ItemKNN part take its similarity lists from c (see
+// ItemKNN.WithCache). It returns m.
+func (m *MarkovKNN) WithCache(c *SimilarityCache) *MarkovKNN {
+	m.cache = c
+	return m
+}
 
 // Fit fits both components.
 func (m *MarkovKNN) Fit(ctx context.Context, train *model.TrainData) error {
@@ -90,6 +98,7 @@ func (m *MarkovKNN) Fit(ctx context.Context, train *model.TrainData) error {
 		return fmt.Errorf("markov_itemknn: %w", err)
 	}
 	m.knn.K = m.K
+	m.knn.cache = m.cache
 	if err := m.knn.Fit(ctx, train); err != nil {
 		return fmt.Errorf("markov_itemknn: %w", err)
 	}

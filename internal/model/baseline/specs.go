@@ -9,10 +9,13 @@ import (
 // Neighbourhood sizes, regularisations and blend weights tuned on
 // validation data.
 var (
-	knnGrid    = []int{10, 20, 50, 100, 200, 400}
-	easeGrid   = []float64{50, 100, 200, 400, 800, 1600, 3200}
+	knnGrid    = []int{5, 10, 20, 50, 100, 200, 400}
+	easeGrid   = []float64{50, 100, 200, 400, 800, 1600, 3200, 6400}
 	weightGrid = []float32{10, 30, 100, 300, 1000, 3000}
-	windowGrid = []int{1, 3, 5, 10}
+	// The recency variant's grid (not in SequentialSpecs).
+	windowGrid       = []int{3, 5, 10}
+	recentKGrid      = []int{50, 100, 200, 400}
+	recentWeightGrid = []float32{3, 10, 30, 100}
 )
 
 // PopularitySpec is the Popularity model (nothing to tune).
@@ -25,10 +28,11 @@ func PopularitySpec() model.Spec {
 // ItemKNNSpec is ItemKNN tuned over its neighbourhood size.
 func ItemKNNSpec() model.Spec {
 	s := model.Spec{Name: "itemknn"}
+	cache := NewSimilarityCache()
 	for _, k := range knnGrid {
 		s.Candidates = append(s.Candidates, model.Candidate{
 			Label: fmt.Sprintf("k=%d", k),
-			New:   func() model.Recommender { return NewItemKNN(k) },
+			New:   func() model.Recommender { return NewItemKNN(k).WithCache(cache) },
 		})
 	}
 	return s
@@ -57,11 +61,12 @@ func MarkovSpec() model.Spec {
 // size and the Markov weight.
 func MarkovKNNSpec() model.Spec {
 	s := model.Spec{Name: "markov_itemknn"}
+	cache := NewSimilarityCache()
 	for _, k := range knnGrid {
 		for _, w := range weightGrid {
 			s.Candidates = append(s.Candidates, model.Candidate{
 				Label: fmt.Sprintf("k=%d,weight=%g", k, w),
-				New:   func() model.Recommender { return NewMarkovKNN(k, w) },
+				New:   func() model.Recommender { return NewMarkovKNN(k, w).WithCache(cache) },
 			})
 		}
 	}
@@ -74,13 +79,14 @@ func MarkovKNNSpec() model.Spec {
 // issue's baseline set); see docs/eval.md for how it measures.
 func RecentMarkovKNNSpec() model.Spec {
 	s := model.Spec{Name: "markov_itemknn_recent"}
+	cache := NewSimilarityCache()
 	for _, win := range windowGrid {
-		for _, k := range knnGrid {
-			for _, w := range weightGrid {
+		for _, k := range recentKGrid {
+			for _, w := range recentWeightGrid {
 				s.Candidates = append(s.Candidates, model.Candidate{
 					Label: fmt.Sprintf("window=%d,k=%d,weight=%g", win, k, w),
 					New: func() model.Recommender {
-						m := NewMarkovKNN(k, w)
+						m := NewMarkovKNN(k, w).WithCache(cache)
 						m.Window = win
 						return m
 					},
