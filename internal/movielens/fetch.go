@@ -52,7 +52,8 @@ type FetchOptions struct {
 	// BaseURL replaces DefaultBaseURL (mirrors, tests). Only https URLs are
 	// downloaded.
 	BaseURL string
-	// HTTPClient makes the download request; nil means a default client.
+	// HTTPClient makes the download request; nil means a client that waits
+	// at most a minute for the response headers.
 	HTTPClient *http.Client
 	// Progress receives progress and warnings; nil means silent. The bar
 	// animates only when Progress is a terminal.
@@ -382,7 +383,7 @@ func (f *fetcher) fromFolder(ctx context.Context, unpacked string) (string, erro
 		if !info.Mode().IsRegular() {
 			return "", fmt.Errorf("%s is not a regular file", filepath.Join(src, name))
 		}
-		got, err := copyFile(ctx, filepath.Join(src, name), filepath.Join(unpacked, name))
+		got, err := copyHashed(ctx, filepath.Join(src, name), filepath.Join(unpacked, name))
 		if err != nil {
 			return "", err
 		}
@@ -403,7 +404,7 @@ func (f *fetcher) fromFolder(ctx context.Context, unpacked string) (string, erro
 		f.warnf("no SHA256SUMS in or beside %s; files copied unverified", src)
 		return unpacked, nil
 	}
-	for _, name := range sortedKeys(sums) {
+	for _, name := range sortedNames(sums) {
 		f.warnf("%s lists %s, which is not in %s", sumsFile, name, src)
 	}
 	f.res.Verified = true
@@ -415,7 +416,11 @@ func (f *fetcher) fromFolder(ctx context.Context, unpacked string) (string, erro
 func (f *fetcher) download(ctx context.Context, u, path string) (digests, error) {
 	client := f.opts.HTTPClient
 	if client == nil {
-		client = &http.Client{}
+		// No overall timeout (a large release takes minutes; ctx cancels),
+		// but a server that never answers is given up on.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.ResponseHeaderTimeout = time.Minute
+		client = &http.Client{Transport: tr}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -446,8 +451,8 @@ func (f *fetcher) download(ctx context.Context, u, path string) (digests, error)
 		return digests{}, err
 	}
 	defer out.Close()
-	f.logf("downloading %s (%s)", u, humanBytes(total))
-	bar := newBar(f.opts.Progress, total, f.rel.Zip)
+	f.logf("downloading %s (%s)", u, byteSize(total))
+	bar := newFetchBar(f.opts.Progress, total, f.rel.Zip)
 	h := newHasher()
 	n, err := io.Copy(io.MultiWriter(out, h, bar), io.LimitReader(ctxReader{ctx, resp.Body}, limit+1))
 	bar.finish()
@@ -455,7 +460,7 @@ func (f *fetcher) download(ctx context.Context, u, path string) (digests, error)
 		if ctx.Err() != nil {
 			return digests{}, ctx.Err()
 		}
-		return digests{}, fmt.Errorf("download %s: interrupted after %d of %s: %w", u, n, humanBytes(total), err)
+		return digests{}, fmt.Errorf("download %s: interrupted after %d of %s: %w", u, n, byteSize(total), err)
 	}
 	if resp.ContentLength >= 0 && n < resp.ContentLength {
 		return digests{}, fmt.Errorf("download %s: truncated after %d of %d bytes", u, n, resp.ContentLength)
@@ -543,8 +548,8 @@ func digestFile(ctx context.Context, path string) (digests, error) {
 	return h.sum(n), nil
 }
 
-// copyFile copies src to a new file dst and returns the SHA-256 of the data.
-func copyFile(ctx context.Context, src, dst string) (string, error) {
+// copyHashed copies src to a new file dst and returns the SHA-256 of the data.
+func copyHashed(ctx context.Context, src, dst string) (string, error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return "", err
@@ -616,7 +621,7 @@ func parseSums(path, prefix string) (map[string]string, error) {
 		}
 		sum, name, ok := strings.Cut(line, " ")
 		name = strings.TrimPrefix(strings.TrimPrefix(name, " "), "*")
-		if !ok || len(sum) != 64 || !isHex(sum) || name == "" {
+		if !ok || len(sum) != 64 || !isHexString(sum) || name == "" {
 			return nil, fmt.Errorf("%s:%d: expected \"<sha256>  <file>\", found %q", path, n, line)
 		}
 		name = strings.TrimPrefix(name, "./")
@@ -632,7 +637,7 @@ func parseSums(path, prefix string) (map[string]string, error) {
 	return sums, nil
 }
 
-func isHex(s string) bool {
+func isHexString(s string) bool {
 	_, err := hex.DecodeString(s)
 	return err == nil
 }
@@ -697,9 +702,9 @@ func checkRequired(dir string, r Release, shown string) error {
 	return e
 }
 
-// listFiles returns the regular files directly in dir, sorted, without
+// releaseFiles returns the regular files directly in dir, sorted, without
 // FetchManifest.
-func listFiles(dir string) ([]string, error) {
+func releaseFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -717,7 +722,7 @@ func listFiles(dir string) ([]string, error) {
 // writeManifest hashes the files directly in dir into dir/FetchManifest
 // and returns their names.
 func writeManifest(ctx context.Context, dir string, r Release, source string) ([]string, error) {
-	files, err := listFiles(dir)
+	files, err := releaseFiles(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -750,7 +755,7 @@ func verifyManifest(ctx context.Context, dir string, r Release) ([]string, error
 	if err := checkRequired(dir, r, dir); err != nil {
 		return nil, err
 	}
-	files := sortedKeys(sums)
+	files := sortedNames(sums)
 	for _, name := range files {
 		got, err := sha256File(ctx, filepath.Join(dir, name))
 		if err != nil {
@@ -763,7 +768,7 @@ func verifyManifest(ctx context.Context, dir string, r Release) ([]string, error
 	return files, nil
 }
 
-func sortedKeys(m map[string]string) []string {
+func sortedNames(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -781,23 +786,23 @@ func syncDir(dir string) {
 	}
 }
 
-// bar is a progress sink: an animated bar on a terminal, silent otherwise.
-type bar struct {
+// fetchBar is a progress sink: an animated bar on a terminal, silent otherwise.
+type fetchBar struct {
 	io.Writer
 	pb *progressbar.ProgressBar
 }
 
-func (b bar) finish() {
+func (b fetchBar) finish() {
 	if b.pb != nil {
 		_ = b.pb.Finish()
 	}
 }
 
-// newBar animates only when w is a terminal.
-func newBar(w io.Writer, total int64, desc string) bar {
+// newFetchBar animates only when w is a terminal.
+func newFetchBar(w io.Writer, total int64, desc string) fetchBar {
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return bar{Writer: io.Discard}
+		return fetchBar{Writer: io.Discard}
 	}
 	if total <= 0 {
 		total = -1
@@ -811,11 +816,11 @@ func newBar(w io.Writer, total int64, desc string) bar {
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
 	)
-	return bar{Writer: pb, pb: pb}
+	return fetchBar{Writer: pb, pb: pb}
 }
 
-// humanBytes formats n like "4.9 MB"; negative means unknown.
-func humanBytes(n int64) string {
+// byteSize formats n like "4.9 MB"; negative means unknown.
+func byteSize(n int64) string {
 	if n < 0 {
 		return "size unknown"
 	}

@@ -28,7 +28,7 @@ var fetchTestFiles = map[string]string{
 func fetchTestZip(t testing.TB, folder string, files map[string]string) []byte {
 	t.Helper()
 	var entries []zipEntryT
-	for _, name := range sortedKeys(files) {
+	for _, name := range sortedNames(files) {
 		entries = append(entries, zipEntryT{name: folder + "/" + name, body: files[name]})
 	}
 	return buildFetchZip(t, entries...)
@@ -173,7 +173,7 @@ func TestFetchDownloadFailuresLeaveNothing(t *testing.T) {
 		},
 		{
 			name: "size mismatch", serve: serveBytes(good), release: withSize(pinnedRelease(good), 12345),
-			check: wantKind("size"),
+			check: fetchErrKind("size"),
 		},
 		{
 			name: "connection cut mid-body",
@@ -182,18 +182,18 @@ func TestFetchDownloadFailuresLeaveNothing(t *testing.T) {
 				w.Write(good[:len(good)/2])
 			},
 			release: pinnedRelease(good),
-			check:   wantMsg("download"),
+			check:   fetchErrMentions("download"),
 		},
 		{
 			name: "truncated zip matching its pin", serve: serveBytes(truncated), release: pinnedRelease(truncated),
-			check: wantIs(ErrCorruptArchive),
+			check: fetchErrIs(ErrCorruptArchive),
 		},
-		{name: "dotdot entry", serve: serveBytes(evil), release: pinnedRelease(evil), check: wantIs(ErrUnsafeArchive)},
-		{name: "absolute entry", serve: serveBytes(abs), release: pinnedRelease(abs), check: wantIs(ErrUnsafeArchive)},
-		{name: "symlink entry", serve: serveBytes(link), release: pinnedRelease(link), check: wantIs(ErrUnsafeArchive)},
+		{name: "dotdot entry", serve: serveBytes(evil), release: pinnedRelease(evil), check: fetchErrIs(ErrUnsafeArchive)},
+		{name: "absolute entry", serve: serveBytes(abs), release: pinnedRelease(abs), check: fetchErrIs(ErrUnsafeArchive)},
+		{name: "symlink entry", serve: serveBytes(link), release: pinnedRelease(link), check: fetchErrIs(ErrUnsafeArchive)},
 		{
 			name: "oversized entry", serve: serveBytes(big), release: pinnedRelease(big),
-			limits: ExtractLimits{MaxFileSize: 1000}, check: wantIs(ErrUnsafeArchive),
+			limits: ExtractLimits{MaxFileSize: 1000}, check: fetchErrIs(ErrUnsafeArchive),
 		},
 		{
 			name: "wrong release inside", serve: serveBytes(wrong), release: pinnedRelease(wrong),
@@ -206,7 +206,7 @@ func TestFetchDownloadFailuresLeaveNothing(t *testing.T) {
 		},
 		{
 			name: "not found", release: func() *Release { r := pinnedRelease(good); r.Zip = "nope.zip"; return r }(),
-			check: wantMsg("404"),
+			check: fetchErrMentions("404"),
 		},
 	}
 	for _, tc := range tests {
@@ -232,7 +232,7 @@ func TestFetchDownloadFailuresLeaveNothing(t *testing.T) {
 	}
 }
 
-func wantIs(target error) func(*testing.T, error) {
+func fetchErrIs(target error) func(*testing.T, error) {
 	return func(t *testing.T, err error) {
 		t.Helper()
 		if !errors.Is(err, target) {
@@ -241,7 +241,7 @@ func wantIs(target error) func(*testing.T, error) {
 	}
 }
 
-func wantKind(kind string) func(*testing.T, error) {
+func fetchErrKind(kind string) func(*testing.T, error) {
 	return func(t *testing.T, err error) {
 		t.Helper()
 		var ce *ChecksumError
@@ -251,7 +251,7 @@ func wantKind(kind string) func(*testing.T, error) {
 	}
 }
 
-func wantMsg(sub string) func(*testing.T, error) {
+func fetchErrMentions(sub string) func(*testing.T, error) {
 	return func(t *testing.T, err error) {
 		t.Helper()
 		if !strings.Contains(err.Error(), sub) {
@@ -323,7 +323,7 @@ func writeTestFolder(t *testing.T, sums bool) (base, folder string) {
 	folder = filepath.Join(base, "ml-test")
 	os.Mkdir(folder, 0o755)
 	var b strings.Builder
-	for _, name := range sortedKeys(fetchTestFiles) {
+	for _, name := range sortedNames(fetchTestFiles) {
 		os.WriteFile(filepath.Join(folder, name), []byte(fetchTestFiles[name]), 0o644)
 		s := sha256.Sum256([]byte(fetchTestFiles[name]))
 		fmt.Fprintf(&b, "%x  ml-test/%s\n", s, name)
@@ -528,10 +528,10 @@ func TestRegistry(t *testing.T) {
 		if want := "https://files.grouplens.org/datasets/movielens/" + r.Name + ".zip"; r.URL("") != want {
 			t.Errorf("%s URL = %s, want %s", r.Name, r.URL(""), want)
 		}
-		if r.SHA256 != "" && (len(r.SHA256) != 64 || !isHex(r.SHA256)) {
+		if r.SHA256 != "" && (len(r.SHA256) != 64 || !isHexString(r.SHA256)) {
 			t.Errorf("%s: bad sha256 %q", r.Name, r.SHA256)
 		}
-		if r.MD5 != "" && (len(r.MD5) != 32 || !isHex(r.MD5)) {
+		if r.MD5 != "" && (len(r.MD5) != 32 || !isHexString(r.MD5)) {
 			t.Errorf("%s: bad md5 %q", r.Name, r.MD5)
 		}
 		if len(r.Required) == 0 || r.Source == "" {

@@ -155,7 +155,7 @@ func LookupRelease(name string) (Release, error) {
 		}
 	}
 	known := ReleaseNames()
-	return Release{}, &UnknownReleaseError{Name: name, Known: known, Closest: closest(key, known)}
+	return Release{}, &UnknownReleaseError{Name: name, Known: known, Closest: closestName(key, known)}
 }
 
 // UnknownReleaseError reports a release name that is not in the registry.
@@ -175,9 +175,9 @@ func (e *UnknownReleaseError) Error() string {
 	return msg
 }
 
-// closest returns the candidate with the smallest edit distance to s, or ""
+// closestName returns the candidate with the smallest edit distance to s, or ""
 // when even the best one differs in more than half of its characters.
-func closest(s string, candidates []string) string {
+func closestName(s string, candidates []string) string {
 	type scored struct {
 		name string
 		d    int

@@ -202,6 +202,7 @@ type generator struct {
 	byRank []int32   // popularity rank -> item index
 	cdf    []float64 // cumulative popularity weight by rank
 	counts []int32   // ratings per user
+	times  []int64   // scratch for one user's timestamps
 }
 
 // window is a release's time span, Unix seconds, and its last year.
@@ -443,7 +444,8 @@ func (g *generator) fillUser(r *rand.Rand, buf []rating) {
 	}
 	span = min(max(span, int64(n)), win-int64(n))
 	start := g.win.start + r.Int64N(win-span-int64(n)+1)
-	times := make([]int64, n)
+	times := slices.Grow(g.times[:0], n)[:n]
+	g.times = times
 	for i := range times {
 		times[i] = start + r.Int64N(span+1)
 	}
