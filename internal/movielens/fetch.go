@@ -339,7 +339,66 @@ func (f *fetcher) extract(ctx context.Context, zipPath, unpacked string) (string
 	if _, err := ExtractZip(ctx, zf, info.Size(), unpacked, f.opts.Limits); err != nil {
 		return "", fmt.Errorf("extract %s: %w", filepath.Base(zipPath), err)
 	}
-	return findRoot(unpacked, f.rel)
+	root, err := findRoot(unpacked, f.rel)
+	if err != nil {
+		return "", err
+	}
+	return root, f.checkInnerSums(ctx, root)
+}
+
+// innerSums is the per-file MD5 list some releases ship inside the zip
+// (ml-32m). It only guards against a damaged unpack: it travels in the same
+// archive, so it does not make an unpinned release trusted.
+const innerSums = "checksums.txt"
+
+// checkInnerSums checks the files in root against root/checksums.txt when
+// there is one. A list that cannot be parsed gives a warning.
+func (f *fetcher) checkInnerSums(ctx context.Context, root string) error {
+	path := filepath.Join(root, innerSums)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	sums := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		var sum, name string
+		if rest, ok := strings.CutPrefix(line, "MD5 ("); ok { // BSD md5 output
+			n, s, ok := strings.Cut(rest, ") = ")
+			name, sum = n, s
+			if !ok {
+				sum = ""
+			}
+		} else {
+			s, n, _ := strings.Cut(line, " ")
+			sum, name = s, strings.TrimLeft(strings.TrimSpace(n), "*")
+		}
+		if len(sum) != 32 || !isHexString(sum) || name == "" || strings.ContainsAny(name, `/\`) {
+			f.warnf("%s: cannot read line %q; per-file checksums not checked", innerSums, line)
+			return nil
+		}
+		sums[name] = strings.ToLower(sum)
+	}
+	for _, name := range sortedNames(sums) {
+		dg, err := digestFile(ctx, filepath.Join(root, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s lists %s, which is not in the archive", innerSums, name)
+		}
+		if err != nil {
+			return err
+		}
+		if dg.md5 != sums[name] {
+			return &ChecksumError{File: name, Kind: "md5", Expected: sums[name], Got: dg.md5}
+		}
+	}
+	f.logf("checked %d files against the archive's %s", len(sums), innerSums)
+	return nil
 }
 
 // fromFolder copies a local release folder into unpacked, checking its

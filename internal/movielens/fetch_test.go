@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -257,6 +258,44 @@ func fetchErrMentions(sub string) func(*testing.T, error) {
 		if !strings.Contains(err.Error(), sub) {
 			t.Fatalf("err = %v, want it to mention %q", err, sub)
 		}
+	}
+}
+
+func TestFetchChecksInnerChecksums(t *testing.T) {
+	files := map[string]string{"movies.csv": "m\n", "ratings.csv": "r\n"}
+	var list strings.Builder
+	for _, name := range sortedNames(files) {
+		fmt.Fprintf(&list, "%x  %s\n", md5.Sum([]byte(files[name])), name)
+	}
+	good := maps.Clone(files)
+	good["checksums.txt"] = list.String()
+	bad := maps.Clone(good)
+	bad["ratings.csv"] = "changed\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		ok    bool
+	}{{"match", good, true}, {"mismatch", bad, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := fetchTestZip(t, "ml-test", tc.files)
+			srv, _ := zipServer(t, serveBytes(data))
+			dest := t.TempDir()
+			var progress bytes.Buffer
+			_, err := Fetch(context.Background(), FetchOptions{
+				Dest: dest, BaseURL: srv.URL, HTTPClient: srv.Client(), Release: pinnedRelease(data), Progress: &progress,
+			})
+			if tc.ok {
+				if err != nil || !strings.Contains(progress.String(), "checked 2 files") {
+					t.Fatalf("err = %v, progress %q", err, progress.String())
+				}
+				return
+			}
+			var ce *ChecksumError
+			if !errors.As(err, &ce) || ce.Kind != "md5" || ce.File != "ratings.csv" {
+				t.Fatalf("err = %v, want md5 mismatch for ratings.csv", err)
+			}
+			assertDirHolds(t, dest)
+		})
 	}
 }
 
