@@ -459,6 +459,9 @@ func (f *fetcher) fromFolder(ctx context.Context, unpacked string) (string, erro
 			return "", &ChecksumError{File: filepath.Join(src, name), Kind: "sha256", Expected: want, Got: got}
 		}
 	}
+	if err := f.checkInnerSums(ctx, unpacked); err != nil {
+		return "", err
+	}
 	if sums == nil {
 		f.warnf("no SHA256SUMS in or beside %s; files copied unverified", src)
 		return unpacked, nil
