@@ -11,30 +11,32 @@ import (
 // WriteTable prints results as one text table per protocol (the sequential
 // protocol's sampled variant as its own table), models in result order.
 func WriteTable(w io.Writer, results []*Result) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	for _, sec := range sections(results) {
 		if len(sec.rows) == 0 {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t\n", sec.title)
+		if _, err := fmt.Fprintln(w, sec.title); err != nil {
+			return fmt.Errorf("eval: write table: %w", err)
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		hdr := []string{"model"}
 		for _, m := range sec.rows[0].metrics {
 			hdr = append(hdr, m.Name)
 		}
-		hdr = append(hdr, "chosen")
-		fmt.Fprintln(tw, strings.Join(hdr, "\t")+"\t")
+		fmt.Fprintln(tw, strings.Join(hdr, "\t")+"\t  chosen")
 		for _, r := range sec.rows {
 			cells := []string{r.model}
 			for _, m := range r.metrics {
 				cells = append(cells, fmt.Sprintf("%.4f", m.Value))
 			}
-			cells = append(cells, r.chosen)
-			fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+			fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t  "+r.chosen)
 		}
-		fmt.Fprintln(tw, "\t")
-	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("eval: write table: %w", err)
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("eval: write table: %w", err)
+		}
+		if _, err := fmt.Fprintln(w); err != nil {
+			return fmt.Errorf("eval: write table: %w", err)
+		}
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 // validation data.
 var (
 	knnGrid    = []int{5, 10, 20, 50, 100, 200, 400}
-	easeGrid   = []float64{50, 100, 200, 400, 800, 1600, 3200, 6400}
+	easeGrid   = []float64{50, 100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600}
 	weightGrid = []float32{10, 30, 100, 300, 1000, 3000}
 	// The recency variant's grid (not in SequentialSpecs).
 	windowGrid       = []int{3, 5, 10}
