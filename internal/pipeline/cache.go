@@ -60,7 +60,7 @@ func (c *Cache) LegacyPath(md5 string) string {
 
 // find returns the path of an existing, valid object (either layout).
 func (c *Cache) find(ctx context.Context, md5 string) (string, bool) {
-	for _, p := range []string{c.ObjectPath(md5), c.LegacyPath(md5)} {
+	for i, p := range []string{c.ObjectPath(md5), c.LegacyPath(md5)} {
 		fi, err := os.Stat(p)
 		if err != nil || fi.IsDir() {
 			continue
@@ -70,6 +70,10 @@ func (c *Cache) find(ctx context.Context, md5 string) (string, bool) {
 		}
 		want := strings.TrimSuffix(md5, ".dir")
 		got, err := FileMD5(ctx, p)
+		if err == nil && got != want && i == 1 {
+			// DVC 2 named objects by their md5-dos2unix hash
+			got, err = FileMD5Dos2Unix(ctx, p)
+		}
 		if err == nil && got == want {
 			_ = os.Chmod(p, 0o444)
 			return p, true

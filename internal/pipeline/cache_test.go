@@ -1,0 +1,232 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moviegenie/genie/internal/pipeline/remote/local"
+)
+
+func TestStatCacheAvoidsRereading(t *testing.T) {
+	root := t.TempDir()
+	p := filepath.Join(root, "d", "f")
+	writeFile(t, p, "aaaa")
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(p, old, old)
+	scPath := filepath.Join(root, "sc.tsv")
+	sc, err := OpenStatCache(scPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHasher(sc)
+	hi1, err := h.Hash(context.Background(), filepath.Join(root, "d"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Save(); err != nil {
+		t.Fatal(err)
+	}
+	// rewrite in place: same inode, size and mtime, other bytes
+	f, _ := os.OpenFile(p, os.O_WRONLY, 0)
+	f.WriteAt([]byte("bbbb"), 0)
+	f.Close()
+	os.Chtimes(p, old, old)
+	sc2, _ := OpenStatCache(scPath)
+	hi2, err := NewHasher(sc2).Hash(context.Background(), filepath.Join(root, "d"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hi2.MD5 != hi1.MD5 {
+		t.Errorf("stat cache not used: file was re-read")
+	}
+	hi3, _ := NewHasher(nil).Hash(context.Background(), filepath.Join(root, "d"))
+	if hi3.MD5 == hi1.MD5 {
+		t.Errorf("without the stat cache the new content must be seen")
+	}
+	// a changed mtime invalidates the entry
+	now := old.Add(time.Minute)
+	os.Chtimes(p, now, now)
+	hi4, _ := NewHasher(sc2).Hash(context.Background(), filepath.Join(root, "d"))
+	if hi4.MD5 != hi3.MD5 {
+		t.Errorf("mtime change not noticed")
+	}
+	// recently modified files are not cached (racy window)
+	writeFile(t, filepath.Join(root, "fresh"), "x")
+	sc3, _ := OpenStatCache(filepath.Join(root, "sc3.tsv"))
+	NewHasher(sc3).Hash(context.Background(), filepath.Join(root, "fresh"))
+	if len(sc3.entries) != 0 {
+		t.Errorf("racy file cached")
+	}
+}
+
+func TestHasherHashesOnce(t *testing.T) {
+	root := t.TempDir()
+	p := filepath.Join(root, "f")
+	writeFile(t, p, "one")
+	h := NewHasher(nil)
+	a, _ := h.Hash(context.Background(), p)
+	writeFile(t, p, "two")
+	b, _ := h.Hash(context.Background(), p)
+	if a.MD5 != b.MD5 {
+		t.Errorf("path hashed twice in one invocation")
+	}
+	h.Invalidate(p)
+	c, _ := h.Hash(context.Background(), p)
+	if c.MD5 == a.MD5 {
+		t.Errorf("Invalidate did not drop the memo")
+	}
+}
+
+func TestCacheTypes(t *testing.T) {
+	for _, typ := range []string{"copy", "hardlink", "symlink", "reflink,copy"} {
+		t.Run(typ, func(t *testing.T) {
+			root := newTestRepo(t, map[string]string{"dvc.yaml": "stages:\n  s:\n    cmd: mkdir -p d && echo 1 > d/a && echo 2 > f && touch empty\n    outs: [d, f, empty]\n"})
+			if err := ConfigSet(root, "cache.type", typ, false); err != nil {
+				t.Fatal(err)
+			}
+			mustRepro(t, root, ReproOptions{})
+			fi, err := os.Lstat(filepath.Join(root, "f"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			obj := filepath.Join(root, ".dvc/cache/files/md5/26/ab0db90d72e28ad0ba1e22ee510510")
+			ofi, err := os.Stat(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ofi.Mode().Perm() != 0o444 {
+				t.Errorf("object mode %v", ofi.Mode())
+			}
+			switch typ {
+			case "symlink":
+				if fi.Mode()&os.ModeSymlink == 0 {
+					t.Errorf("not a symlink")
+				}
+			case "hardlink":
+				if !os.SameFile(fi, ofi) {
+					t.Errorf("not a hardlink")
+				}
+			default:
+				if os.SameFile(fi, ofi) || fi.Mode().Perm()&0o200 == 0 {
+					t.Errorf("workspace copy shares the object or is read-only")
+				}
+			}
+			if efi, _ := os.Lstat(filepath.Join(root, "empty")); efi.Mode()&os.ModeSymlink != 0 {
+				t.Errorf("empty file linked")
+			}
+			// checkout after deletion restores with the same link type
+			os.RemoveAll(filepath.Join(root, "d"))
+			os.Remove(filepath.Join(root, "f"))
+			writeFile(t, filepath.Join(root, "d", "extra"), "x")
+			r, _ := Open(root)
+			if err := r.Checkout(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			if got := readFile(t, filepath.Join(root, "d/a")); got != "1\n" {
+				t.Errorf("d/a = %q", got)
+			}
+			if _, err := os.Stat(filepath.Join(root, "d/extra")); !os.IsNotExist(err) {
+				t.Errorf("extra file kept by checkout")
+			}
+			if len(status(t, root)) != 0 {
+				t.Errorf("status after checkout not clean")
+			}
+		})
+	}
+}
+
+func TestPushPullFetchGC(t *testing.T) {
+	root := newTestRepo(t, map[string]string{"dvc.yaml": logYAML, "w/in": "1"})
+	remoteDir := t.TempDir()
+	if err := RemoteAdd(root, "storage", remoteDir, true, false); err != nil {
+		t.Fatal(err)
+	}
+	if cfg := readFile(t, filepath.Join(root, ".dvc/config")); cfg != "['remote \"storage\"']\n    url = "+remoteDir+"\n[core]\n    remote = storage\n" {
+		t.Errorf("config:\n%s", cfg)
+	}
+	mustRepro(t, root, ReproOptions{})
+	ctx := context.Background()
+	r, _ := Open(root)
+	rem, err := r.OpenRemote("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Push(ctx, rem)
+	// a.out, b.out and c.out hold the same bytes: one object
+	if err != nil || st.Transferred != 1 {
+		t.Fatalf("push %+v %v", st, err)
+	}
+	st, _ = r.Push(ctx, rem)
+	if st.Transferred != 0 || st.Skipped != 1 {
+		t.Errorf("second push %+v", st)
+	}
+	r.Close()
+	keys, _ := local.New(remoteDir).List(ctx, "files")
+	if len(keys) != 1 || !strings.HasPrefix(keys[0], "files/md5/") {
+		t.Errorf("remote keys %v", keys)
+	}
+	// lose cache and outputs, pull them back
+	os.RemoveAll(filepath.Join(root, ".dvc/cache"))
+	for _, f := range []string{"w/a.out", "w/b.out", "w/c.out"} {
+		os.Remove(filepath.Join(root, f))
+	}
+	r, _ = Open(root)
+	if _, err := r.Pull(ctx, rem); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if len(status(t, root)) != 0 {
+		t.Errorf("not up to date after pull")
+	}
+	// gc -w removes objects no lock references
+	c := &Cache{Root: filepath.Join(root, ".dvc/cache")}
+	c.AddBytes("0123456789abcdef0123456789abcdef", []byte("orphan"))
+	r, _ = Open(root)
+	gs, err := r.GC(ctx)
+	r.Close()
+	if err != nil || gs.Removed != 1 {
+		t.Errorf("gc %+v %v", gs, err)
+	}
+	if len(status(t, root)) != 0 {
+		t.Errorf("gc removed a used object")
+	}
+}
+
+func TestConfigRoundTrip(t *testing.T) {
+	root := newTestRepo(t, nil)
+	for _, kv := range [][2]string{{"cache.type", "hardlink,symlink"}, {"cache.dir", "../mycache"}, {"core.remote", "s"}, {"cache.protected", "true"}, {"remote.s.url", "s3://b/p"}} {
+		if err := ConfigSet(root, kv[0], kv[1], false); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := ConfigGet(root, kv[0]); err != nil || v != kv[1] {
+			t.Errorf("%s = %q %v", kv[0], v, err)
+		}
+	}
+	if err := ConfigSet(root, "cache.type", "teleport", false); err == nil {
+		t.Errorf("bad cache.type accepted")
+	}
+	if err := ConfigSet(root, "core.nope", "1", false); err == nil {
+		t.Errorf("unknown option accepted")
+	}
+	cfg, _ := LoadConfig(root)
+	if c := OpenCache(root, cfg); c.Root != filepath.Join(root, "mycache") || strings.Join(c.Types, ",") != "hardlink,symlink" {
+		t.Errorf("cache %+v", c)
+	}
+	want := "[cache]\n    type = hardlink,symlink\n    dir = ../mycache\n    protected = true\n[core]\n    remote = s\n['remote \"s\"']\n    url = s3://b/p\n"
+	if got := readFile(t, filepath.Join(root, ".dvc/config")); got != want {
+		t.Errorf("config:\n%s", got)
+	}
+	// DVC's own quoting variants parse
+	c, err := ParseConfig([]byte("[core]\nremote = x\n[remote \"x\"]\nurl = /tmp/r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := c.Get("remote \"x\"", "url"); v != "/tmp/r" {
+		t.Errorf("url %q", v)
+	}
+}
