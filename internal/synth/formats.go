@@ -109,9 +109,11 @@ func drawTag(r *rand.Rand) int {
 type writer interface {
 	// catalogue writes the movie files (and other fixed files).
 	catalogue(g *generator) error
-	// user writes one user's ratings (and tags and demographics); r is the
-	// user's random stream.
-	user(id int32, rs []rating, r *rand.Rand) error
+	// user formats one user's ratings (and tags and demographics) into out;
+	// r is the user's random stream. It must be safe for concurrent use.
+	user(id int32, rs []rating, r *rand.Rand, out *outLines)
+	// write appends formatted lines to the files, in call order.
+	write(l outLines) error
 	close() error
 	files() []string
 }
@@ -247,7 +249,6 @@ func appendStars(b []byte, x2 int8) []byte {
 type csvWriter struct {
 	*fileSet
 	movies, ratings, links, tags, readme *outFile
-	line                                 []byte
 }
 
 func (w *csvWriter) catalogue(g *generator) error {
@@ -265,10 +266,12 @@ func (w *csvWriter) catalogue(g *generator) error {
 	return err
 }
 
-func (w *csvWriter) user(id int32, rs []rating, _ *rand.Rand) error {
+func (w *csvWriter) write(l outLines) error { return put2(w.ratings, l.ratings, w.tags, l.tags) }
+
+func (w *csvWriter) user(id int32, rs []rating, _ *rand.Rand, out *outLines) {
 	// ratings.csv and tags.csv are ordered by user, then movie.
 	slices.SortFunc(rs, func(a, b rating) int { return int(a.item - b.item) })
-	b := w.line[:0]
+	b := out.ratings
 	for _, x := range rs {
 		b = strconv.AppendInt(b, int64(id), 10)
 		b = append(b, ',')
@@ -279,10 +282,8 @@ func (w *csvWriter) user(id int32, rs []rating, _ *rand.Rand) error {
 		b = strconv.AppendInt(b, x.ts, 10)
 		b = append(b, '\n')
 	}
-	if _, err := w.ratings.w.Write(b); err != nil {
-		return err
-	}
-	b = b[:0]
+	out.ratings = b
+	b = out.tags
 	for _, x := range rs {
 		if x.tag == noTag {
 			continue
@@ -296,16 +297,13 @@ func (w *csvWriter) user(id int32, rs []rating, _ *rand.Rand) error {
 		b = strconv.AppendInt(b, x.ts+int64(x.tag)*7+1, 10)
 		b = append(b, '\n')
 	}
-	w.line = b
-	_, err := w.tags.w.Write(b)
-	return err
+	out.tags = b
 }
 
 // datWriter writes the ml-1m layout.
 type datWriter struct {
 	*fileSet
 	movies, ratings, users, readme *outFile
-	line                           []byte
 }
 
 var (
@@ -324,8 +322,10 @@ func (w *datWriter) catalogue(g *generator) error {
 	return err
 }
 
-func (w *datWriter) user(id int32, rs []rating, r *rand.Rand) error {
-	b := w.line[:0]
+func (w *datWriter) write(l outLines) error { return put2(w.ratings, l.ratings, w.users, l.users) }
+
+func (w *datWriter) user(id int32, rs []rating, r *rand.Rand, out *outLines) {
+	b := out.ratings
 	for _, x := range rs { // already in time order
 		b = strconv.AppendInt(b, int64(id), 10)
 		b = append(b, "::"...)
@@ -336,17 +336,13 @@ func (w *datWriter) user(id int32, rs []rating, r *rand.Rand) error {
 		b = strconv.AppendInt(b, x.ts, 10)
 		b = append(b, '\n')
 	}
-	w.line = b
-	if _, err := w.ratings.w.Write(b); err != nil {
-		return err
-	}
+	out.ratings = b
 	gender := "M"
 	if r.Float64() < 0.28 {
 		gender = "F"
 	}
-	_, err := fmt.Fprintf(w.users.w, "%d::%s::%d::%d::%05d\n", id, gender,
+	out.users = fmt.Appendf(out.users, "%d::%s::%d::%d::%05d\n", id, gender,
 		ml1mAges[pick(r, ml1mAgeWeights)], pick(r, ml1mOccWeights), r.IntN(100000))
-	return err
 }
 
 // u100kWriter writes the ml-100k layout.
@@ -399,8 +395,10 @@ func (w *u100kWriter) catalogue(g *generator) error {
 	return err
 }
 
-func (w *u100kWriter) user(id int32, rs []rating, r *rand.Rand) error {
-	b := w.line[:0]
+func (w *u100kWriter) write(l outLines) error { return put2(w.data, l.ratings, w.user_, l.users) }
+
+func (w *u100kWriter) user(id int32, rs []rating, r *rand.Rand, out *outLines) {
+	b := out.ratings
 	for _, x := range rs { // already in time order
 		b = strconv.AppendInt(b, int64(id), 10)
 		b = append(b, '\t')
@@ -411,18 +409,25 @@ func (w *u100kWriter) user(id int32, rs []rating, r *rand.Rand) error {
 		b = strconv.AppendInt(b, x.ts, 10)
 		b = append(b, '\n')
 	}
-	w.line = b
-	if _, err := w.data.w.Write(b); err != nil {
-		return err
-	}
+	out.ratings = b
 	gender := "M"
 	if r.Float64() < 0.29 {
 		gender = "F"
 	}
 	age := min(max(int(14+r.ExpFloat64()*18), 7), 73)
-	_, err := fmt.Fprintf(w.user_.w, "%d|%d|%s|%s|%05d\n", id, age, gender,
+	out.users = fmt.Appendf(out.users, "%d|%d|%s|%s|%05d\n", id, age, gender,
 		occupations[pick(r, occupationWeights)], r.IntN(100000))
-	return err
+}
+
+// put2 appends a to file fa and b to file fb.
+func put2(fa *outFile, a []byte, fb *outFile, b []byte) error {
+	if _, err := fa.w.Write(a); err != nil {
+		return fmt.Errorf("write %s: %w", fa.name, err)
+	}
+	if _, err := fb.w.Write(b); err != nil {
+		return fmt.Errorf("write %s: %w", fb.name, err)
+	}
+	return nil
 }
 
 // pick draws an index with probability proportional to weights.

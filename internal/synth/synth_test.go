@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -379,4 +380,24 @@ func ExampleGenerate() {
 	}
 	fmt.Println(st.Ratings, st.Files)
 	// Output: 5000 [README.txt links.csv movies.csv ratings.csv tags.csv]
+}
+
+func TestGenerateIndependentOfCPUs(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Users: 3*chunkUsers + 17, Items: 300, Ratings: 40000, Format: FormatML25M, Seed: 9}
+	var files [][]byte
+	for _, procs := range []int{1, 3} {
+		prev := runtime.GOMAXPROCS(procs)
+		o.Out = filepath.Join(dir, strconv.Itoa(procs))
+		st := gen(t, o)
+		runtime.GOMAXPROCS(prev)
+		b, err := os.ReadFile(filepath.Join(st.Dir, "ratings.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, b)
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Fatal("output depends on GOMAXPROCS")
+	}
 }
