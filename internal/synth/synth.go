@@ -366,8 +366,9 @@ func (g *generator) run(ctx context.Context, w writer) (*Stats, error) {
 
 	nw := max(1, min(runtime.GOMAXPROCS(0), (g.opts.Users+chunkUsers-1)/chunkUsers))
 	jobs := make(chan *chunk)
-	// Each result slot is filled by a worker and drained in order; the
-	// queue bounds how many finished chunks wait in memory.
+	// The producer queues each chunk's result channel in user order; the
+	// loop below drains them in that order. The queue's capacity bounds how
+	// many finished chunks wait in memory.
 	queue := make(chan chan *chunk, 2*nw)
 	workers := make([]*worker, nw)
 	var wg sync.WaitGroup
@@ -407,7 +408,10 @@ func (g *generator) run(ctx context.Context, w writer) (*Stats, error) {
 			}
 		}
 	}()
-	var err error
+	var (
+		err   error
+		sumX2 int64
+	)
 	for done := range queue {
 		c := <-done
 		if err == nil {
@@ -422,7 +426,7 @@ func (g *generator) run(ctx context.Context, w writer) (*Stats, error) {
 		}
 		st.Tags += c.tags
 		st.MaxUserRatings = max(st.MaxUserRatings, c.most)
-		st.MeanRating += float64(c.sumX2)
+		sumX2 += c.sumX2
 	}
 	wg.Wait()
 	if err != nil {
@@ -435,7 +439,7 @@ func (g *generator) run(ctx context.Context, w writer) (*Stats, error) {
 		}
 	}
 	st.Ratings = g.opts.Ratings
-	st.MeanRating = st.MeanRating / 2 / float64(st.Ratings)
+	st.MeanRating = float64(sumX2) / 2 / float64(st.Ratings)
 	st.MaxItemRatings = slices.Max(itemCount)
 	return st, nil
 }
