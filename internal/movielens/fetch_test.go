@@ -587,3 +587,19 @@ func ExampleLookupRelease() {
 	fmt.Println(err)
 	// Output: unknown dataset "ml-100" (known: ml-100k, ml-1m, ml-10m, ml-20m, ml-25m, ml-32m, ml-latest-small); did you mean "ml-100k"?
 }
+
+// ExampleFetch places the copy of ml-100k kept beside the repository in
+// data/raw/ml-100k, checking it against the SHA256SUMS next to it.
+func ExampleFetch() {
+	res, err := Fetch(context.Background(), FetchOptions{
+		Dataset:  "ml-100k",
+		From:     "../shared/datasets/ml-100k",
+		Dest:     "data/raw",
+		Progress: os.Stderr,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Dir, res.Verified)
+}
