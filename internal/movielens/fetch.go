@@ -267,6 +267,11 @@ func (f *fetcher) run(ctx context.Context) error {
 		}
 	}
 	if err := os.Rename(root, final); err != nil {
+		// A concurrent fetch may have finished first; its copy will do.
+		if files, verr := verifyManifest(ctx, final, f.rel); verr == nil {
+			f.res.AlreadyPresent, f.res.Files = true, files
+			return nil
+		}
 		return fmt.Errorf("move into place: %w", err)
 	}
 	syncDir(dest)
