@@ -345,6 +345,26 @@ func TestFetchCancelledMidDownload(t *testing.T) {
 	assertDirHolds(t, dest)
 }
 
+func TestFetchConcurrent(t *testing.T) {
+	data := fetchTestZip(t, "ml-test", fetchTestFiles)
+	srv, _ := zipServer(t, serveBytes(data))
+	dest := t.TempDir()
+	errs := make(chan error, 4)
+	for range cap(errs) {
+		go func() {
+			_, err := Fetch(context.Background(), FetchOptions{Dest: dest, BaseURL: srv.URL, HTTPClient: srv.Client(), Release: pinnedRelease(data)})
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	assertDirHolds(t, dest, "ml-test")
+	assertDirHolds(t, filepath.Join(dest, "ml-test"), "README.txt", "movies.csv", "ratings.csv", FetchManifest)
+}
+
 func TestFetchRefusesPlainHTTP(t *testing.T) {
 	dest := t.TempDir()
 	_, err := Fetch(context.Background(), FetchOptions{Dest: dest, BaseURL: "http://127.0.0.1:1", Release: pinnedRelease(nil)})
