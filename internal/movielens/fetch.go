@@ -305,11 +305,25 @@ func (f *fetcher) fromZip(ctx context.Context, unpacked string) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("--from: %w", err)
 	}
+	if other, ok := identifyZip(dg, releaseTable); ok && other.Name != f.rel.Name {
+		return "", fmt.Errorf("%s is the published %s, not %s: fetch it as %s", f.opts.From, other.Zip, f.rel.Name, other.Name)
+	}
 	strict := filepath.Base(f.opts.From) == f.rel.Zip
 	if err := f.verifyZip(f.opts.From, dg, strict); err != nil {
 		return "", err
 	}
 	return f.extract(ctx, f.opts.From, unpacked)
+}
+
+// identifyZip returns the pinned release in table whose size and checksums
+// dg matches.
+func identifyZip(dg digests, table []Release) (Release, bool) {
+	for _, r := range table {
+		if r.Pinned() && dg.check("", r) == nil {
+			return r, true
+		}
+	}
+	return Release{}, false
 }
 
 // verifyZip checks a zip's digests against the release. With strict, any

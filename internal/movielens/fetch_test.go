@@ -523,6 +523,36 @@ func TestFetchFromZip(t *testing.T) {
 
 // TestFetchSharedML100K copies the real ml-100k folder kept beside the repo,
 // verifying it against ../shared/datasets/SHA256SUMS.
+func TestIdentifyZip(t *testing.T) {
+	data := fetchTestZip(t, "ml-test", fetchTestFiles)
+	dg, err := digestFile(context.Background(), writeTemp(t, data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := *pinnedRelease(data)
+	other := mine
+	other.Name, other.SHA256 = "ml-other", strings.Repeat("0", 64)
+	unpinned := Release{Name: "ml-unpinned"}
+	if r, ok := identifyZip(dg, []Release{unpinned, other, mine}); !ok || r.Name != "ml-test" {
+		t.Errorf("identifyZip = %q, %v; want ml-test", r.Name, ok)
+	}
+	if _, ok := identifyZip(dg, []Release{unpinned, other}); ok {
+		t.Error("identifyZip matched an unpinned or different release")
+	}
+	if _, ok := identifyZip(dg, Releases()); ok {
+		t.Error("test zip matches a real release")
+	}
+}
+
+func writeTemp(t *testing.T, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "x.zip")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestFetchSharedML100K(t *testing.T) {
 	src := filepath.Join("..", "..", "..", "shared", "datasets", "ml-100k")
 	if _, err := os.Stat(src); err != nil {
