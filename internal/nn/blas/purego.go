@@ -146,7 +146,8 @@ func split(n, t, w int) (int, int) {
 // block computes rows [r0, r1) and column strips [s0, s1) of the packed panel.
 func (p *PureGo) block(abuf, bbuf []float32, transA bool, a []float32, lda int, c []float32, ldc int, alpha, beta float32, first bool, r0, r1, s0, s1, jc, nb, pc, kb int) {
 	c0, c1 := jc+s0*nr, jc+min(s1*nr, nb)
-	if first && beta != 1 {
+	overwrite := first && beta == 0 // the first k block stores instead of adding
+	if first && beta != 1 && beta != 0 {
 		scaleC(c, ldc, r0, r1, c0, c1, beta)
 	}
 	var tile [mr * nr]float32
@@ -162,13 +163,16 @@ func (p *PureGo) block(abuf, bbuf []float32, transA bool, a []float32, lda int, 
 				ap := abuf[(ir/mr)*kb*mr : (ir/mr+1)*kb*mr]
 				i := ic + ir
 				if mh == mr && nw == nr {
-					kernel.Kernel(kb, ap, bp, c[i*ldc+j:], ldc, alpha)
+					kernel.Kernel(kb, ap, bp, c[i*ldc+j:], ldc, alpha, overwrite)
 					continue
 				}
-				tile = [mr * nr]float32{}
-				kernel.Kernel(kb, ap, bp, tile[:], nr, alpha)
+				kernel.Kernel(kb, ap, bp, tile[:], nr, alpha, true)
 				for r := 0; r < mh; r++ {
 					row := c[(i+r)*ldc+j : (i+r)*ldc+j+nw]
+					if overwrite {
+						copy(row, tile[r*nr:r*nr+nw])
+						continue
+					}
 					for q := range row {
 						row[q] += tile[r*nr+q]
 					}
@@ -198,12 +202,21 @@ func scaleC(c []float32, ldc, r0, r1, c0, c1 int, beta float32) {
 // packA copies op(A)[i0:i0+mb, p0:p0+kb] into buf as mr-row strips, each
 // laid out p-major (mr values per p), zero-padding the last strip.
 func packA(buf []float32, trans bool, a []float32, lda, i0, mb, p0, kb int) {
-	for s := 0; s*mr < mb; s++ {
-		dst := buf[s*kb*mr : (s+1)*kb*mr]
-		rows := min(mr, mb-s*mr)
-		i := i0 + s*mr
-		switch {
-		case rows == mr && !trans:
+	full := mb / mr // strips without padding
+	if trans {
+		// op(A) rows are contiguous in each stored row of A: stream
+		// through A once, scattering into the strips.
+		for q := 0; q < kb; q++ {
+			src := a[(p0+q)*lda+i0 : (p0+q)*lda+i0+mb]
+			for s := 0; s < full; s++ {
+				d, v := (*[mr]float32)(buf[s*kb*mr+q*mr:]), (*[mr]float32)(src[s*mr:])
+				d[0], d[1], d[2], d[3], d[4], d[5] = v[0], v[1], v[2], v[3], v[4], v[5]
+			}
+		}
+	} else {
+		for s := 0; s < full; s++ {
+			dst := buf[s*kb*mr : (s+1)*kb*mr]
+			i := i0 + s*mr
 			r0 := a[i*lda+p0 : i*lda+p0+kb]
 			r1 := a[(i+1)*lda+p0 : (i+1)*lda+p0+kb]
 			r2 := a[(i+2)*lda+p0 : (i+2)*lda+p0+kb]
@@ -214,27 +227,21 @@ func packA(buf []float32, trans bool, a []float32, lda, i0, mb, p0, kb int) {
 				d := (*[mr]float32)(dst[q*mr:])
 				d[0], d[1], d[2], d[3], d[4], d[5] = r0[q], r1[q], r2[q], r3[q], r4[q], r5[q]
 			}
-		case rows == mr && trans:
-			for q := range kb {
-				off := (p0+q)*lda + i
-				*(*[mr]float32)(dst[q*mr:]) = *(*[mr]float32)(a[off:])
-			}
-		case !trans:
-			for r := 0; r < rows; r++ {
-				src := a[(i+r)*lda+p0 : (i+r)*lda+p0+kb]
-				for q, v := range src {
-					dst[q*mr+r] = v
-				}
-			}
-		default:
-			for q := 0; q < kb; q++ {
-				src := a[(p0+q)*lda+i : (p0+q)*lda+i+rows]
-				copy(dst[q*mr:q*mr+rows], src)
-			}
 		}
-		if rows < mr {
-			for q := 0; q < kb; q++ {
-				clear(dst[q*mr+rows : (q+1)*mr])
+	}
+	rows := mb - full*mr
+	if rows == 0 {
+		return
+	}
+	dst := buf[full*kb*mr : (full+1)*kb*mr]
+	clear(dst)
+	i := i0 + full*mr
+	for r := 0; r < rows; r++ {
+		for q := 0; q < kb; q++ {
+			if trans {
+				dst[q*mr+r] = a[(p0+q)*lda+i+r]
+			} else {
+				dst[q*mr+r] = a[(i+r)*lda+p0+q]
 			}
 		}
 	}
@@ -249,7 +256,9 @@ func packB(buf []float32, trans bool, b []float32, ldb, p0, kb, j0, nb int) {
 		if !trans && cols == nr {
 			for q := 0; q < kb; q++ {
 				off := (p0+q)*ldb + j0 + s*nr
-				*(*[nr]float32)(dst[q*nr:]) = *(*[nr]float32)(b[off:])
+				d, v := (*[nr]float32)(dst[q*nr:]), (*[nr]float32)(b[off:])
+				d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
+				d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15] = v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]
 			}
 		} else if !trans {
 			for q := 0; q < kb; q++ {

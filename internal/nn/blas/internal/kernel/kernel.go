@@ -11,7 +11,7 @@ const (
 
 // Go is the portable micro-kernel: C[0:MR, 0:NR] += alpha * A*B over
 // kb packed steps.
-func Go(kb int, a, b, c []float32, ldc int, alpha float32) {
+func Go(kb int, a, b, c []float32, ldc int, alpha float32, overwrite bool) {
 	var acc [MR * NR]float32
 	for q := 0; q < kb; q++ {
 		bq := b[q*NR : q*NR+NR : q*NR+NR]
@@ -27,7 +27,11 @@ func Go(kb int, a, b, c []float32, ldc int, alpha float32) {
 	for r := 0; r < MR; r++ {
 		row := c[r*ldc : r*ldc+NR]
 		for j := range row {
-			row[j] += alpha * acc[r*NR+j]
+			if overwrite {
+				row[j] = alpha * acc[r*NR+j]
+			} else {
+				row[j] += alpha * acc[r*NR+j]
+			}
 		}
 	}
 }

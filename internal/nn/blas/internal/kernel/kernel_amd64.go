@@ -33,17 +33,22 @@ func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv() (eax, edx uint32)
 
 //go:noescape
-func kernel6x16(k int, a, b, c *float32, ldc int, alpha float32)
+func kernel6x16(k int, a, b, c *float32, ldc int, add int, alpha float32)
 
-// Kernel computes C[0:MR, 0:NR] += alpha * A*B over kb packed steps: a holds
-// kb groups of MR values, b kb groups of NR values, c has row stride ldc.
-func Kernel(kb int, a, b, c []float32, ldc int, alpha float32) {
+// Kernel computes C[0:MR, 0:NR] += alpha * A*B over kb packed steps (C =
+// alpha * A*B when overwrite is set): a holds kb groups of MR values, b kb
+// groups of NR values, c has row stride ldc.
+func Kernel(kb int, a, b, c []float32, ldc int, alpha float32, overwrite bool) {
 	if !Accelerated {
-		Go(kb, a, b, c, ldc, alpha)
+		Go(kb, a, b, c, ldc, alpha, overwrite)
 		return
 	}
 	_ = a[kb*MR-1]
 	_ = b[kb*NR-1]
 	_ = c[(MR-1)*ldc+NR-1]
-	kernel6x16(kb, &a[0], &b[0], &c[0], ldc, alpha)
+	add := 1
+	if overwrite {
+		add = 0
+	}
+	kernel6x16(kb, &a[0], &b[0], &c[0], ldc, add, alpha)
 }

@@ -21,9 +21,10 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	MOVL DX, edx+4(FP)
 	RET
 
-// func kernel6x16(k int, a, b, c *float32, ldc int, alpha float32)
-// C[0:6, 0:16] += alpha * sum_p A[p*6+r] * B[p*16+j], C row stride ldc floats.
-TEXT ·kernel6x16(SB), NOSPLIT, $0-44
+// func kernel6x16(k int, a, b, c *float32, ldc int, add int, alpha float32)
+// C[0:6, 0:16] (+)= alpha * sum_p A[p*6+r] * B[p*16+j], C row stride ldc
+// floats; C is overwritten when add is 0.
+TEXT ·kernel6x16(SB), NOSPLIT, $0-52
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -70,7 +71,10 @@ loop:
 	DECQ CX
 	JNE loop
 store:
-	VBROADCASTSS alpha+40(FP), Y14
+	VBROADCASTSS alpha+48(FP), Y14
+	MOVQ add+40(FP), R9
+	TESTQ R9, R9
+	JEQ overwrite
 	VMULPS Y14, Y0, Y0
 	VMULPS Y14, Y1, Y1
 	VADDPS (DX), Y0, Y0
@@ -110,6 +114,39 @@ store:
 	VMULPS Y14, Y11, Y11
 	VADDPS (DX), Y10, Y10
 	VADDPS 32(DX), Y11, Y11
+	VMOVUPS Y10, (DX)
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+overwrite:
+	VMULPS Y14, Y0, Y0
+	VMULPS Y14, Y1, Y1
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y14, Y2, Y2
+	VMULPS Y14, Y3, Y3
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y14, Y4, Y4
+	VMULPS Y14, Y5, Y5
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y14, Y6, Y6
+	VMULPS Y14, Y7, Y7
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y14, Y8, Y8
+	VMULPS Y14, Y9, Y9
+	VMOVUPS Y8, (DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y14, Y10, Y10
+	VMULPS Y14, Y11, Y11
 	VMOVUPS Y10, (DX)
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
