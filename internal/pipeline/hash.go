@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -72,28 +73,19 @@ func DirHash(entries []DirEntry) HashInfo {
 
 // ParseManifest reads a .dir object.
 func ParseManifest(data []byte) ([]DirEntry, error) {
-	v, err := parseOrderedJSON(data)
-	if err != nil {
+	var raw []struct {
+		MD5     *string `json:"md5"`
+		RelPath *string `json:"relpath"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("parse dir manifest: %w", err)
 	}
-	l, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("parse dir manifest: not a list")
-	}
-	out := make([]DirEntry, 0, len(l))
-	for _, e := range l {
-		m, ok := e.(*Map)
-		if !ok {
-			return nil, fmt.Errorf("parse dir manifest: entry is not an object")
+	out := make([]DirEntry, len(raw))
+	for i, e := range raw {
+		if e.MD5 == nil || e.RelPath == nil {
+			return nil, fmt.Errorf("parse dir manifest: entry %d lacks md5/relpath", i)
 		}
-		md, _ := m.Get("md5")
-		rp, _ := m.Get("relpath")
-		ms, ok1 := md.(string)
-		rs, ok2 := rp.(string)
-		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("parse dir manifest: entry lacks md5/relpath")
-		}
-		out = append(out, DirEntry{RelPath: rs, MD5: ms})
+		out[i] = DirEntry{RelPath: *e.RelPath, MD5: *e.MD5}
 	}
 	return out, nil
 }

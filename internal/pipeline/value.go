@@ -81,17 +81,37 @@ func (m *Map) Sorted() *Map {
 // valueFromNode converts a YAML node into a generic value (nil, bool, int64,
 // float64, string, []any, *Map) following YAML 1.2 core-schema resolution.
 func valueFromNode(n *yaml.Node) (any, error) {
+	d := &nodeDecoder{budget: maxYAMLNodes}
+	return d.value(n, 0)
+}
+
+// maxYAMLNodes bounds alias expansion ("billion laughs") and recursion.
+const (
+	maxYAMLNodes = 1 << 20
+	maxYAMLDepth = 500
+)
+
+type nodeDecoder struct{ budget int }
+
+func (d *nodeDecoder) value(n *yaml.Node, depth int) (any, error) {
+	d.budget--
+	if d.budget < 0 {
+		return nil, fmt.Errorf("line %d: document too large after alias expansion", n.Line)
+	}
+	if depth > maxYAMLDepth {
+		return nil, fmt.Errorf("line %d: document nested too deeply (recursive alias?)", n.Line)
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return valueFromNode(n.Content[0])
+		return d.value(n.Content[0], depth+1)
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			return nil, fmt.Errorf("line %d: dangling alias", n.Line)
 		}
-		return valueFromNode(n.Alias)
+		return d.value(n.Alias, depth+1)
 	case yaml.MappingNode:
 		m := NewMap()
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -101,7 +121,7 @@ func valueFromNode(n *yaml.Node) (any, error) {
 				if src.Kind == yaml.AliasNode {
 					src = src.Alias
 				}
-				mv, err := valueFromNode(src)
+				mv, err := d.value(src, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -114,11 +134,11 @@ func valueFromNode(n *yaml.Node) (any, error) {
 				}
 				continue
 			}
-			kv, err := valueFromNode(kn)
+			kv, err := d.value(kn, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			v, err := valueFromNode(vn)
+			v, err := d.value(vn, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -128,7 +148,7 @@ func valueFromNode(n *yaml.Node) (any, error) {
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := valueFromNode(c)
+			v, err := d.value(c, depth+1)
 			if err != nil {
 				return nil, err
 			}

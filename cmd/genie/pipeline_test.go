@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runGenie executes the root command with args in dir.
+func runGenie(t *testing.T, dir string, args ...string) (string, error) {
+	t.Helper()
+	t.Chdir(dir)
+	root := newRootCmd()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestPipelineCommands(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, ".dvc"), 0o755)
+	files := map[string]string{
+		"dvc.yaml": "stages:\n  prep:\n    cmd: cp in mid\n    deps: [in]\n    outs: [mid]\n  train:\n    cmd: cp mid model && echo x >> model\n    deps: [mid]\n    outs: [model]\n",
+		"in":       "data\n",
+	}
+	for p, c := range files {
+		os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644)
+	}
+	_, err := runGenie(t, dir, "status", "-q")
+	var ec exitCoder
+	if !errors.As(err, &ec) || ec.ExitCode() != 1 {
+		t.Errorf("status -q on a changed pipeline: %v", err)
+	}
+	out, err := runGenie(t, dir, "repro", "-j", "2")
+	if err != nil || !strings.Contains(out, "Running stage 'train':") {
+		t.Fatalf("repro: %v\n%s", err, out)
+	}
+	if out, err := runGenie(t, dir, "status"); err != nil || out != "Data and pipelines are up to date.\n" {
+		t.Errorf("status: %v %q", err, out)
+	}
+	if _, err := runGenie(t, dir, "status", "-q"); err != nil {
+		t.Errorf("status -q clean: %v", err)
+	}
+	out, _ = runGenie(t, dir, "dag", "--mermaid")
+	if out != "flowchart TD\n\tnode1[\"prep\"]\n\tnode2[\"train\"]\n\tnode1-->node2\n" {
+		t.Errorf("dag --mermaid %q", out)
+	}
+	out, _ = runGenie(t, dir, "dag", "--md")
+	if !strings.HasPrefix(out, "```mermaid\nflowchart TD\n") || !strings.HasSuffix(out, "\n```\n") {
+		t.Errorf("dag --md %q", out)
+	}
+	out, _ = runGenie(t, dir, "dag", "--dot")
+	if out != "strict digraph  {\n\"prep\";\n\"train\";\n\"prep\" -> \"train\";\n}\n" {
+		t.Errorf("dag --dot %q", out)
+	}
+	if out, _ := runGenie(t, dir, "dag", "--outs", "--mermaid"); !strings.Contains(out, "[\"mid\"]") || !strings.Contains(out, "node1-->node2") {
+		t.Errorf("dag --outs %q", out)
+	}
+	if _, err := runGenie(t, dir, "config", "cache.type", "hardlink"); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := runGenie(t, dir, "config", "cache.type"); out != "hardlink\n" {
+		t.Errorf("config get %q", out)
+	}
+	remote := t.TempDir()
+	if _, err := runGenie(t, dir, "remote", "add", "-d", "store", remote); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runGenie(t, dir, "push"); err != nil || !strings.Contains(out, "2 file(s) pushed") {
+		t.Errorf("push: %v %q", err, out)
+	}
+	os.RemoveAll(filepath.Join(dir, ".dvc", "cache"))
+	os.Remove(filepath.Join(dir, "model"))
+	if out, err := runGenie(t, dir, "pull"); err != nil || !strings.Contains(out, "2 file(s) fetched") {
+		t.Errorf("pull: %v %q", err, out)
+	}
+	if out, _ := runGenie(t, dir, "cache", "dir"); strings.TrimSpace(out) != filepath.Join(dir, ".dvc", "cache") {
+		t.Errorf("cache dir %q", out)
+	}
+	if out, err := runGenie(t, dir, "cache", "size"); err != nil || !strings.Contains(out, "2 objects") || !strings.Contains(out, "train") {
+		t.Errorf("cache size: %v %q", err, out)
+	}
+	if _, err := runGenie(t, dir, "gc"); err == nil {
+		t.Errorf("gc without a scope must fail")
+	}
+	if out, err := runGenie(t, dir, "gc", "-w"); err != nil || !strings.Contains(out, "Removed 0 objects") {
+		t.Errorf("gc -w: %v %q", err, out)
+	}
+	if _, err := runGenie(t, dir, "repro", "trian"); err == nil || !strings.Contains(err.Error(), "did you mean 'train'") {
+		t.Errorf("unknown stage: %v", err)
+	}
+	if out, err := runGenie(t, dir, "status", "--json"); err != nil || strings.TrimSpace(out) != "{}" {
+		t.Errorf("status --json %q %v", out, err)
+	}
+}
