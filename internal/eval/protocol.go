@@ -201,7 +201,11 @@ func (p Protocol) rankPhase(ctx context.Context, rec model.Recommender, ph *Phas
 				switch p {
 				case Sequential:
 					t := targets[0]
-					o.values = sequentialValues(nil, Rank(scores, t, ex))
+					r := math.MaxInt32 // a target inside the filtered history is a miss
+					if ex == nil || !ex[t] {
+						r = Rank(scores, t, ex)
+					}
+					o.values = sequentialValues(nil, r)
 					if cfg.negatives != nil {
 						o.sampled = sequentialValues(nil, RankAmong(scores, t, cfg.negatives[u]))
 					}
@@ -230,8 +234,10 @@ func (p Protocol) rankPhase(ctx context.Context, rec model.Recommender, ph *Phas
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -343,3 +343,21 @@ func TestReportOutputs(t *testing.T) {
 		t.Errorf("ParseProtocol(nope) = %v", err)
 	}
 }
+
+func TestSequentialTargetInHistoryIsAMiss(t *testing.T) {
+	// User 1 re-rates item 1 last: the history filter removes it from the
+	// ranking, so it cannot be hit (and is absent from the export).
+	in := []eval.Interaction{{User: 1, Item: 1, Timestamp: 1}, {User: 1, Item: 2, Timestamp: 2}, {User: 1, Item: 3, Timestamp: 3}, {User: 1, Item: 1, Timestamp: 4}}
+	d, err := eval.NewDataset(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &fixed{byRaw: map[int64]float32{1: 1}}
+	res, err := eval.Evaluate(context.Background(), d, eval.Sequential, []model.Spec{spec("f", rec)}, eval.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hr, _ := res[0].Test.Get("hr@10"); hr != 0 {
+		t.Errorf("hr@10 = %v, want 0", hr)
+	}
+}

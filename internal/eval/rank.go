@@ -94,10 +94,19 @@ type worstHeap struct {
 	items  []int32
 }
 
-func (h *worstHeap) Len() int           { return len(h.items) }
+// Len implements heap.Interface.
+func (h *worstHeap) Len() int { return len(h.items) }
+
+// Less implements heap.Interface: the worse-ranked item is "less".
 func (h *worstHeap) Less(i, j int) bool { return better(h.scores, h.items[j], h.items[i]) }
-func (h *worstHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *worstHeap) Push(x any)         { h.items = append(h.items, x.(int32)) }
+
+// Swap implements heap.Interface.
+func (h *worstHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
+
+// Push implements heap.Interface.
+func (h *worstHeap) Push(x any) { h.items = append(h.items, x.(int32)) }
+
+// Pop implements heap.Interface.
 func (h *worstHeap) Pop() any {
 	n := len(h.items)
 	x := h.items[n-1]
