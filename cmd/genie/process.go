@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,6 +57,7 @@ check fails the command and says which check, by how much and where.`,
 			if err != nil {
 				return fmt.Errorf("process %s: %w", input, err)
 			}
+			runtime.GC() // the raw file's bytes are garbage now: free them before processing
 			dp := p.DataProcessing
 			tables, rep, err := dataset.Process(cmd.Context(), ds, dataset.Options{
 				Dataset: filepath.Base(input), MinRatingsPerUser: dp.MinRatingsPerUser, MinRatingsPerMovie: dp.MinRatingsPerMovie,

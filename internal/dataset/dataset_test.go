@@ -113,8 +113,8 @@ func checkInvariants(t *testing.T, tb *Tables, opt Options) {
 			} else if k == n-2 {
 				want = SplitValidation
 			}
-			if r.TemporalSplit != want || int(r.UserSeq) != k {
-				t.Fatalf("user %d item %d: split %s seq %d, want %s seq %d", r.UserID, r.MovieID, r.TemporalSplit, r.UserSeq, want, k)
+			if r.Temporal != want || int(r.UserSeq) != k {
+				t.Fatalf("user %d item %d: split %s seq %d, want %s seq %d", r.UserID, r.MovieID, r.Temporal, r.UserSeq, want, k)
 			}
 			if k > 0 {
 				p := tb.Ratings[hist[k-1]]
@@ -126,10 +126,10 @@ func checkInvariants(t *testing.T, tb *Tables, opt Options) {
 	}
 	nTest := 0
 	for _, r := range tb.Ratings {
-		if r.RandomSplit == SplitTest {
+		if r.Random == SplitTest {
 			nTest++
-		} else if r.RandomSplit != SplitTrain {
-			t.Fatalf("random split %q", r.RandomSplit)
+		} else if r.Random != SplitTrain {
+			t.Fatalf("random split %v", r.Random)
 		}
 	}
 	if want := len(tb.Ratings) - int(float64(len(tb.Ratings))*(1-opt.TestSplitRatio)); nTest != want {
@@ -285,6 +285,9 @@ func TestOrphanRatings(t *testing.T) {
 		t.Fatalf("err = %v", e)
 	}
 	opt.DropOrphans = true
+	if ds, err = movielens.Load(context.Background(), dir, movielens.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	tables, rep, err := Process(context.Background(), ds, opt)
 	if err != nil || !rep.Passed || len(tables.Ratings) != 15 {
 		t.Fatalf("drop orphans: err %v, passed %v, %d ratings", err, rep.Passed, len(tables.Ratings))

@@ -5,22 +5,87 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
+
+// rowGroupRows bounds a row group, and so the memory a writer buffers.
+const rowGroupRows = 1 << 20
 
 // writerOptions fixes everything that goes into a file, so the same rows
 // always give the same bytes.
 func writerOptions() []parquet.WriterOption {
 	return []parquet.WriterOption{
-		parquet.Compression(&parquet.Snappy),
+		parquet.Compression(fastSnappy{}),
 		parquet.CreatedBy("movie-genie", "1", ""),
 		parquet.PageBufferSize(1 << 20),
+		parquet.MaxRowsPerRowGroup(rowGroupRows),
 	}
+}
+
+// fastSnappy is Parquet's SNAPPY codec with the fast block encoder:
+// parquet-go's default uses the slower "better" encoder, which costs more
+// time than its few percent of size save. Any Snappy decoder reads both.
+type fastSnappy struct{}
+
+func (fastSnappy) String() string { return "SNAPPY" }
+
+func (fastSnappy) CompressionCodec() format.CompressionCodec { return format.Snappy }
+
+func (fastSnappy) Encode(dst, src []byte) ([]byte, error) {
+	if n := s2.MaxEncodedLen(len(src)); cap(dst) < n {
+		dst = make([]byte, n)
+	}
+	return s2.EncodeSnappy(dst[:cap(dst)], src), nil
+}
+
+func (fastSnappy) Decode(dst, src []byte) ([]byte, error) {
+	n, err := s2.DecodedLen(src)
+	if err != nil {
+		return dst, err
+	}
+	if cap(dst) < n {
+		dst = make([]byte, n)
+	}
+	return s2.Decode(dst[:n], src)
 }
 
 // WriteParquet writes rows to path atomically: a temp file in the same
 // folder, fsynced, then renamed over path. A failure leaves path as it was.
-func WriteParquet[T any](path string, rows []T) (err error) {
+func WriteParquet[T any](path string, rows []T) error {
+	return writeParquetBatches(path, len(rows), func(lo, hi int, dst []T) []T { return rows[lo:hi] })
+}
+
+// writeRatings converts ratings to RatingRow a batch at a time, so the
+// rows with their strings never exist all at once.
+func writeRatings(path string, rs []Rating) error {
+	return writeParquetBatches(path, len(rs), func(lo, hi int, dst []RatingRow) []RatingRow {
+		dst = dst[:0]
+		for i := lo; i < hi; i++ {
+			dst = append(dst, rs[i].Row())
+		}
+		return dst
+	})
+}
+
+// ReadRatings reads ratings.parquet.
+func ReadRatings(path string) ([]Rating, error) {
+	rows, err := ReadParquet[RatingRow](path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Rating, len(rows))
+	for i := range rows {
+		if out[i], err = fromRow(&rows[i]); err != nil {
+			return nil, fmt.Errorf("read %s: row %d: %w", path, i, err)
+		}
+	}
+	return out, nil
+}
+
+// writeParquetBatches writes n rows obtained batch by batch from rows.
+func writeParquetBatches[T any](path string, n int, rows func(lo, hi int, dst []T) []T) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -37,8 +102,10 @@ func WriteParquet[T any](path string, rows []T) (err error) {
 	}()
 	w := parquet.NewGenericWriter[T](f, writerOptions()...)
 	const batch = 1 << 16
-	for i := 0; i < len(rows); i += batch {
-		if _, err := w.Write(rows[i:min(i+batch, len(rows))]); err != nil {
+	var buf []T
+	for i := 0; i < n; i += batch {
+		buf = rows(i, min(i+batch, n), buf)
+		if _, err := w.Write(buf); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
 	}
@@ -74,7 +141,7 @@ func (t *Tables) Write(dir string) error {
 	steps := []func() error{
 		func() error { return WriteParquet(filepath.Join(dir, MoviesFile), t.Movies) },
 		func() error { return WriteParquet(filepath.Join(dir, UsersFile), t.Users) },
-		func() error { return WriteParquet(filepath.Join(dir, RatingsFile), t.Ratings) },
+		func() error { return writeRatings(filepath.Join(dir, RatingsFile), t.Ratings) },
 		func() error { return WriteParquet(filepath.Join(dir, LinksFile), t.Links) },
 		func() error { return WriteParquet(filepath.Join(dir, TagsFile), t.Tags) },
 	}
@@ -101,7 +168,7 @@ func ReadTables(dir string) (*Tables, error) {
 	if t.Users, err = ReadParquet[UserRow](filepath.Join(dir, UsersFile)); err != nil {
 		return nil, err
 	}
-	if t.Ratings, err = ReadParquet[RatingRow](filepath.Join(dir, RatingsFile)); err != nil {
+	if t.Ratings, err = ReadRatings(filepath.Join(dir, RatingsFile)); err != nil {
 		return nil, err
 	}
 	if t.Links, err = ReadParquet[LinkRow](filepath.Join(dir, LinksFile)); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -31,6 +32,8 @@ type Options struct {
 // Process cleans, filters and splits a release into the processed tables
 // and measures every data-quality check. It fails only on input it cannot
 // interpret; failed quality checks are in the report (see Report.Err).
+// Process consumes ds.Ratings: it sets it to nil once the processed
+// ratings are built, so a 25M-rating release is not held twice.
 func Process(ctx context.Context, ds *movielens.Dataset, opt Options) (*Tables, *Report, error) {
 	if opt.MinRatingsPerUser < 1 || opt.MinRatingsPerMovie < 1 {
 		return nil, nil, fmt.Errorf("process: minimum ratings per user and per movie must be >= 1")
@@ -38,24 +41,28 @@ func Process(ctx context.Context, ds *movielens.Dataset, opt Options) (*Tables, 
 	if err := checkUniqueIDs(ds); err != nil {
 		return nil, nil, err
 	}
-	rep := newReport(opt, ds)
 
-	catalog := map[int32]int{}
-	for i, m := range ds.Movies {
-		catalog[m.ID] = i
+	maxU, maxM, err := maxIDs(ds)
+	if err != nil {
+		return nil, nil, err
 	}
-	demo := map[int32]int{}
-	for i, u := range ds.Users {
-		demo[u.ID] = i
+	rep := newReport(opt, ds, maxU, maxM)
+	inCatalog := make([]bool, maxM+1)
+	for _, m := range ds.Movies {
+		inCatalog[m.ID] = true
+	}
+	listedUser := make([]bool, maxU+1)
+	for _, u := range ds.Users {
+		listedUser[u.ID] = true
 	}
 	// Referential integrity: every rating names a listed movie (and user,
 	// where the release lists users).
 	keep := make([]bool, len(ds.Ratings))
 	orphans, firstOrphan := 0, ""
 	for i, r := range ds.Ratings {
-		_, okM := catalog[r.Movie]
-		_, okU := demo[r.User]
-		if !okM || (len(ds.Users) > 0 && !okU) {
+		okM := inCatalog[r.Movie]
+		okU := len(ds.Users) == 0 || listedUser[r.User]
+		if !okM || !okU {
 			orphans++
 			if firstOrphan == "" {
 				what := fmt.Sprintf("movie %d is not in the movies file", r.Movie)
@@ -79,16 +86,39 @@ func Process(ctx context.Context, ds *movielens.Dataset, opt Options) (*Tables, 
 
 	t := &Tables{}
 	t.Ratings = buildRatings(ds.Ratings, keep, opt)
-	t.Movies = buildMovies(ds.Movies, t.Ratings)
-	t.Users = buildUsers(ds.Users, t.Ratings)
+	ds.Ratings, keep = nil, nil
+	runtime.GC()
+	t.Movies = buildMovies(ds.Movies, t.Ratings, maxM)
+	t.Users = buildUsers(ds.Users, t.Ratings, maxU)
 	t.Links = buildLinks(ds)
 	for _, tg := range ds.Tags {
-		if _, ok := catalog[tg.Movie]; ok {
+		if tg.Movie <= maxM && inCatalog[tg.Movie] {
 			t.Tags = append(t.Tags, TagRow{UserID: tg.User, MovieID: tg.Movie, Tag: tg.Tag, Timestamp: tg.Timestamp})
 		}
 	}
-	rep.measure(ds, t, opt)
+	rep.measure(ds, t, opt, maxU, maxM)
 	return t, rep, nil
+}
+
+// MaxID is the largest user or movie id Process accepts. Ids index dense
+// arrays; every MovieLens release stays far below it.
+const MaxID = 1<<26 - 1
+
+// maxIDs returns the largest user and movie ids in the release.
+func maxIDs(ds *movielens.Dataset) (maxU, maxM int32, err error) {
+	for _, r := range ds.Ratings {
+		maxU, maxM = max(maxU, r.User), max(maxM, r.Movie)
+	}
+	for _, m := range ds.Movies {
+		maxM = max(maxM, m.ID)
+	}
+	for _, u := range ds.Users {
+		maxU = max(maxU, u.ID)
+	}
+	if maxU > MaxID || maxM > MaxID {
+		return 0, 0, fmt.Errorf("process: ids up to %d are supported; the release has user ids up to %d and movie ids up to %d", MaxID, maxU, maxM)
+	}
+	return maxU, maxM, nil
 }
 
 func orphanDetail(n int, first string, dropped bool) string {
@@ -160,17 +190,17 @@ func filterFixedPoint(rs []movielens.Rating, keep []bool, minU, minM int) int {
 
 // buildRatings keeps the filtered ratings in source order and labels the
 // temporal and random splits.
-func buildRatings(rs []movielens.Rating, keep []bool, opt Options) []RatingRow {
+func buildRatings(rs []movielens.Rating, keep []bool, opt Options) []Rating {
 	n := 0
 	for _, k := range keep {
 		if k {
 			n++
 		}
 	}
-	out := make([]RatingRow, 0, n)
+	out := make([]Rating, 0, n)
 	for i, r := range rs {
 		if keep[i] {
-			out = append(out, RatingRow{UserID: r.User, MovieID: r.Movie, Rating: r.Rating, Timestamp: r.Timestamp, SourceRow: r.Row})
+			out = append(out, Rating{UserID: r.User, MovieID: r.Movie, Rating: r.Rating, Timestamp: r.Timestamp, SourceRow: r.Row})
 		}
 	}
 	for _, hist := range UserHistories(out) {
@@ -178,11 +208,11 @@ func buildRatings(rs []movielens.Rating, keep []bool, opt Options) []RatingRow {
 			out[i].UserSeq = int32(seq)
 			switch seq {
 			case len(hist) - 1:
-				out[i].TemporalSplit = SplitTest
+				out[i].Temporal = SplitTest
 			case len(hist) - 2:
-				out[i].TemporalSplit = SplitValidation
+				out[i].Temporal = SplitValidation
 			default:
-				out[i].TemporalSplit = SplitTrain
+				out[i].Temporal = SplitTrain
 			}
 		}
 	}
@@ -190,9 +220,9 @@ func buildRatings(rs []movielens.Rating, keep []bool, opt Options) []RatingRow {
 	nTrain := int(float64(len(out)) * (1 - opt.TestSplitRatio))
 	for k, i := range perm {
 		if k < nTrain {
-			out[i].RandomSplit = SplitTrain
+			out[i].Random = SplitTrain
 		} else {
-			out[i].RandomSplit = SplitTest
+			out[i].Random = SplitTest
 		}
 	}
 	return out
@@ -212,7 +242,7 @@ func RandomPermutation(n int, seed uint64) []int32 {
 
 // UserHistories returns, per user in increasing id order, the indexes of
 // the user's ratings ordered by timestamp, ties by SourceRow.
-func UserHistories(rs []RatingRow) [][]int32 {
+func UserHistories(rs []Rating) [][]int32 {
 	var maxU int32
 	for _, r := range rs {
 		maxU = max(maxU, r.UserID)
@@ -234,7 +264,12 @@ func UserHistories(rs []RatingRow) [][]int32 {
 		out[s] = append(out[s], int32(i))
 	}
 	for _, h := range out {
-		slices.SortStableFunc(h, func(a, b int32) int {
+		// Indexes within a history are increasing, so only out-of-order
+		// timestamps need a sort; SourceRow makes every key unique.
+		if slices.IsSortedFunc(h, func(a, b int32) int { return cmpInt64(rs[a].Timestamp, rs[b].Timestamp) }) {
+			continue
+		}
+		slices.SortFunc(h, func(a, b int32) int {
 			ra, rb := &rs[a], &rs[b]
 			if ra.Timestamp != rb.Timestamp {
 				if ra.Timestamp < rb.Timestamp {
@@ -248,18 +283,25 @@ func UserHistories(rs []RatingRow) [][]int32 {
 	return out
 }
 
-func buildMovies(ms []movielens.Movie, rs []RatingRow) []MovieRow {
-	type stat struct {
-		n   int32
-		sum float64
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
 	}
-	stats := map[int32]*stat{}
+	return 0
+}
+
+type movieStat struct {
+	n   int32
+	sum float64
+}
+
+func buildMovies(ms []movielens.Movie, rs []Rating, maxM int32) []MovieRow {
+	stats := make([]movieStat, maxM+1)
 	for _, r := range rs {
-		s := stats[r.MovieID]
-		if s == nil {
-			s = &stat{}
-			stats[r.MovieID] = s
-		}
+		s := &stats[r.MovieID]
 		s.n++
 		s.sum += float64(r.Rating)
 	}
@@ -273,7 +315,7 @@ func buildMovies(ms []movielens.Movie, rs []RatingRow) []MovieRow {
 			y := m.Year
 			row.Year = &y
 		}
-		if s := stats[m.ID]; s != nil {
+		if s := stats[m.ID]; s.n > 0 {
 			row.RatingCount = s.n
 			mean := float32(s.sum / float64(s.n))
 			row.RatingMean = &mean
@@ -290,18 +332,17 @@ func buildMovies(ms []movielens.Movie, rs []RatingRow) []MovieRow {
 	return out
 }
 
-func buildUsers(us []movielens.User, rs []RatingRow) []UserRow {
+func buildUsers(us []movielens.User, rs []Rating, maxU int32) []UserRow {
 	type stat struct {
 		n           int32
 		sum, sumSq  float64
 		first, last int64
 	}
-	stats := map[int32]*stat{}
+	stats := make([]stat, maxU+1)
 	for _, r := range rs {
-		s := stats[r.UserID]
-		if s == nil {
-			s = &stat{first: r.Timestamp, last: r.Timestamp}
-			stats[r.UserID] = s
+		s := &stats[r.UserID]
+		if s.n == 0 {
+			s.first, s.last = r.Timestamp, r.Timestamp
 		}
 		v := float64(r.Rating)
 		s.n++
@@ -314,8 +355,12 @@ func buildUsers(us []movielens.User, rs []RatingRow) []UserRow {
 	for _, u := range us {
 		demo[u.ID] = u
 	}
-	out := make([]UserRow, 0, len(stats))
+	var out []UserRow
 	for id, s := range stats {
+		if s.n == 0 {
+			continue
+		}
+		id := int32(id)
 		mean := s.sum / float64(s.n)
 		row := UserRow{UserID: id, RatingCount: s.n, RatingMean: float32(mean),
 			RatingStd:      float32(math.Sqrt(max(0, s.sumSq/float64(s.n)-mean*mean))),
@@ -329,7 +374,6 @@ func buildUsers(us []movielens.User, rs []RatingRow) []UserRow {
 		}
 		out = append(out, row)
 	}
-	slices.SortFunc(out, func(a, b UserRow) int { return int(a.UserID) - int(b.UserID) })
 	return out
 }
 

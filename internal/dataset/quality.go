@@ -66,7 +66,7 @@ type Check struct {
 	Detail      string  `json:"detail"`
 }
 
-func newReport(opt Options, ds *movielens.Dataset) *Report {
+func newReport(opt Options, ds *movielens.Dataset, maxU, maxM int32) *Report {
 	r := &Report{
 		Dataset: opt.Dataset,
 		Params: ReportParams{MinRatingsPerUser: opt.MinRatingsPerUser, MinRatingsPerMovie: opt.MinRatingsPerMovie,
@@ -80,18 +80,18 @@ func newReport(opt Options, ds *movielens.Dataset) *Report {
 	for k, v := range ds.FirstSkipped {
 		r.FirstBad[k] = v
 	}
-	r.Raw = countRaw(ds)
+	r.Raw = countRaw(ds, maxU, maxM)
 	return r
 }
 
 func (r *Report) addCheck(c Check) { r.Checks = append(r.Checks, c) }
 
-func countRaw(ds *movielens.Dataset) Counts {
-	users := map[int32]struct{}{}
-	movies := map[int32]struct{}{}
+func countRaw(ds *movielens.Dataset, maxU, maxM int32) Counts {
+	users := make([]int32, maxU+1)
+	movies := make([]int32, maxM+1)
 	for _, x := range ds.Ratings {
-		users[x.User] = struct{}{}
-		movies[x.Movie] = struct{}{}
+		users[x.User]++
+		movies[x.Movie]++
 	}
 	genres := map[string]struct{}{}
 	for _, m := range ds.Movies {
@@ -99,7 +99,7 @@ func countRaw(ds *movielens.Dataset) Counts {
 			genres[g] = struct{}{}
 		}
 	}
-	c := Counts{Users: len(users), Movies: len(movies), CatalogMovies: len(ds.Movies), Ratings: len(ds.Ratings), Genres: len(genres), Tags: len(ds.Tags)}
+	c := Counts{Users: nonZero(users), Movies: nonZero(movies), CatalogMovies: len(ds.Movies), Ratings: len(ds.Ratings), Genres: len(genres), Tags: len(ds.Tags)}
 	if ds.Format == movielens.Format100K {
 		c.Genres = len(movielens.Genres()) // u.genre lists "unknown" too
 	}
@@ -115,9 +115,9 @@ func sparsity(ratings, users, movies int) float64 {
 }
 
 // measure runs the checks on the processed tables.
-func (r *Report) measure(ds *movielens.Dataset, t *Tables, opt Options) {
-	movies := map[int32]int32{}
-	users := map[int32]int32{}
+func (r *Report) measure(ds *movielens.Dataset, t *Tables, opt Options, maxU, maxM int32) {
+	movies := make([]int32, maxM+1)
+	users := make([]int32, maxU+1)
 	var nullIDs, outOfRange, badTS int
 	lo, hi := float32(1), float32(5)
 	if ds.Format == movielens.FormatCSV {
@@ -146,14 +146,15 @@ func (r *Report) measure(ds *movielens.Dataset, t *Tables, opt Options) {
 			genres[g] = struct{}{}
 		}
 	}
-	r.Processed = Counts{Users: len(users), Movies: len(movies), CatalogMovies: len(t.Movies), Ratings: len(t.Ratings),
-		Genres: r.Raw.Genres, Sparsity: sparsity(len(t.Ratings), len(users), len(movies)), Tags: len(t.Tags)}
+	nUsers, nMovies := nonZero(users), nonZero(movies)
+	r.Processed = Counts{Users: nUsers, Movies: nMovies, CatalogMovies: len(t.Movies), Ratings: len(t.Ratings),
+		Genres: r.Raw.Genres, Sparsity: sparsity(len(t.Ratings), nUsers, nMovies), Tags: len(t.Tags)}
 	if ds.Format != movielens.Format100K {
 		r.Processed.Genres = len(genres)
 	}
 	r.Filter.RemovedRatings = r.Raw.Ratings - len(t.Ratings)
-	r.Filter.RemovedUsers = r.Raw.Users - len(users)
-	r.Filter.RemovedMovies = r.Raw.Movies - len(movies)
+	r.Filter.RemovedUsers = r.Raw.Users - nUsers
+	r.Filter.RemovedMovies = r.Raw.Movies - nMovies
 
 	r.addCheck(Check{Name: "no_null_ids", Description: "every rating has a user id and a movie id",
 		Value: float64(nullIDs), Threshold: "== 0", Passed: nullIDs == 0, Detail: fmt.Sprintf("%d ratings without ids", nullIDs)})
@@ -171,11 +172,11 @@ func (r *Report) measure(ds *movielens.Dataset, t *Tables, opt Options) {
 
 	minU, whoU := minCount(users)
 	r.addCheck(Check{Name: "user_activity", Description: "every user has enough ratings",
-		Value: float64(minU), Threshold: fmt.Sprintf(">= %d", opt.MinRatingsPerUser), Passed: len(users) > 0 && int(minU) >= opt.MinRatingsPerUser,
+		Value: float64(minU), Threshold: fmt.Sprintf(">= %d", opt.MinRatingsPerUser), Passed: nUsers > 0 && int(minU) >= opt.MinRatingsPerUser,
 		Detail: fmt.Sprintf("fewest ratings per user: %d (user %d)", minU, whoU)})
 	minM, whoM := minCount(movies)
 	r.addCheck(Check{Name: "movie_popularity", Description: "every rated movie has enough ratings",
-		Value: float64(minM), Threshold: fmt.Sprintf(">= %d", opt.MinRatingsPerMovie), Passed: len(movies) > 0 && int(minM) >= opt.MinRatingsPerMovie,
+		Value: float64(minM), Threshold: fmt.Sprintf(">= %d", opt.MinRatingsPerMovie), Passed: nMovies > 0 && int(minM) >= opt.MinRatingsPerMovie,
 		Detail: fmt.Sprintf("fewest ratings per movie: %d (movie %d)", minM, whoM)})
 
 	r.Passed = true
@@ -193,18 +194,29 @@ func shortBy(got, want int, what string) string {
 
 func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 
-// minCount returns the smallest count and, for ties, the lowest id.
-func minCount(m map[int32]int32) (int32, int32) {
+// minCount returns the smallest non-zero count in counts (indexed by id)
+// and, for ties, the lowest id.
+func minCount(counts []int32) (int32, int32) {
 	var best, who int32 = math.MaxInt32, 0
-	for id, n := range m {
-		if n < best || (n == best && id < who) {
-			best, who = n, id
+	for id, n := range counts {
+		if n > 0 && n < best {
+			best, who = n, int32(id)
 		}
 	}
-	if len(m) == 0 {
+	if best == math.MaxInt32 {
 		return 0, 0
 	}
 	return best, who
+}
+
+func nonZero(counts []int32) int {
+	n := 0
+	for _, c := range counts {
+		if c > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // completeness measures non-null cells over the fields a release provides:
