@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math"
+
+	"github.com/moviegenie/genie/internal/nn/internal/vec"
 )
 
 // CrossEntropy returns the mean softmax cross-entropy of the rows of logits
@@ -85,11 +87,7 @@ func (g *Graph) xent(logits *Tensor, targets []int32, colBias []float32, hit fun
 				for _, l := range row {
 					mx = max(mx, l)
 				}
-				var s float32
-				for _, l := range row {
-					s += exp32(l - mx)
-				}
-				lse[i] = mx + float32(math.Log(float64(s)))
+				lse[i] = mx + float32(math.Log(float64(vec.ExpSum(row, mx))))
 			} else {
 				for j := range row {
 					if hit == nil || !hit(i, j) {
@@ -99,7 +97,7 @@ func (g *Graph) xent(logits *Tensor, targets []int32, colBias []float32, hit fun
 				var s float32
 				for j := range row {
 					if hit == nil || !hit(i, j) {
-						s += exp32(z(i, j) - mx)
+						s += vec.Exp(z(i, j) - mx)
 					}
 				}
 				lse[i] = mx + float32(math.Log(float64(s)))
@@ -131,11 +129,16 @@ func (g *Graph) xent(logits *Tensor, targets []int32, colBias []float32, hit fun
 					continue
 				}
 				dst := logits.Grad[i*v : (i+1)*v]
+				if colBias == nil && hit == nil {
+					vec.ExpScaleAdd(dst, logits.Data[i*v:(i+1)*v], lse[i], scale)
+					dst[t] -= scale
+					continue
+				}
 				for j := range dst {
 					if hit != nil && hit(i, j) {
 						continue
 					}
-					dst[j] += exp32(z(i, j)-lse[i]) * scale
+					dst[j] += vec.Exp(z(i, j)-lse[i]) * scale
 				}
 				dst[t] -= scale
 			}

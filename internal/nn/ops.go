@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/moviegenie/genie/internal/nn/internal/vec"
 )
 
 // View returns a tensor sharing x's data and gradient with a new shape of
@@ -274,15 +276,15 @@ func (g *Graph) GELU(x *Tensor) *Tensor {
 	if y.Grad != nil {
 		th = g.buf(x.Len(), false)
 	}
-	g.parallel(len(y.Data), 20, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			v := x.Data[i]
-			t := tanh32(geluC * (v + geluA*v*v*v))
-			y.Data[i] = 0.5 * v * (1 + t)
-			if th != nil {
-				th[i] = t
-			}
-		}
+	if th == nil {
+		th = g.buf(x.Len(), false)
+	}
+	// Blocks of 64 keep the split between the vector kernel and its scalar
+	// tail independent of the thread count.
+	n := len(y.Data)
+	g.parallel((n+63)/64, 64*20, func(b0, b1 int) {
+		lo, hi := b0*64, min(b1*64, n)
+		vec.GELUTanh(x.Data[lo:hi], th[lo:hi], y.Data[lo:hi])
 	})
 	if y.Grad != nil {
 		g.record(func() {
@@ -297,18 +299,6 @@ func (g *Graph) GELU(x *Tensor) *Tensor {
 		})
 	}
 	return y
-}
-
-// tanh32 is tanh for float32 arguments via one exponential.
-func tanh32(x float32) float32 {
-	if x > 9 {
-		return 1
-	}
-	if x < -9 {
-		return -1
-	}
-	e := exp32(2 * x)
-	return (e - 1) / (e + 1)
 }
 
 // dropoutChunk is the number of elements per independently seeded dropout

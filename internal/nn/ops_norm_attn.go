@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math"
+
+	"github.com/moviegenie/genie/internal/nn/internal/vec"
 )
 
 // LayerNorm normalizes each row of x (viewed as [Rows, Cols]) to zero mean
@@ -253,7 +255,7 @@ func softmaxRows(p []float32, T int, valid []bool, causal bool) {
 		var s float32
 		for j := 0; j < T; j++ {
 			if j < end && (valid == nil || valid[j]) {
-				e := exp32(row[j] - mx)
+				e := vec.Exp(row[j] - mx)
 				row[j] = e
 				s += e
 			} else {
@@ -265,18 +267,4 @@ func softmaxRows(p []float32, T int, valid []bool, causal bool) {
 			row[j] *= inv
 		}
 	}
-}
-
-// exp32 is a fast float32 exponential (relative error about 2e-7) for
-// x <= 88: rounding to the nearest power of two with the 1.5*2^23 trick and
-// a degree-6 polynomial on the remainder. Arguments below -87 give 0.
-func exp32(x float32) float32 {
-	if x < -87 {
-		return 0
-	}
-	t := x*1.442695041 + 12582912
-	fn := t - 12582912
-	r := x - fn*0.693145751953125 - fn*1.428606765330187e-06
-	p := 1 + r*(1+r*(0.5+r*(0.16666667+r*(0.041666668+r*(0.008333334+r*0.0013888889)))))
-	return p * math.Float32frombits((math.Float32bits(t)-0x4B400000+127)<<23)
 }
