@@ -147,88 +147,67 @@ type measureConfig struct {
 	exportK   int       // 0 skips the export ranking
 }
 
+// scoreBatch is how many users a worker scores at once; models
+// implementing model.BatchScorer receive batches of this size.
+const scoreBatch = 32
+
 // rankPhase fits nothing: it scores every user with targets using rec and
 // computes the protocol's per-user outputs, in parallel.
 func (p Protocol) rankPhase(ctx context.Context, rec model.Recommender, ph *Phase, cfg measureConfig, workers int) ([]userOutput, error) {
 	nu := ph.Train.NumUsers
 	ni := ph.Train.NumItems
 	out := make([]userOutput, nu)
+	var users []int
+	for u := range nu {
+		if len(ph.Targets[u]) > 0 {
+			users = append(users, u)
+		}
+	}
 	var next int
 	var mu sync.Mutex
-	take := func() int {
+	take := func() []int {
 		mu.Lock()
 		defer mu.Unlock()
-		for next < nu && len(ph.Targets[next]) == 0 {
-			next++
-		}
-		if next >= nu {
-			return -1
-		}
-		u := next
-		next++
-		return u
+		lo := next
+		next = min(len(users), next+scoreBatch)
+		return users[lo:next]
 	}
+	batcher, _ := rec.(model.BatchScorer)
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			scores := make([]float32, ni)
+			scores := make([][]float32, scoreBatch)
+			for k := range scores {
+				scores[k] = make([]float32, ni)
+			}
+			hist := make([][]int32, 0, scoreBatch)
 			excluded := make([]bool, ni)
-			var top []int32
 			for {
 				if err := ctx.Err(); err != nil {
 					errs[w] = err
 					return
 				}
-				u := take()
-				if u < 0 {
+				batch := take()
+				if len(batch) == 0 {
 					return
 				}
-				clear(scores)
-				rec.Score(u, ph.Train.Seqs[u], scores)
-				sanitize(scores)
-				var ex []bool
-				if ph.Exclude != nil {
-					ex = excluded
-					for _, it := range ph.Exclude[u] {
-						ex[it] = true
+				hist = hist[:0]
+				for k, u := range batch {
+					clear(scores[k])
+					hist = append(hist, ph.Train.Seqs[u])
+				}
+				if batcher != nil {
+					batcher.ScoreBatch(batch, hist, scores[:len(batch)])
+				} else {
+					for k, u := range batch {
+						rec.Score(u, hist[k], scores[k])
 					}
 				}
-				o := &out[u]
-				targets := ph.Targets[u]
-				switch p {
-				case Sequential:
-					t := targets[0]
-					r := math.MaxInt32 // a target inside the filtered history is a miss
-					if ex == nil || !ex[t] {
-						r = Rank(scores, t, ex)
-					}
-					o.values = sequentialValues(nil, r)
-					if cfg.negatives != nil {
-						o.sampled = sequentialValues(nil, RankAmong(scores, t, cfg.negatives[u]))
-					}
-				case TFRS:
-					o.values = make([]float64, len(tfrsCutoffs))
-					for _, t := range targets {
-						r := Rank(scores, t, ex)
-						for c, k := range tfrsCutoffs {
-							o.values[c] += HitAt(r, k)
-						}
-					}
-				case RecBole:
-					top = TopK(top[:0], scores, 10, ex)
-					m := SetMetricsAt(top, targets, 10)
-					o.values = []float64{m.Recall, m.NDCG, m.Hit, m.MRR, m.Precision}
-				}
-				if cfg.exportK > 0 {
-					o.top = TopK(nil, scores, cfg.exportK, ex)
-				}
-				if ex != nil {
-					for _, it := range ph.Exclude[u] {
-						ex[it] = false
-					}
+				for k, u := range batch {
+					p.measureUser(&out[u], scores[k], ph, u, excluded, cfg)
 				}
 			}
 		}()
@@ -240,6 +219,52 @@ func (p Protocol) rankPhase(ctx context.Context, rec model.Recommender, ph *Phas
 		}
 	}
 	return out, nil
+}
+
+// measureUser computes user u's outputs from its scores. excluded is an
+// all-false scratch slice of NumItems, returned all false.
+func (p Protocol) measureUser(o *userOutput, scores []float32, ph *Phase, u int, excluded []bool, cfg measureConfig) {
+	sanitize(scores)
+	var ex []bool
+	if ph.Exclude != nil {
+		ex = excluded
+		for _, it := range ph.Exclude[u] {
+			ex[it] = true
+		}
+		defer func() {
+			for _, it := range ph.Exclude[u] {
+				ex[it] = false
+			}
+		}()
+	}
+	targets := ph.Targets[u]
+	switch p {
+	case Sequential:
+		t := targets[0]
+		r := math.MaxInt32 // a target inside the filtered history is a miss
+		if ex == nil || !ex[t] {
+			r = Rank(scores, t, ex)
+		}
+		o.values = sequentialValues(nil, r)
+		if cfg.negatives != nil {
+			o.sampled = sequentialValues(nil, RankAmong(scores, t, cfg.negatives[u]))
+		}
+	case TFRS:
+		o.values = make([]float64, len(tfrsCutoffs))
+		for _, t := range targets {
+			r := Rank(scores, t, ex)
+			for c, k := range tfrsCutoffs {
+				o.values[c] += HitAt(r, k)
+			}
+		}
+	case RecBole:
+		top := TopK(nil, scores, 10, ex)
+		m := SetMetricsAt(top, targets, 10)
+		o.values = []float64{m.Recall, m.NDCG, m.Hit, m.MRR, m.Precision}
+	}
+	if cfg.exportK > 0 {
+		o.top = TopK(nil, scores, cfg.exportK, ex)
+	}
 }
 
 // aggregate averages per-user values in user order (deterministic sums):

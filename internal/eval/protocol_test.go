@@ -361,3 +361,42 @@ func TestSequentialTargetInHistoryIsAMiss(t *testing.T) {
 		t.Errorf("hr@10 = %v, want 0", hr)
 	}
 }
+
+// batched scores through model.BatchScorer and counts the calls.
+type batched struct {
+	model.Recommender
+	calls, users int
+}
+
+func (b *batched) ScoreBatch(users []int, histories [][]int32, dst [][]float32) {
+	b.calls++ // single worker in the test: no race
+	b.users += len(users)
+	for k, u := range users {
+		b.Score(u, histories[k], dst[k])
+	}
+}
+
+func TestBatchScorerUsed(t *testing.T) {
+	d, err := eval.NewDataset(evaltest.Synthetic(9, 70, 40, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := baseline.MarkovSpec()
+	b := &batched{Recommender: baseline.NewMarkov()}
+	wrapped := model.Spec{Name: "markov", Candidates: []model.Candidate{{Label: "-", New: func() model.Recommender { return b }}}}
+	opts := eval.Options{Seed: 3, Workers: 1}
+	want, err := eval.Evaluate(context.Background(), d, eval.Sequential, []model.Spec{plain}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := eval.Evaluate(context.Background(), d, eval.Sequential, []model.Spec{wrapped}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(want, got) {
+		t.Errorf("batched results differ: %+v vs %+v", got[0].Test, want[0].Test)
+	}
+	if b.users != 70 || b.calls != 3 {
+		t.Errorf("ScoreBatch: %d calls for %d users, want 3 for 70", b.calls, b.users)
+	}
+}

@@ -65,6 +65,15 @@ type Recommender interface {
 	Score(u int, history []int32, dst []float32)
 }
 
+// BatchScorer is an optional interface for models that score several users
+// more efficiently at once (one matrix product instead of many vector
+// products). The harness uses it when a Recommender implements it:
+// ScoreBatch must write into dst[k] what Score(users[k], histories[k],
+// dst[k]) would. It must be safe for concurrent use once Fit has returned.
+type BatchScorer interface {
+	ScoreBatch(users []int, histories [][]int32, dst [][]float32)
+}
+
 // Candidate is one hyper-parameter setting of a model.
 type Candidate struct {
 	// Label describes the setting, e.g. "lambda=500".
