@@ -41,7 +41,6 @@ type Graph struct {
 	calls   uint64 // random ops since Reset
 	tape    []func()
 	f32     arena
-	backing bool // inside Backward
 }
 
 // NewGraph returns an empty graph in training mode.
@@ -82,11 +81,9 @@ func (g *Graph) Backward(loss *Tensor) error {
 		return fmt.Errorf("nn: backward: graph is in NoGrad mode")
 	}
 	loss.Grad[0] += 1
-	g.backing = true
 	for i := len(g.tape) - 1; i >= 0; i-- {
 		g.tape[i]()
 	}
-	g.backing = false
 	return nil
 }
 

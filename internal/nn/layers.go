@@ -73,8 +73,8 @@ func (e *Embedding) Forward(g *Graph, ids []int32) *Tensor { return g.Embedding(
 
 // LayerNorm normalizes the last dimension with learned scale and shift.
 type LayerNorm struct {
-	Gamma, Beta *Tensor
-	Eps         float32
+	Gamma, Beta *Tensor // scale and shift, one per column
+	Eps         float32 // added to the variance
 }
 
 // NewLayerNorm returns a LayerNorm over dim columns (prefix.weight = 1,
@@ -97,8 +97,8 @@ func (l *LayerNorm) Forward(g *Graph, x *Tensor) *Tensor {
 // MultiHeadAttention is self-attention with a fused query/key/value
 // projection (QKV, [3D, D]) and an output projection (Out, [D, D]).
 type MultiHeadAttention struct {
-	QKV, Out *Linear
-	Heads    int
+	QKV, Out *Linear // fused input projection [3D, D], output projection [D, D]
+	Heads    int     // number of heads; divides D
 	// Dropout is the attention-probability dropout rate.
 	Dropout float32
 }
@@ -134,8 +134,8 @@ const (
 
 // FeedForward is the position-wise two-layer network of a transformer.
 type FeedForward struct {
-	Up, Down *Linear
-	Act      Activation
+	Up, Down *Linear    // dim -> hidden, hidden -> dim
+	Act      Activation // nonlinearity between them
 }
 
 // NewFeedForward returns dim -> hidden -> dim with the given activation.
@@ -181,7 +181,7 @@ type TransformerBlock struct {
 	Cfg      BlockConfig
 	Attn     *MultiHeadAttention
 	FFN      *FeedForward
-	LN1, LN2 *LayerNorm
+	LN1, LN2 *LayerNorm // around attention and feed-forward respectively
 }
 
 // NewTransformerBlock returns a block named prefix (e.g. "blocks.0").

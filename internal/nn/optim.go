@@ -13,8 +13,10 @@ import (
 // SparseAdam and TensorFlow's LazyAdam): untouched rows keep their
 // moments and are not decayed. Bias correction uses the global step count.
 type Adam struct {
+	// Beta1 and Beta2 are the decay rates of the first and second moments.
 	Beta1, Beta2 float32
-	Eps          float32
+	// Eps is added to the root of the second moment.
+	Eps float32
 	// WeightDecay is the decay coefficient; tensors with NoDecay skip it.
 	WeightDecay float32
 	// Decoupled selects AdamW: w -= lr*wd*w outside the adaptive update.

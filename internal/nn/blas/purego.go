@@ -115,16 +115,14 @@ func (p *PureGo) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []floa
 				if r0 >= r1 || s0 >= s1 {
 					continue
 				}
-				job := func() {
-					abuf := p.apool.Get().(*[]float32)
-					p.block(*abuf, *bbuf, transA, a, lda, c, ldc, alpha, beta, first, r0, r1, s0, s1, jc, nb, pc, kb)
-					p.apool.Put(abuf)
-				}
 				if w == t-1 {
-					job()
+					p.job(*bbuf, transA, a, lda, c, ldc, alpha, beta, first, r0, r1, s0, s1, jc, nb, pc, kb)
 				} else {
 					wg.Add(1)
-					go func() { defer wg.Done(); job() }()
+					go func() {
+						defer wg.Done()
+						p.job(*bbuf, transA, a, lda, c, ldc, alpha, beta, first, r0, r1, s0, s1, jc, nb, pc, kb)
+					}()
 				}
 			}
 			wg.Wait()
@@ -141,6 +139,13 @@ func split(n, t, w int) (int, int) {
 		hi++
 	}
 	return lo, hi
+}
+
+// job runs block with a pooled A buffer.
+func (p *PureGo) job(bbuf []float32, transA bool, a []float32, lda int, c []float32, ldc int, alpha, beta float32, first bool, r0, r1, s0, s1, jc, nb, pc, kb int) {
+	abuf := p.apool.Get().(*[]float32)
+	p.block(*abuf, bbuf, transA, a, lda, c, ldc, alpha, beta, first, r0, r1, s0, s1, jc, nb, pc, kb)
+	p.apool.Put(abuf)
 }
 
 // block computes rows [r0, r1) and column strips [s0, s1) of the packed panel.
