@@ -17,7 +17,7 @@ import (
 )
 
 // ML100KDir is where the shared ml-100k copy lives on the development
-// machines (relative paths are tried from the package directory upwards).
+// machines; the GENIE_ML100K_DIR environment variable overrides it.
 const ML100KDir = "/work/shared/datasets/ml-100k"
 
 // ReadUData reads a MovieLens u.data file (tab-separated user, item, rating,
@@ -83,10 +83,15 @@ func Filter(in []eval.Interaction, minUser, minItem int) []eval.Interaction {
 }
 
 // ML100K returns the processed ml-100k ratings (users >= 20 ratings, movies
-// >= 5, to a fixed point) or skips the test when the dataset is absent.
+// >= 5, to a fixed point) in u.data order, or skips the test when the
+// dataset is absent.
 func ML100K(tb testing.TB) []eval.Interaction {
 	tb.Helper()
-	path := filepath.Join(ML100KDir, "u.data")
+	dir := ML100KDir
+	if d := os.Getenv("GENIE_ML100K_DIR"); d != "" {
+		dir = d
+	}
+	path := filepath.Join(dir, "u.data")
 	if _, err := os.Stat(path); err != nil {
 		tb.Skipf("ml-100k not available: %v", err)
 	}
