@@ -222,9 +222,13 @@ func FuzzLoad(f *testing.F) {
 		dir := t.TempDir()
 		d1 := filepath.Join(dir, "a")
 		d2 := filepath.Join(dir, "b")
+		d3 := filepath.Join(dir, "c")
+		// The .dat layout reuses the inputs with "::" for the separators.
+		dat := func(s string) string { return strings.NewReplacer("\t", "::", "|", "::", ",", "::").Replace(s) }
 		for d, files := range map[string]map[string]string{
 			d1: {"u.data": data, "u.item": item, "u.user": user},
 			d2: {"ratings.csv": rcsv, "movies.csv": mcsv},
+			d3: {"ratings.dat": dat(data), "movies.dat": dat(mcsv), "users.dat": dat(user)},
 		} {
 			if err := os.Mkdir(d, 0o755); err != nil {
 				t.Fatal(err)
