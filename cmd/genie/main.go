@@ -70,7 +70,7 @@ pipeline (dvc.yaml + params.yaml -> dvc.lock).`,
 			stopProfile()
 		}
 	}
-	root.AddCommand(newDataCmd(), newProcessCmd(), newSequencesCmd(), newUpCmd())
+	root.AddCommand(newDataCmd(), newProcessCmd(), newSequencesCmd(), newEvalCmd(), newUpCmd())
 	addPipelineCommands(root)
 	return root
 }
