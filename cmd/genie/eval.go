@@ -20,7 +20,7 @@ import (
 func newEvalCmd() *cobra.Command {
 	var (
 		processed, paramsPath, metrics, export, protocols string
-		verbose                                         bool
+		verbose                                           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "eval",
