@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/moviegenie/genie/internal/nn/internal/vec"
 )
@@ -305,34 +304,41 @@ func (g *Graph) GELU(x *Tensor) *Tensor {
 // stream, fixed so masks do not depend on the thread count.
 const dropoutChunk = 1 << 14
 
-// dropoutMask fills mask with 0 or 1/(1-p), drawn from streams derived from
-// the graph seed, the Reset count and the op's position since Reset.
-func (g *Graph) dropoutMask(mask []float32, p float32) {
-	g.calls++
-	base := mix(mix(g.seed^0x9e3779b97f4a7c15, g.step), g.calls)
-	keep := 1 / (1 - p)
-	thr := uint32(float64(p) * (1 << 32))
-	nchunks := (len(mask) + dropoutChunk - 1) / dropoutChunk
-	g.parallel(nchunks, dropoutChunk, func(c0, c1 int) {
-		for c := c0; c < c1; c++ {
-			r := rand.NewPCG(base, uint64(c))
-			m := mask[c*dropoutChunk : min((c+1)*dropoutChunk, len(mask))]
-			for i := 0; i < len(m); i += 2 {
-				u := r.Uint64()
-				m[i] = keepOrDrop(uint32(u), thr, keep)
-				if i+1 < len(m) {
-					m[i+1] = keepOrDrop(uint32(u>>32), thr, keep)
-				}
-			}
-		}
-	})
+// dropGen draws keep/drop decisions: a splitmix64 counter stream cut into
+// 16-bit uniforms, so an element is dropped with probability p rounded to
+// a multiple of 2^-16. Masks are regenerated in the backward pass instead
+// of being stored.
+type dropGen struct {
+	s, z uint64
+	k    int
 }
 
-func keepOrDrop(u, thr uint32, keep float32) float32 {
-	if u < thr {
-		return 0
+func newDropGen(base uint64, stream int) dropGen { return dropGen{s: mix(base, uint64(stream))} }
+
+// keep reports whether the next element is kept (16-bit uniform >= thr).
+func (d *dropGen) keep(thr uint32) bool {
+	if d.k == 0 {
+		d.s += 0x9e3779b97f4a7c15
+		z := d.s
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+		d.z = z ^ (z >> 31)
+		d.k = 4
 	}
-	return keep
+	v := uint32(d.z & 0xffff)
+	d.z >>= 16
+	d.k--
+	return v >= thr
+}
+
+// dropThreshold returns the 16-bit threshold for drop probability p.
+func dropThreshold(p float32) uint32 { return uint32(float64(p)*65536 + 0.5) }
+
+// dropBase returns the seed of the next random op: derived from the graph
+// seed, the Reset count and the op's position since Reset.
+func (g *Graph) dropBase() uint64 {
+	g.calls++
+	return mix(mix(g.seed^0x9e3779b97f4a7c15, g.step), g.calls)
 }
 
 // mix is the splitmix64 finalizer of a+b, used to derive seeds.
@@ -341,6 +347,27 @@ func mix(a, b uint64) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
+}
+
+// dropApply sets dst[i] (+)= src[i]*keep or nothing/0 for the elements of
+// stream chunks [c0, c1), regenerating the same mask for given base.
+func dropApply(dst, src []float32, base uint64, thr uint32, keep float32, c0, c1 int, accumulate bool) {
+	n := len(src)
+	for c := c0; c < c1; c++ {
+		d := newDropGen(base, c)
+		lo, hi := c*dropoutChunk, min((c+1)*dropoutChunk, n)
+		for i := lo; i < hi; i++ {
+			k := d.keep(thr)
+			switch {
+			case accumulate && k:
+				dst[i] += src[i] * keep
+			case !accumulate && k:
+				dst[i] = src[i] * keep
+			case !accumulate:
+				dst[i] = 0
+			}
+		}
+	}
 }
 
 // Dropout zeroes each element with probability p and scales the rest by
@@ -352,21 +379,18 @@ func (g *Graph) Dropout(x *Tensor, p float32) *Tensor {
 	if p >= 1 {
 		panic(fmt.Sprintf("nn: Dropout: p=%v must be below 1", p))
 	}
-	mask := g.buf(x.Len(), false)
-	g.dropoutMask(mask, p)
+	base, thr, keep := g.dropBase(), dropThreshold(p), 1/(1-p)
 	y := g.out(g.needGrad(x), x.Shape...)
-	g.parallel(len(y.Data), 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			y.Data[i] = x.Data[i] * mask[i]
-		}
+	n := x.Len()
+	chunks := (n + dropoutChunk - 1) / dropoutChunk
+	g.parallel(chunks, dropoutChunk, func(c0, c1 int) {
+		dropApply(y.Data, x.Data, base, thr, keep, c0, c1, false)
 	})
 	if y.Grad != nil {
 		g.record(func() {
 			x.markDense()
-			g.parallel(len(y.Grad), 1, func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					x.Grad[i] += y.Grad[i] * mask[i]
-				}
+			g.parallel(chunks, dropoutChunk, func(c0, c1 int) {
+				dropApply(x.Grad, y.Grad, base, thr, keep, c0, c1, true)
 			})
 		})
 	}

@@ -125,10 +125,12 @@ func (g *Graph) Attention(qkv *Tensor, batch, length, heads int, mask AttentionM
 	scale := float32(1 / math.Sqrt(float64(dh)))
 	y := g.out(g.needGrad(qkv), batch*length, d)
 	probs := g.buf(batch*heads*T*T, false)
-	var drop []float32
-	if g.Train && dropout > 0 {
-		drop = g.buf(len(probs), false)
-		g.dropoutMask(drop, dropout)
+	drop := g.Train && dropout > 0
+	var dseed uint64
+	var thr uint32
+	var keep float32
+	if drop {
+		dseed, thr, keep = g.dropBase(), dropThreshold(dropout), 1/(1-dropout)
 	}
 	scratch := g.buf(g.threads*T*T, false)
 	pairs := batch * heads
@@ -147,9 +149,13 @@ func (g *Graph) Attention(qkv *Tensor, batch, length, heads int, mask AttentionM
 			}
 			softmaxRows(p, T, valid, mask.Causal)
 			src := p
-			if drop != nil {
-				for i, m := range drop[bh*T*T : (bh+1)*T*T] {
-					pd[i] = p[i] * m
+			if drop { // one stream per (batch, head) pair
+				dg := newDropGen(dseed, bh)
+				for i, pv := range p {
+					pd[i] = 0
+					if dg.keep(thr) {
+						pd[i] = pv * keep
+					}
 				}
 				src = pd
 			}
@@ -173,11 +179,13 @@ func (g *Graph) Attention(qkv *Tensor, batch, length, heads int, mask AttentionM
 				dy := y.Grad[b*T*d+h*dh:]
 				p := probs[bh*T*T : (bh+1)*T*T]
 				src := p
-				var dm []float32
-				if drop != nil {
-					dm = drop[bh*T*T : (bh+1)*T*T]
-					for i, m := range dm {
-						pd[i] = p[i] * m
+				if drop { // regenerate the forward mask; pd = P ⊙ mask
+					dg := newDropGen(dseed, bh)
+					for i, pv := range p {
+						pd[i] = 0
+						if dg.keep(thr) {
+							pd[i] = pv * keep
+						}
 					}
 					src = pd
 				}
@@ -185,13 +193,18 @@ func (g *Graph) Attention(qkv *Tensor, batch, length, heads int, mask AttentionM
 				g.small.Sgemm(true, false, T, dh, T, 1, src, T, dy, d, 1, dv, d3)
 				g.small.Sgemm(false, true, T, T, dh, 1, dy, d, v, d3, 0, dp, T)
 				// dS = P ⊙ (dP - rowsum(dP ⊙ P)), with dP = dPd ⊙ mask.
-				for i := 0; i < T; i++ {
-					pr, dr := p[i*T:(i+1)*T], dp[i*T:(i+1)*T]
-					if dm != nil {
-						for j, m := range dm[i*T : (i+1)*T] {
-							dr[j] *= m
+				if drop {
+					dg := newDropGen(dseed, bh)
+					for i := range dp {
+						if dg.keep(thr) {
+							dp[i] *= keep
+						} else {
+							dp[i] = 0
 						}
 					}
+				}
+				for i := 0; i < T; i++ {
+					pr, dr := p[i*T:(i+1)*T], dp[i*T:(i+1)*T]
 					var s float32
 					for j, pv := range pr {
 						s += pv * dr[j]
