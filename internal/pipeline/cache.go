@@ -98,6 +98,49 @@ func (c *Cache) Has(ctx context.Context, md5 string) bool {
 	if err != nil {
 		return false
 	}
+	return c.hasAll(ctx, entries)
+}
+
+// HasEntries is Has for a .dir object whose entries are already known (the
+// workspace manifest that hashed to md5): it skips re-reading the object.
+func (c *Cache) HasEntries(ctx context.Context, md5 string, entries []DirEntry) bool {
+	if _, ok := c.find(ctx, md5); !ok {
+		return false
+	}
+	return c.hasAll(ctx, entries)
+}
+
+func (c *Cache) hasAll(ctx context.Context, entries []DirEntry) bool {
+	if len(entries) > 256 {
+		// one directory listing per prefix instead of a stat per object
+		listed := map[string]map[string]bool{}
+		has := func(md5 string) bool {
+			if len(md5) < 3 {
+				return false
+			}
+			pre := md5[:2]
+			set, ok := listed[pre]
+			if !ok {
+				set = map[string]bool{}
+				for _, dir := range []string{filepath.Dir(c.ObjectPath(md5)), filepath.Dir(c.LegacyPath(md5))} {
+					ents, _ := os.ReadDir(dir)
+					for _, e := range ents {
+						if !e.IsDir() {
+							set[e.Name()] = true
+						}
+					}
+				}
+				listed[pre] = set
+			}
+			return set[md5[2:]]
+		}
+		for _, e := range entries {
+			if !has(e.MD5) {
+				return false
+			}
+		}
+		return true
+	}
 	for _, e := range entries {
 		if _, ok := c.find(ctx, e.MD5); !ok {
 			return false

@@ -122,6 +122,7 @@ func LoadProject(root string) (*Project, error) {
 		return nil, fmt.Errorf("load project: %w", err)
 	}
 	var files []string
+	ignored := map[string]bool{} // dirs listed as /name in a .gitignore: outputs
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == root {
@@ -134,6 +135,17 @@ func LoadProject(root string) (*Project, error) {
 			case ".git", ".dvc", ".hg", "node_modules":
 				if p != root {
 					return filepath.SkipDir
+				}
+			}
+			if ignored[p] {
+				return filepath.SkipDir
+			}
+			if gi, err := os.ReadFile(filepath.Join(p, ".gitignore")); err == nil {
+				for _, l := range strings.Split(string(gi), "\n") {
+					l = strings.TrimSpace(l)
+					if strings.HasPrefix(l, "/") && !strings.ContainsAny(l[1:], "/*?[!") && len(l) > 1 {
+						ignored[filepath.Join(p, l[1:])] = true
+					}
 				}
 			}
 			return nil

@@ -73,6 +73,9 @@ func DirHash(entries []DirEntry) HashInfo {
 
 // ParseManifest reads a .dir object.
 func ParseManifest(data []byte) ([]DirEntry, error) {
+	if out, ok := parseManifestFast(data); ok {
+		return out, nil
+	}
 	var raw []struct {
 		MD5     *string `json:"md5"`
 		RelPath *string `json:"relpath"`
@@ -241,8 +244,30 @@ type walkedFile struct {
 	fi       os.FileInfo
 }
 
-// walkDir lists the files DVC includes in a directory hash.
+// walkDir lists the files DVC includes in a directory hash, with their
+// stat (symlinks followed).
 func walkDir(root string) ([]walkedFile, error) {
+	files, err := listDir(root)
+	if err != nil {
+		return nil, err
+	}
+	out := files[:0]
+	for _, f := range files {
+		fi, err := os.Stat(f.abs)
+		if err != nil {
+			return nil, fmt.Errorf("stat %s: %w", f.abs, err)
+		}
+		if fi.Mode().IsRegular() {
+			f.fi = fi
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// listDir lists candidate files (directory reads only, no stat): the
+// caller stats them, possibly in parallel.
+func listDir(root string) ([]walkedFile, error) {
 	ign := loadDvcIgnore(root)
 	var files []walkedFile
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -267,25 +292,22 @@ func walkDir(root string) ([]walkedFile, error) {
 		if d.Name() == ".dvcignore" || ign.match(rel, false) {
 			return nil
 		}
-		fi, err := os.Stat(p) // follow symlinks to files
-		if err != nil {
-			return fmt.Errorf("stat %s: %w", p, err)
-		}
-		if fi.IsDir() || !fi.Mode().IsRegular() {
+		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
-		files = append(files, walkedFile{abs: p, rel: rel, fi: fi})
+		files = append(files, walkedFile{abs: p, rel: rel})
 		return nil
 	})
 	return files, err
 }
 
 func (h *Hasher) hashDir(ctx context.Context, path string) (dirResult, error) {
-	files, err := walkDir(path)
+	files, err := listDir(path)
 	if err != nil {
 		return dirResult{}, fmt.Errorf("walk %s: %w", path, err)
 	}
 	entries := make([]DirEntry, len(files))
+	skip := make([]bool, len(files))
 	jobs := make(chan int)
 	errs := make(chan error, 1)
 	var wg sync.WaitGroup
@@ -294,7 +316,19 @@ func (h *Hasher) hashDir(ctx context.Context, path string) (dirResult, error) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				r, err := h.file(ctx, files[i].abs, files[i].fi)
+				fi, err := os.Stat(files[i].abs) // symlinks followed
+				if err != nil {
+					select {
+					case errs <- fmt.Errorf("stat %s: %w", files[i].abs, err):
+					default:
+					}
+					continue
+				}
+				if !fi.Mode().IsRegular() {
+					skip[i] = true
+					continue
+				}
+				r, err := h.file(ctx, files[i].abs, fi)
 				if err != nil {
 					select {
 					case errs <- err:
@@ -324,6 +358,13 @@ feed:
 		return dirResult{}, err
 	default:
 	}
+	kept := entries[:0]
+	for i, e := range entries {
+		if !skip[i] {
+			kept = append(kept, e)
+		}
+	}
+	entries = kept
 	sort.Slice(entries, func(i, j int) bool { return entries[i].RelPath < entries[j].RelPath })
 	return dirResult{info: DirHash(entries), entries: entries}, nil
 }
@@ -485,4 +526,48 @@ func (ig dvcIgnore) match(rel string, isDir bool) bool {
 		}
 	}
 	return false
+}
+
+// parseManifestFast parses the exact form DVC writes
+// ([{"md5": "…", "relpath": "…"}, …]) without reflection; it reports false
+// for anything else (escapes included), leaving it to encoding/json.
+func parseManifestFast(data []byte) ([]DirEntry, bool) {
+	const pre, mid, post = `{"md5": "`, `", "relpath": "`, `"}`
+	s := string(data)
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' || strings.IndexByte(s, '\\') >= 0 {
+		return nil, false
+	}
+	s = s[1 : len(s)-1]
+	out := make([]DirEntry, 0, strings.Count(s, pre))
+	for len(s) > 0 {
+		if !strings.HasPrefix(s, pre) {
+			return nil, false
+		}
+		s = s[len(pre):]
+		i := strings.Index(s, mid)
+		if i < 0 {
+			return nil, false
+		}
+		md := s[:i]
+		s = s[i+len(mid):]
+		j := strings.Index(s, post)
+		if j < 0 {
+			return nil, false
+		}
+		rel := s[:j]
+		if strings.IndexByte(md, '"') >= 0 || strings.IndexByte(rel, '"') >= 0 {
+			return nil, false
+		}
+		out = append(out, DirEntry{MD5: md, RelPath: rel})
+		s = s[j+len(post):]
+		if strings.HasPrefix(s, ", ") {
+			s = s[2:]
+			if len(s) == 0 {
+				return nil, false
+			}
+		} else if len(s) > 0 {
+			return nil, false
+		}
+	}
+	return out, true
 }

@@ -744,3 +744,41 @@ func (r *Repo) writeLock(s *Stage, entry *StageLock) error {
 	r.logf("Updating lock file '%s'", relTo(r.Root, lf.Path))
 	return lf.Write()
 }
+
+// Commit records the workspace's current deps, params and outputs of the
+// given stages (default: all) in dvc.lock and the cache without running
+// anything, like `dvc commit`.
+func (r *Repo) Commit(ctx context.Context, targets []string) error {
+	stages := r.Project.Stages
+	if len(targets) > 0 {
+		ts, err := r.Project.Resolve(targets)
+		if err != nil {
+			return err
+		}
+		stages = ts
+	}
+	lk, err := AcquireRepoLock(ctx, r.Root, 3*time.Second)
+	if err != nil {
+		return err
+	}
+	defer lk.Release()
+	r.mu.Lock()
+	r.planIdx = map[string]int{}
+	for i, s := range stages {
+		r.planIdx[s.Addr] = i
+	}
+	r.mu.Unlock()
+	for _, s := range stages {
+		if err := r.checkDeps(s, false); err != nil {
+			return err
+		}
+		deps, params, err := r.collectDeps(ctx, s)
+		if err != nil {
+			return err
+		}
+		if err := r.commitStage(ctx, s, deps, params, ReproOptions{}); err != nil {
+			return fmt.Errorf("commit stage '%s': %w", s.Addr, err)
+		}
+	}
+	return nil
+}

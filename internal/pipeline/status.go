@@ -100,8 +100,24 @@ func (r *Repo) StageStatus(ctx context.Context, s *Stage) (*StageStatus, error) 
 }
 
 func (r *Repo) outStatus(ctx context.Context, o Out, e *LockEntry) (string, error) {
-	if e != nil && e.MD5 != "" && o.Cache && !e.Legacy() && !r.Cache.Has(ctx, e.MD5) {
-		return StatusNotInCache, nil
+	if e != nil && e.MD5 != "" && o.Cache && !e.Legacy() {
+		// Fast path: an unchanged directory's manifest is the workspace's.
+		inCache := false
+		if e.Info().IsDir {
+			if fi, err := os.Stat(o.Abs); err == nil && fi.IsDir() {
+				hi, entries, err := r.Hasher.Manifest(ctx, o.Abs)
+				if err == nil && hi.MD5 == e.MD5 {
+					inCache = r.Cache.HasEntries(ctx, e.MD5, entries)
+					if inCache {
+						return "", nil
+					}
+					return StatusNotInCache, nil
+				}
+			}
+		}
+		if !inCache && !r.Cache.Has(ctx, e.MD5) {
+			return StatusNotInCache, nil
+		}
 	}
 	if _, err := os.Stat(o.Abs); err != nil {
 		if errors.Is(err, os.ErrNotExist) {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -351,5 +352,36 @@ func writeFile(t testing.TB, p, content string) {
 	}
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestParseManifestFastPath(t *testing.T) {
+	for _, in := range []string{
+		`[]`,
+		`[{"md5": "37b51d194a7513e45b56f6524f2d51f2", "relpath": "bar"}, {"md5": "acbd18db4cc2f85cedef654fccc4a4d8", "relpath": "foo"}]`,
+		`[{"md5": "x", "relpath": "d\u00e9/\ud83d\ude00"}]`, // escapes: slow path
+		`[{"relpath": "a", "md5": "b"}]`,                     // other key order: slow path
+		`[{"md5": "a", "relpath": "q\"uote"}]`,
+	} {
+		got, err := ParseManifest([]byte(in))
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		var want []DirEntry
+		var raw []map[string]string
+		if err := json.Unmarshal([]byte(in), &raw); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range raw {
+			want = append(want, DirEntry{MD5: e["md5"], RelPath: e["relpath"]})
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: got %v want %v", in, got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("%s: entry %d = %+v, want %+v", in, i, got[i], want[i])
+			}
+		}
 	}
 }
