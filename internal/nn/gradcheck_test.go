@@ -229,6 +229,14 @@ func gradCases() []gradCase {
 			},
 		},
 		{
+			name:   "AttentionMaskWithHoles",
+			inputs: func(r *rand.Rand) []*Tensor { return []*Tensor{param(r, "qkv", 1, 2*5, 3*4)} },
+			build: func(g *Graph, in []*Tensor) *Tensor {
+				valid := []bool{true, false, true, true, false, false, true, false, false, true}
+				return g.Attention(in[0], 2, 5, 2, AttentionMask{Valid: valid, Causal: true}, 0)
+			},
+		},
+		{
 			name:   "AttentionDropout",
 			train:  true,
 			inputs: func(r *rand.Rand) []*Tensor { return []*Tensor{param(r, "qkv", 1, 2*5, 3*8)} },

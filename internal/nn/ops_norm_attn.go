@@ -249,6 +249,61 @@ func (g *Graph) parallelIdx(n, cost int, fn func(w, lo, hi int)) {
 // softmax over the visible keys (valid, and j <= i when causal); invisible
 // keys get probability 0, and a row with no visible key becomes all zeros.
 func softmaxRows(p []float32, T int, valid []bool, causal bool) {
+	// Fast path: the valid keys form one contiguous range (left or right
+	// padding), so every row's visible keys are a range too.
+	vs, ve := 0, T
+	if valid != nil {
+		vs, ve = validRange(valid)
+	}
+	if vs < 0 {
+		softmaxRowsMasked(p, T, valid, causal)
+		return
+	}
+	for i := 0; i < T; i++ {
+		row := p[i*T : (i+1)*T]
+		lo, hi := vs, ve
+		if causal {
+			hi = min(hi, i+1)
+		}
+		if lo >= hi {
+			clear(row)
+			continue
+		}
+		vis := row[lo:hi]
+		mx := vis[0]
+		for _, v := range vis[1:] {
+			mx = max(mx, v)
+		}
+		inv := 1 / vec.ExpStore(vis, mx)
+		for j := range vis {
+			vis[j] *= inv
+		}
+		clear(row[:lo])
+		clear(row[hi:])
+	}
+}
+
+// validRange returns the range [lo, hi) of true entries when they are
+// contiguous, and lo = -1 otherwise.
+func validRange(valid []bool) (int, int) {
+	lo := 0
+	for lo < len(valid) && !valid[lo] {
+		lo++
+	}
+	hi := lo
+	for hi < len(valid) && valid[hi] {
+		hi++
+	}
+	for _, v := range valid[hi:] {
+		if v {
+			return -1, -1
+		}
+	}
+	return lo, hi
+}
+
+// softmaxRowsMasked is softmaxRows for an arbitrary validity mask.
+func softmaxRowsMasked(p []float32, T int, valid []bool, causal bool) {
 	for i := 0; i < T; i++ {
 		row := p[i*T : (i+1)*T]
 		end := T
@@ -257,7 +312,7 @@ func softmaxRows(p []float32, T int, valid []bool, causal bool) {
 		}
 		mx := float32(math.Inf(-1))
 		for j := 0; j < end; j++ {
-			if valid == nil || valid[j] {
+			if valid[j] {
 				mx = max(mx, row[j])
 			}
 		}
@@ -267,7 +322,7 @@ func softmaxRows(p []float32, T int, valid []bool, causal bool) {
 		}
 		var s float32
 		for j := 0; j < T; j++ {
-			if j < end && (valid == nil || valid[j]) {
+			if j < end && valid[j] {
 				e := vec.Exp(row[j] - mx)
 				row[j] = e
 				s += e

@@ -44,6 +44,25 @@ func ExpSum(x []float32, shift float32) float32 {
 	return s
 }
 
+// ExpStore replaces x[i] with exp(x[i]-shift) and returns their sum.
+func ExpStore(x []float32, shift float32) float32 {
+	n := len(x)
+	bulk := 0
+	var s float32
+	if Accelerated {
+		bulk = n &^ 7
+		if bulk > 0 {
+			s = expStore8(bulk, &x[0], shift)
+		}
+	}
+	for i := bulk; i < n; i++ {
+		e := Exp(x[i] - shift)
+		x[i] = e
+		s += e
+	}
+	return s
+}
+
 // ExpScaleAdd adds exp(x[i]-shift)*scale to dst[i].
 func ExpScaleAdd(dst, x []float32, shift, scale float32) {
 	n := len(x)

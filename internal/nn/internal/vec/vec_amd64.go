@@ -41,3 +41,6 @@ func expSum8(n int, x *float32, shift float32) float32
 
 //go:noescape
 func expScaleAdd8(n int, dst, x *float32, shift, scale float32)
+
+//go:noescape
+func expStore8(n int, x *float32, shift float32) float32

@@ -293,6 +293,51 @@ sumdone:
 	VZEROUPPER
 	RET
 
+// func expStore8(n int, x *float32, shift float32) float32
+// x[i] = exp(x[i]-shift); returns the sum.
+TEXT ·expStore8(SB), NOSPLIT, $0-28
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), SI
+	VBROADCASTSS shift+16(FP), Y8
+	VXORPS Y5, Y5, Y5
+	SHRQ $3, CX
+	JEQ storedone
+storeloop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y8, Y0, Y0
+	VMINPS hi88<>(SB), Y0, Y0
+	VMAXPS lo87<>(SB), Y0, Y0
+	VMULPS log2e<>(SB), Y0, Y1
+	VADDPS magic<>(SB), Y1, Y1
+	VSUBPS magic<>(SB), Y1, Y2
+	VFNMADD231PS ln2hi<>(SB), Y2, Y0
+	VFNMADD231PS ln2lo<>(SB), Y2, Y0
+	VMOVUPS c6<>(SB), Y3
+	VFMADD213PS c5<>(SB), Y0, Y3
+	VFMADD213PS c4<>(SB), Y0, Y3
+	VFMADD213PS c3<>(SB), Y0, Y3
+	VFMADD213PS c2<>(SB), Y0, Y3
+	VFMADD213PS one<>(SB), Y0, Y3
+	VFMADD213PS one<>(SB), Y0, Y3
+	VPSUBD expbias<>(SB), Y1, Y1
+	VPSLLD $23, Y1, Y1
+	VMULPS Y1, Y3, Y0
+	VMOVUPS Y0, (SI)
+	VADDPS Y0, Y5, Y5
+	ADDQ $32, SI
+	DECQ CX
+	JNE storeloop
+storedone:
+	VEXTRACTF128 $1, Y5, X6
+	VADDPS X6, X5, X5
+	VMOVHLPS X5, X6, X6
+	VADDPS X6, X5, X5
+	VMOVSHDUP X5, X6
+	VADDSS X6, X5, X5
+	VMOVSS X5, ret+24(FP)
+	VZEROUPPER
+	RET
+
 // func expScaleAdd8(n int, dst, x *float32, shift, scale float32)
 TEXT ·expScaleAdd8(SB), NOSPLIT, $0-32
 	MOVQ n+0(FP), CX

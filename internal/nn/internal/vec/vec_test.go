@@ -58,6 +58,15 @@ func TestExpSumAndScaleAdd(t *testing.T) {
 		if got := ExpSum(x, 1.5); math.Abs(float64(got)-want) > 1e-5*want+1e-30 {
 			t.Fatalf("n=%d: ExpSum %v, want %v", n, got, want)
 		}
+		y := append([]float32(nil), x...)
+		if got := ExpStore(y, 1.5); math.Abs(float64(got)-want) > 1e-5*want+1e-30 {
+			t.Fatalf("n=%d: ExpStore sum %v, want %v", n, got, want)
+		}
+		for i, v := range x {
+			if w := math.Exp(float64(v) - 1.5); math.Abs(float64(y[i])-w) > 1e-6*w+1e-37 {
+				t.Fatalf("n=%d i=%d: ExpStore %v, want %v", n, i, y[i], w)
+			}
+		}
 		dst := make([]float32, n)
 		for i := range dst {
 			dst[i] = 1
