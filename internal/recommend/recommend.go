@@ -1,0 +1,246 @@
+// Package recommend answers the questions the app asks of the models —
+// "what next for this history?", "what is like this movie?", "because you
+// watched X" — over raw MovieLens ids, with exclusions and explanations.
+// It wraps fitted model.Recommenders; it trains nothing itself beyond the
+// baselines it can fit in a second at start-up.
+package recommend
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/moviegenie/genie/internal/dataset"
+	"github.com/moviegenie/genie/internal/eval"
+	"github.com/moviegenie/genie/internal/model"
+	"github.com/moviegenie/genie/internal/model/baseline"
+)
+
+// Scored is one recommended movie.
+type Scored struct {
+	MovieID int32   `json:"movie_id"`
+	Score   float32 `json:"score"`
+}
+
+// Engine holds the fitted models over one item vocabulary. It is safe for
+// concurrent use and never changes after Build; a new model version is a
+// new Engine.
+type Engine struct {
+	// Model and Version name what produces personalized recommendations.
+	Model, Version string
+	// SimilarModel names what produces similar-movie lists.
+	SimilarModel string
+	// Trained is when the models were fitted.
+	Trained time.Time
+
+	raw   []int32         // dense index -> raw movie id (ascending)
+	dense map[int32]int32 // raw movie id -> dense index
+	next  model.Recommender
+	sim   model.Recommender
+	pop   []int32 // dense items by training count, most first
+}
+
+// Options configure Build.
+type Options struct {
+	// Window, K and Weight configure the Markov + ItemKNN sequential model:
+	// ItemKNN over the last Window items plus Weight × P(next | last).
+	Window, K int
+	Weight    float32
+	// SimilarK is the neighbourhood size of the similar-movies ItemKNN.
+	SimilarK int
+}
+
+// DefaultOptions are the settings evaluation chose on ml-100k
+// (markov_itemknn_recent: window 5, k 200, weight 10).
+func DefaultOptions() Options { return Options{Window: 5, K: 200, Weight: 10, SimilarK: 100} }
+
+// Build fits the serving models on every processed rating: histories in
+// time order (ties in source order), as the sequential protocol orders them.
+func Build(ctx context.Context, ratings []dataset.Rating, opt Options) (*Engine, error) {
+	if len(ratings) == 0 {
+		return nil, fmt.Errorf("recommend: no ratings to fit on")
+	}
+	in := make([]eval.Interaction, len(ratings))
+	h := sha256.New()
+	var buf [16]byte
+	for i, r := range ratings {
+		in[i] = eval.Interaction{User: int64(r.UserID), Item: int64(r.MovieID), Rating: r.Rating, Timestamp: r.Timestamp}
+		putInt32(buf[0:], r.UserID)
+		putInt32(buf[4:], r.MovieID)
+		putInt64(buf[8:], r.Timestamp)
+		h.Write(buf[:])
+	}
+	d, err := eval.NewDataset(in)
+	if err != nil {
+		return nil, err
+	}
+	train := &model.TrainData{NumUsers: d.NumUsers(), NumItems: d.NumItems(), UserIDs: d.UserIDs, ItemIDs: d.ItemIDs}
+	for _, seq := range d.ChronologicalSequences() {
+		items := make([]int32, len(seq))
+		for k, i := range seq {
+			items[k] = d.Items[i]
+		}
+		train.Seqs = append(train.Seqs, items)
+	}
+	next := baseline.NewMarkovKNN(opt.K, opt.Weight)
+	next.Window = opt.Window
+	if err := next.Fit(ctx, train); err != nil {
+		return nil, fmt.Errorf("recommend: fit markov_itemknn_recent: %w", err)
+	}
+	sim := baseline.NewItemKNN(opt.SimilarK)
+	if err := sim.Fit(ctx, train); err != nil {
+		return nil, fmt.Errorf("recommend: fit itemknn: %w", err)
+	}
+	e := &Engine{
+		Model: "markov_itemknn_recent", SimilarModel: "itemknn",
+		Version: hex.EncodeToString(h.Sum(nil))[:12], Trained: time.Now().UTC(),
+		dense: make(map[int32]int32, train.NumItems), next: next, sim: sim,
+	}
+	for i, id := range train.ItemIDs {
+		e.raw = append(e.raw, int32(id))
+		e.dense[int32(id)] = int32(i)
+	}
+	counts := train.ItemCounts()
+	e.pop = make([]int32, train.NumItems)
+	for i := range e.pop {
+		e.pop[i] = int32(i)
+	}
+	slices.SortStableFunc(e.pop, func(a, b int32) int { return counts[b] - counts[a] })
+	return e, nil
+}
+
+func putInt32(b []byte, v int32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
+
+func putInt64(b []byte, v int64) {
+	putInt32(b, int32(v))
+	putInt32(b[4:], int32(v>>32))
+}
+
+// Items is the number of movies the engine can recommend.
+func (e *Engine) Items() int { return len(e.raw) }
+
+// Known reports whether the engine can recommend a movie.
+func (e *Engine) Known(movie int32) bool { _, ok := e.dense[movie]; return ok }
+
+// Recommend returns the k best next movies for a history (raw ids, oldest
+// first), never one in the history or in exclude. Movies the models do not
+// know are ignored in the history. An empty history gets the most popular.
+func (e *Engine) Recommend(history []int32, k int, exclude map[int32]bool) []Scored {
+	hist := e.toDense(history)
+	if len(hist) == 0 {
+		return e.popular(k, history, exclude)
+	}
+	scores := make([]float32, len(e.raw))
+	e.next.Score(-1, hist, scores)
+	return e.top(scores, k, history, exclude)
+}
+
+// Similar returns the k movies most like movie (ItemKNN cosine over
+// co-rating users), or nil when the movie is unknown to the models.
+func (e *Engine) Similar(movie int32, k int, exclude map[int32]bool) []Scored {
+	i, ok := e.dense[movie]
+	if !ok {
+		return nil
+	}
+	scores := make([]float32, len(e.raw))
+	e.sim.Score(-1, []int32{i}, scores)
+	out := e.top(scores, k, []int32{movie}, exclude)
+	// Only real neighbours: a zero similarity is no evidence of likeness.
+	for n, s := range out {
+		if s.Score <= 0 {
+			return out[:n]
+		}
+	}
+	return out
+}
+
+// Popular returns the k most-rated movies not excluded.
+func (e *Engine) Popular(k int, exclude map[int32]bool) []Scored { return e.popular(k, nil, exclude) }
+
+func (e *Engine) popular(k int, seen []int32, exclude map[int32]bool) []Scored {
+	skip := make(map[int32]bool, len(seen))
+	for _, m := range seen {
+		skip[m] = true
+	}
+	var out []Scored
+	for rank, i := range e.pop {
+		m := e.raw[i]
+		if skip[m] || exclude[m] {
+			continue
+		}
+		out = append(out, Scored{MovieID: m, Score: 1 / float32(rank+1)})
+		if len(out) == k {
+			break
+		}
+	}
+	return out
+}
+
+func (e *Engine) toDense(raw []int32) []int32 {
+	out := make([]int32, 0, len(raw))
+	for _, m := range raw {
+		if i, ok := e.dense[m]; ok {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// top ranks scores, ties to the lower movie id, skipping seen and excluded.
+func (e *Engine) top(scores []float32, k int, seen []int32, exclude map[int32]bool) []Scored {
+	banned := make([]bool, len(scores))
+	for _, m := range seen {
+		if i, ok := e.dense[m]; ok {
+			banned[i] = true
+		}
+	}
+	for m := range exclude {
+		if i, ok := e.dense[m]; ok {
+			banned[i] = true
+		}
+	}
+	idx := eval.TopK(nil, scores, k, banned)
+	out := make([]Scored, len(idx))
+	for n, i := range idx {
+		out[n] = Scored{MovieID: e.raw[i], Score: scores[i]}
+	}
+	return out
+}
+
+// Explain returns, for each recommended movie, the movie of the history
+// (among its last 20) most similar to it, or 0 when none is similar: the
+// "because you watched X" line.
+func (e *Engine) Explain(history []int32, recs []Scored) []int32 {
+	recent := history[max(0, len(history)-20):]
+	vecs := make([][]float32, 0, len(recent))
+	from := make([]int32, 0, len(recent))
+	for _, m := range recent {
+		i, ok := e.dense[m]
+		if !ok {
+			continue
+		}
+		v := make([]float32, len(e.raw))
+		e.sim.Score(-1, []int32{i}, v)
+		vecs = append(vecs, v)
+		from = append(from, m)
+	}
+	out := make([]int32, len(recs))
+	for n, r := range recs {
+		i, ok := e.dense[r.MovieID]
+		if !ok {
+			continue
+		}
+		var best float32
+		for k, v := range vecs {
+			if v[i] > best {
+				best, out[n] = v[i], from[k]
+			}
+		}
+	}
+	return out
+}
