@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -146,4 +147,32 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("%d tensors after round trip, want %d", len(ck2.Tensors), len(ck.Tensors))
 		}
 	})
+}
+
+// TestSafetensorsReadByPyTorch loads a checkpoint into torch tensors with
+// the reference layout rules (skipped without Debian's python3-torch).
+func TestSafetensorsReadByPyTorch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Python")
+	}
+	const python = "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
+		t.Skip("python3-torch not installed")
+	}
+	a := NewParam("blocks.0.attn.qkv.weight", 3, 2)
+	copy(a.Data, []float32{1, 2, 3, 4, 5, 6.5})
+	b := NewParam("bias", 2)
+	copy(b.Data, []float32{-1, 0.25})
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := SaveSafetensorsFile(path, []*Tensor{a, b}, map[string]string{"format": "pt"}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(python, "testdata/read_safetensors.py", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	want := "bias [2] -0.750000\nblocks.0.attn.qkv.weight [3, 2] 21.500000\nmeta {\"format\": \"pt\"}\n"
+	if string(out) != want {
+		t.Fatalf("python read:\n%s\nwant:\n%s", out, want)
+	}
 }

@@ -134,3 +134,31 @@ func BenchmarkPureGo1(b *testing.B) { benchGemm(b, NewPureGo(1)) }
 
 // BenchmarkPureGo2 measures the pure-Go GEMM on two threads.
 func BenchmarkPureGo2(b *testing.B) { benchGemm(b, NewPureGo(2)) }
+
+// BenchmarkSmall measures the single-threaded per-head attention products
+// (length 50, head size 16).
+func BenchmarkSmall(b *testing.B) {
+	g := NewPureGo(1)
+	shapes := []struct {
+		name    string
+		ta, tb  bool
+		m, n, k int
+	}{{"QKt_50x50x16", false, true, 50, 50, 16}, {"PV_50x16x50", false, false, 50, 16, 50}, {"PtdY_50x16x50_TN", true, false, 50, 16, 50}}
+	for _, s := range shapes {
+		b.Run(s.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 1))
+			a, bm, c := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), make([]float32, s.m*s.n)
+			lda, ldb := s.k, s.n
+			if s.ta {
+				lda = s.m
+			}
+			if s.tb {
+				ldb = s.k
+			}
+			for b.Loop() {
+				g.Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
+			}
+			b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
