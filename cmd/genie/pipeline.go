@@ -109,6 +109,8 @@ func newReproCmd() *cobra.Command {
 	f.BoolVar(&o.Dry, "dry", false, "print the commands that would run; change nothing")
 	f.BoolVar(&o.NoCommit, "no-commit", false, "do not save outputs to the cache")
 	f.BoolVar(&o.NoRunCache, "no-run-cache", false, "do not restore outputs from the run-cache")
+	f.BoolVarP(&o.Pipeline, "pipeline", "p", false, "reproduce the whole pipeline(s) the targets belong to")
+	f.BoolVarP(&o.AllPipelines, "all-pipelines", "P", false, "reproduce every pipeline in the repository")
 	f.IntVarP(&o.Jobs, "jobs", "j", 1, "number of stages to run at once")
 	return cmd
 }
@@ -310,7 +312,11 @@ func newRemoteCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return pipeline.RemoteAdd(root, args[0], args[1], def, force)
+			wd, err := os.Getwd()
+			if err != nil {
+				return err
+			}
+			return pipeline.RemoteAdd(root, wd, args[0], args[1], def, force)
 		},
 	}
 	add.Flags().BoolVarP(&def, "default", "d", false, "make it the default remote (core.remote)")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // ConfigGet returns a config value (config.local overrides config).
@@ -63,8 +64,16 @@ func ConfigUnset(root, key string) error {
 	return atomicWrite(path, cfg.Bytes())
 }
 
-// RemoteAdd configures a remote; def also makes it core.remote.
-func RemoteAdd(root, name, url string, def, force bool) error {
+// RemoteAdd configures a remote; def also makes it core.remote. A relative
+// local path is taken relative to cwd and stored relative to .dvc/, as DVC
+// does.
+func RemoteAdd(root, cwd, name, url string, def, force bool) error {
+	if !strings.Contains(url, "://") && !filepath.IsAbs(url) && cwd != "" {
+		rel, err := filepath.Rel(filepath.Join(root, ".dvc"), filepath.Join(cwd, url))
+		if err == nil {
+			url = filepath.ToSlash(rel)
+		}
+	}
 	path := filepath.Join(root, ".dvc", "config")
 	cfg, err := LoadConfigFile(path)
 	if err != nil {

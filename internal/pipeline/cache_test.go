@@ -143,7 +143,7 @@ func TestCacheTypes(t *testing.T) {
 func TestPushPullFetchGC(t *testing.T) {
 	root := newTestRepo(t, map[string]string{"dvc.yaml": logYAML, "w/in": "1"})
 	remoteDir := t.TempDir()
-	if err := RemoteAdd(root, "storage", remoteDir, true, false); err != nil {
+	if err := RemoteAdd(root, "", "storage", remoteDir, true, false); err != nil {
 		t.Fatal(err)
 	}
 	if cfg := readFile(t, filepath.Join(root, ".dvc/config")); cfg != "['remote \"storage\"']\n    url = "+remoteDir+"\n[core]\n    remote = storage\n" {
@@ -228,5 +228,29 @@ func TestConfigRoundTrip(t *testing.T) {
 	}
 	if v, _ := c.Get("remote \"x\"", "url"); v != "/tmp/r" {
 		t.Errorf("url %q", v)
+	}
+}
+
+func TestRemoteAddRelativePath(t *testing.T) {
+	root := newTestRepo(t, nil)
+	if err := RemoteAdd(root, root, "r", "../store", false, false); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := ConfigGet(root, "remote.r.url"); v != "../../store" {
+		t.Errorf("stored url %q, want ../../store (relative to .dvc/)", v)
+	}
+	r, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rem, err := r.OpenRemote("r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rem.(*local.Remote).Root; got != filepath.Join(filepath.Dir(root), "store") {
+		t.Errorf("remote root %s", got)
+	}
+	if err := RemoteAdd(root, root, "r", "/x", false, false); err == nil {
+		t.Errorf("overwriting a remote without force must fail")
 	}
 }

@@ -28,6 +28,8 @@ type ReproOptions struct {
 	Dry             bool // print what would run; change nothing
 	NoCommit        bool // do not save outputs to the cache
 	NoRunCache      bool // do not restore from the run-cache
+	Pipeline        bool // -p: every stage of the targets' pipelines
+	AllPipelines    bool // -P: every stage of every pipeline
 	Jobs            int  // stages run at once (default 1)
 	LockWait        time.Duration
 }
@@ -102,7 +104,9 @@ func (r *Repo) logf(format string, args ...any) {
 // Reproduce runs the pipeline like `dvc repro`, with optional parallelism.
 func (r *Repo) Reproduce(ctx context.Context, opts ReproOptions) (*ReproResult, error) {
 	var targets []*Stage
-	if len(opts.Targets) == 0 {
+	if opts.AllPipelines {
+		targets = append(targets, r.Project.Stages...)
+	} else if len(opts.Targets) == 0 {
 		for _, s := range r.Project.Stages {
 			if s.DvcFile == DvcYAML {
 				targets = append(targets, s)
@@ -114,6 +118,23 @@ func (r *Repo) Reproduce(ctx context.Context, opts ReproOptions) (*ReproResult, 
 			return nil, err
 		}
 		targets = ts
+	}
+	if opts.Pipeline && !opts.AllPipelines {
+		in := map[*Stage]bool{}
+		for _, t := range targets {
+			in[t] = true
+		}
+		var all []*Stage
+		for _, comp := range r.Graph.Components() {
+			hit := false
+			for _, s := range comp {
+				hit = hit || in[s]
+			}
+			if hit {
+				all = append(all, comp...)
+			}
+		}
+		targets = all
 	}
 	plan := r.Graph.Plan(targets, opts.Single, opts.Downstream)
 	r.mu.Lock()
@@ -339,6 +360,10 @@ func (r *Repo) reproStage(ctx context.Context, s *Stage, opts ReproOptions, forc
 		}
 	}
 	r.logf("Running stage '%s':", s.Addr)
+	if p := r.Hasher.Progress; p != nil {
+		p.Stage(s.Addr, true)
+		defer p.Stage(s.Addr, false)
+	}
 	if err := r.runCmd(ctx, s, parallel); err != nil {
 		return false, err
 	}

@@ -16,7 +16,7 @@ func TestPushPullS3(t *testing.T) {
 	y := "stages:\n  s:\n    cmd: mkdir -p d/sub && echo 1 > d/a && echo 2 > d/sub/b && echo 3 > f\n    deps: [in]\n    outs: [d, f]\n"
 	root := newTestRepo(t, map[string]string{"dvc.yaml": y, "in": "x"})
 	mustRepro(t, root, ReproOptions{})
-	if err := RemoteAdd(root, "s3", "s3://genie-pipeline/cache", true, false); err != nil {
+	if err := RemoteAdd(root, "", "s3", "s3://genie-pipeline/cache", true, false); err != nil {
 		t.Fatal(err)
 	}
 	ConfigSet(root, "remote.s3.endpointurl", srv.Endpoint, false)

@@ -360,7 +360,7 @@ func TestParseManifestFastPath(t *testing.T) {
 		`[]`,
 		`[{"md5": "37b51d194a7513e45b56f6524f2d51f2", "relpath": "bar"}, {"md5": "acbd18db4cc2f85cedef654fccc4a4d8", "relpath": "foo"}]`,
 		`[{"md5": "x", "relpath": "d\u00e9/\ud83d\ude00"}]`, // escapes: slow path
-		`[{"relpath": "a", "md5": "b"}]`,                     // other key order: slow path
+		`[{"relpath": "a", "md5": "b"}]`,                    // other key order: slow path
 		`[{"md5": "a", "relpath": "q\"uote"}]`,
 	} {
 		got, err := ParseManifest([]byte(in))
