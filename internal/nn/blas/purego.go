@@ -270,6 +270,20 @@ func packB(buf []float32, trans bool, b []float32, ldb, p0, kb, j0, nb int) {
 				off := (p0+q)*ldb + j0 + s*nr
 				copy(dst[q*nr:q*nr+cols], b[off:off+cols])
 			}
+		} else if cols == nr {
+			// Read the strip's nr rows of B side by side, write dst in order.
+			var rows [nr][]float32
+			for cc := range rows {
+				off := (j0+s*nr+cc)*ldb + p0
+				rows[cc] = b[off : off+kb : off+kb]
+			}
+			for q := 0; q < kb; q++ {
+				d := (*[nr]float32)(dst[q*nr:])
+				d[0], d[1], d[2], d[3] = rows[0][q], rows[1][q], rows[2][q], rows[3][q]
+				d[4], d[5], d[6], d[7] = rows[4][q], rows[5][q], rows[6][q], rows[7][q]
+				d[8], d[9], d[10], d[11] = rows[8][q], rows[9][q], rows[10][q], rows[11][q]
+				d[12], d[13], d[14], d[15] = rows[12][q], rows[13][q], rows[14][q], rows[15][q]
+			}
 		} else {
 			for cc := 0; cc < cols; cc++ {
 				off := (j0+s*nr+cc)*ldb + p0
