@@ -1,0 +1,156 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/moviegenie/genie/internal/dataset"
+	"github.com/moviegenie/genie/internal/search"
+)
+
+// newSearchCmd is `genie search`: query the search index, and its `index`
+// subcommand, the pipeline stage that builds it.
+func newSearchCmd() *cobra.Command {
+	var (
+		indexDir, mode string
+		asJSON         bool
+		k              int
+	)
+	cmd := &cobra.Command{
+		Use:   "search [flags] QUERY...",
+		Short: "Search movies by title, genre, era, theme or \"like <title>\"",
+		Long: `search answers a free-text query from the index that "genie search index"
+built: titles with typos ("shawshank redemtion"), genres and synonyms
+("funny animated movies for kids"), eras ("90s thrillers", "before 1970"),
+negation ("not horror") and "movies like Fargo". Results are fused from
+lexical (BM25 with typo tolerance) and dense (collaborative text encoder)
+retrieval, and each says why it matched.`,
+		Example: `  genie search "shawshank redemtion"
+  genie search --json --k 5 "90s thrillers"
+  genie search --mode lexical "movies like fargo"`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := search.ParseMode(mode)
+			if err != nil {
+				return err
+			}
+			ix, err := search.Open(cmd.Context(), indexDir)
+			if err != nil {
+				return err
+			}
+			res, err := ix.Search(cmd.Context(), strings.Join(args, " "), search.Options{K: k, Mode: m})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			printResult(cmd.OutOrStdout(), res)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&indexDir, "index", filepath.Join("models", "search"), "search index folder")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON (raw movie ids, scores, reasons)")
+	cmd.Flags().IntVarP(&k, "k", "k", search.DefaultK, "number of results")
+	cmd.Flags().StringVar(&mode, "mode", string(search.ModeFused), "retrievers: fused, lexical or dense")
+	cmd.AddCommand(newSearchIndexCmd())
+	return cmd
+}
+
+// newSearchIndexCmd is `genie search index`, the setup_semantic_search stage.
+func newSearchIndexCmd() *cobra.Command {
+	var processed, out string
+	cmd := &cobra.Command{
+		Use:   "index",
+		Short: "Build the search index from the processed tables",
+		Long: `index is the pipeline's setup_semantic_search stage. It reads the processed
+movies, ratings and tags and writes the search index artefacts (same input,
+same bytes):
+
+  manifest.json     format version, sizes, embedder
+  catalog.json      the searchable catalogue: titles, years, genres, tags, rating stats
+  neighbours.bin    top-50 item-item neighbours by audience cosine similarity
+  collab_text.bin   the default dense embedder: item vectors from a truncated SVD
+                    of the ratings and a ridge text encoder into that space`,
+		Example: `  genie search index
+  genie search index --processed data/processed --out models/search`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			start := time.Now()
+			t, err := dataset.ReadTables(processed)
+			if err != nil {
+				return fmt.Errorf("search index: %w", err)
+			}
+			ix, err := search.Build(cmd.Context(), t, search.BuildOptions{})
+			if err != nil {
+				return err
+			}
+			if err := ix.Write(out); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "indexed %d movies into %s in %s\n", len(ix.Movies()), out,
+				time.Since(start).Round(time.Millisecond))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&processed, "processed", filepath.Join("data", "processed"), "processed tables folder")
+	cmd.Flags().StringVar(&out, "out", filepath.Join("models", "search"), "index output folder")
+	return cmd
+}
+
+// printResult writes a result for people.
+func printResult(w io.Writer, res *search.Result) {
+	for _, f := range res.Query.Filters {
+		fmt.Fprintf(w, "filter: %s %s (from %q)\n", f.Kind, f.Value, f.Source)
+	}
+	if res.Like != nil {
+		fmt.Fprintf(w, "like: %s (%d) [id %d]\n", res.Like.Title, res.Like.Year, res.Like.MovieID)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	for i, h := range res.Hits {
+		year := ""
+		if h.Year != 0 {
+			year = fmt.Sprintf(" (%d)", h.Year)
+		}
+		fmt.Fprintf(w, "%2d. %s%s  [id %d]  %s  score %.4g%s\n", i+1, h.Title, year, h.MovieID,
+			strings.Join(h.Genres, "|"), h.Score, whyText(&h.Why))
+	}
+}
+
+// whyText summarises a hit's reasons on one line.
+func whyText(y *search.Why) string {
+	var parts []string
+	if y.ExactTitle {
+		parts = append(parts, "exact title")
+	}
+	for _, t := range y.Terms {
+		s := t.Query
+		if t.Matched != t.Query {
+			s += "->" + t.Matched
+		}
+		parts = append(parts, s+" in "+strings.Join(t.Fields, ","))
+	}
+	if len(y.Genres) > 0 {
+		parts = append(parts, "genres "+strings.Join(y.Genres, ","))
+	}
+	if y.Similarity != 0 {
+		parts = append(parts, fmt.Sprintf("audience similarity %.2f", y.Similarity))
+	}
+	if y.Dense != 0 {
+		parts = append(parts, fmt.Sprintf("meaning %.2f", y.Dense))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "  — " + strings.Join(parts, "; ")
+}

@@ -1,0 +1,404 @@
+package search
+
+import (
+	"math"
+	"sort"
+	"strings"
+)
+
+// Field weights and BM25 constants for lexical retrieval (BM25F: a term's
+// frequencies in the fields are length-normalised, weighted and summed
+// before saturation).
+const (
+	weightTitle    = 3.0
+	weightGenres   = 1.0
+	weightTags     = 1.5
+	weightOverview = 1.0
+	bm25K1         = 1.2
+	bm25B          = 0.75
+	// coverWeight scales the title-coverage bonus that makes a query that
+	// names a whole title rank that title first.
+	coverWeight = 4.0
+	// priorWeight scales the popularity prior that breaks near-ties.
+	priorWeight = 0.3
+)
+
+// Field indexes a lexical field.
+const (
+	fieldTitle = iota
+	fieldGenres
+	fieldTags
+	fieldOverview
+	numFields
+)
+
+// fieldNames are the names reported in match reasons.
+var fieldNames = [numFields]string{"title", "genres", "tags", "overview"}
+
+var fieldWeights = [numFields]float64{weightTitle, weightGenres, weightTags, weightOverview}
+
+// posting is a term's occurrence in one movie.
+type posting struct {
+	doc int32
+	// tf is the BM25F pseudo-frequency: weighted, length-normalised.
+	tf float32
+	// fields has bit f set when the term occurs in field f.
+	fields uint8
+}
+
+// lexIndex is an in-memory BM25F index over the catalogue with a character
+// trigram index over its vocabulary for typo-tolerant lookup.
+type lexIndex struct {
+	terms    []string
+	termID   map[string]int32
+	postings [][]posting
+	idf      []float32
+	trigrams map[string][]int32
+	// deletes maps every word, and every word with one letter deleted, to
+	// the words it came from: a query word within one edit of a catalogue
+	// word shares a key with it (symmetric deletion), even for the short
+	// words trigrams miss ("wras" -> "wars").
+	deletes map[string][]int32
+	// titleLen is the number of distinct non-stop words in each title.
+	titleLen []int32
+	// exact maps a normalised title ("shawshank redemption") to movies.
+	exact map[string][]int32
+}
+
+// titleKey normalises a title or query for exact comparison: folded words
+// without articles or stop words.
+func titleKey(toks []string) string {
+	var kept []string
+	for _, t := range toks {
+		if !stopWords[t] {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) == 0 {
+		kept = toks
+	}
+	return strings.Join(kept, " ")
+}
+
+// movieFields returns a movie's words per field.
+func movieFields(m *Movie) [numFields][]string {
+	var f [numFields][]string
+	f[fieldTitle] = Tokens(m.Title)
+	for _, g := range m.Genres {
+		f[fieldGenres] = append(f[fieldGenres], Tokens(g)...)
+	}
+	for _, t := range m.Tags {
+		f[fieldTags] = append(f[fieldTags], Tokens(t)...)
+	}
+	f[fieldOverview] = Tokens(m.Overview)
+	return f
+}
+
+// newLexIndex indexes the catalogue.
+func newLexIndex(movies []Movie) *lexIndex {
+	ix := &lexIndex{termID: map[string]int32{}, exact: map[string][]int32{}, titleLen: make([]int32, len(movies))}
+	fields := make([][numFields][]string, len(movies))
+	var avg [numFields]float64
+	vocab := map[string]bool{}
+	for i := range movies {
+		fields[i] = movieFields(&movies[i])
+		for f := range numFields {
+			avg[f] += float64(len(fields[i][f]))
+			for _, t := range fields[i][f] {
+				vocab[t] = true
+			}
+		}
+		key := titleKey(fields[i][fieldTitle])
+		ix.exact[key] = append(ix.exact[key], int32(i))
+		distinct := map[string]bool{}
+		for _, t := range fields[i][fieldTitle] {
+			if !stopWords[t] {
+				distinct[t] = true
+			}
+		}
+		if len(distinct) == 0 {
+			for _, t := range fields[i][fieldTitle] {
+				distinct[t] = true
+			}
+		}
+		ix.titleLen[i] = int32(len(distinct))
+	}
+	for f := range avg {
+		avg[f] = max(avg[f]/float64(max(len(movies), 1)), 1)
+	}
+	ix.terms = make([]string, 0, len(vocab))
+	for t := range vocab {
+		ix.terms = append(ix.terms, t)
+	}
+	sort.Strings(ix.terms)
+	for i, t := range ix.terms {
+		ix.termID[t] = int32(i)
+	}
+	ix.postings = make([][]posting, len(ix.terms))
+	counts := map[int32]*[numFields]int{}
+	for d := range movies {
+		clear(counts)
+		for f := range numFields {
+			for _, t := range fields[d][f] {
+				id := ix.termID[t]
+				c := counts[id]
+				if c == nil {
+					c = new([numFields]int)
+					counts[id] = c
+				}
+				c[f]++
+			}
+		}
+		ids := make([]int32, 0, len(counts))
+		for id := range counts {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
+		for _, id := range ids {
+			c := counts[id]
+			var tf float64
+			var mask uint8
+			for f := range numFields {
+				if c[f] == 0 {
+					continue
+				}
+				mask |= 1 << f
+				norm := 1 - bm25B + bm25B*float64(len(fields[d][f]))/avg[f]
+				tf += fieldWeights[f] * float64(c[f]) / norm
+			}
+			ix.postings[id] = append(ix.postings[id], posting{doc: int32(d), tf: float32(tf), fields: mask})
+		}
+	}
+	n := float64(len(movies))
+	ix.idf = make([]float32, len(ix.terms))
+	ix.trigrams = map[string][]int32{}
+	ix.deletes = map[string][]int32{}
+	for id, t := range ix.terms {
+		df := float64(len(ix.postings[id]))
+		ix.idf[id] = float32(math.Log(1 + (n-df+0.5)/(df+0.5)))
+		if len(t) >= 3 && !isNumber(t) {
+			for _, g := range trigramsOf(t) {
+				ix.trigrams[g] = append(ix.trigrams[g], int32(id))
+			}
+			for _, d := range deletesOf(t) {
+				if l := ix.deletes[d]; len(l) == 0 || l[len(l)-1] != int32(id) {
+					ix.deletes[d] = append(l, int32(id))
+				}
+			}
+		}
+	}
+	return ix
+}
+
+// trigramsOf returns the distinct padded character trigrams of a word.
+func trigramsOf(w string) []string {
+	p := "$" + w + "$"
+	seen := map[string]bool{}
+	var out []string
+	for i := 0; i+3 <= len(p); i++ {
+		g := p[i : i+3]
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// deletesOf returns w and every string made by deleting one byte of it.
+func deletesOf(w string) []string {
+	out := make([]string, 0, len(w)+1)
+	out = append(out, w)
+	for i := range len(w) {
+		out = append(out, w[:i]+w[i+1:])
+	}
+	return out
+}
+
+// expansion is a vocabulary term a query word matched, with a weight below
+// one for inexact matches.
+type expansion struct {
+	term   int32
+	weight float32
+	// edits is the edit distance (0 exact, -1 for a prefix match).
+	edits int
+}
+
+// maxExpansions bounds the inexact matches one query word may have.
+const maxExpansions = 8
+
+// expand looks a query word up: the exact term, terms within the typo
+// budget, and (for the last word of the query, as typed so far) terms it
+// is a prefix of.
+func (ix *lexIndex) expand(w string, prefix bool) []expansion {
+	var out []expansion
+	exactID, hasExact := ix.termID[w]
+	if hasExact {
+		out = append(out, expansion{term: exactID, weight: 1})
+	}
+	e := maxEdits(w)
+	if isNumber(w) {
+		e = 0
+	}
+	var fuzzy []expansion
+	if e > 0 {
+		grams := trigramsOf(w)
+		need := max(1, len(grams)-3*e)
+		hits := map[int32]int{}
+		for _, g := range grams {
+			for _, id := range ix.trigrams[g] {
+				hits[id]++
+			}
+		}
+		for _, k := range deletesOf(w) {
+			for _, id := range ix.deletes[k] {
+				hits[id] = max(hits[id], need)
+			}
+		}
+		// A word that is itself in the catalogue was probably meant: its
+		// near neighbours count for less.
+		base := 1.0
+		if hasExact {
+			base = 0.6
+		}
+		for id, h := range hits {
+			if h < need || (hasExact && id == exactID) {
+				continue
+			}
+			if d := editDistance(w, ix.terms[id], e); d <= e {
+				fuzzy = append(fuzzy, expansion{term: id, weight: float32(base * (1 - 0.2*float64(d))), edits: d})
+			}
+		}
+	}
+	if prefix && len(w) >= 3 && !isNumber(w) {
+		i := sort.SearchStrings(ix.terms, w)
+		for n := 0; i < len(ix.terms) && n < maxExpansions && strings.HasPrefix(ix.terms[i], w); i++ {
+			if ix.terms[i] != w {
+				fuzzy = append(fuzzy, expansion{term: int32(i), weight: 0.6, edits: -1})
+				n++
+			}
+		}
+	}
+	// Best first: closer matches, then rarer words (more specific), then by id.
+	sort.Slice(fuzzy, func(a, b int) bool {
+		x, y := fuzzy[a], fuzzy[b]
+		if x.weight != y.weight {
+			return x.weight > y.weight
+		}
+		if ix.idf[x.term] != ix.idf[y.term] {
+			return ix.idf[x.term] > ix.idf[y.term]
+		}
+		return x.term < y.term
+	})
+	seen := map[int32]bool{}
+	for _, f := range fuzzy {
+		if len(out) >= maxExpansions+1 {
+			break
+		}
+		if !seen[f.term] {
+			seen[f.term] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// lexMatch is what one movie matched lexically.
+type lexMatch struct {
+	score float32
+	// terms are the catalogue words matched, with their field bits.
+	terms []matchedTerm
+	// cover is how completely the query names the title, 0..1.
+	cover float32
+}
+
+type matchedTerm struct {
+	query, term string
+	fields      uint8
+	edits       int
+}
+
+// search scores every movie matching at least one query word. prior is a
+// per-movie popularity prior in [0,1] added with priorWeight.
+func (ix *lexIndex) search(words []string, prefixLast bool, prior []float32) map[int32]*lexMatch {
+	res := map[int32]*lexMatch{}
+	if len(words) == 0 {
+		return res
+	}
+	titleHits := map[int32]float32{}
+	titleWords := map[int32]int32{}
+	for qi, w := range words {
+		exps := ix.expand(w, prefixLast && qi == len(words)-1)
+		// Per document, the best expansion of this query word counts.
+		type best struct {
+			score float32
+			p     posting
+			term  int32
+			exp   expansion
+		}
+		bests := map[int32]*best{}
+		for _, x := range exps {
+			idf := ix.idf[x.term]
+			for _, p := range ix.postings[x.term] {
+				tf := p.tf
+				s := x.weight * idf * tf * (bm25K1 + 1) / (tf + bm25K1)
+				if b := bests[p.doc]; b == nil || s > b.score {
+					bests[p.doc] = &best{score: s, p: p, term: x.term, exp: x}
+				}
+			}
+		}
+		for d, b := range bests {
+			m := res[d]
+			if m == nil {
+				m = &lexMatch{}
+				res[d] = m
+			}
+			m.score += b.score
+			m.terms = append(m.terms, matchedTerm{query: w, term: ix.terms[b.term], fields: b.p.fields, edits: b.exp.edits})
+			if b.p.fields&(1<<fieldTitle) != 0 {
+				// Recheck: the best-scoring expansion may come from another
+				// field; any expansion present in the title counts.
+				titleHits[d] += b.exp.weight
+				titleWords[d]++
+			} else {
+				for _, x := range exps {
+					if hasTitle(ix.postings[x.term], d) {
+						titleHits[d] += x.weight * 0.9
+						titleWords[d]++
+						break
+					}
+				}
+			}
+		}
+	}
+	nq := float32(len(words))
+	for d, m := range res {
+		if tw := titleWords[d]; tw > 0 {
+			qcov := titleHits[d] / nq
+			tcov := min(float32(tw)/float32(max(ix.titleLen[d], 1)), 1)
+			m.cover = qcov * tcov
+			m.score += coverWeight * m.cover
+		}
+		if prior != nil {
+			m.score += priorWeight * prior[d]
+		}
+	}
+	return res
+}
+
+// hasTitle reports whether the postings list has doc d with a title hit.
+func hasTitle(ps []posting, d int32) bool {
+	i := sort.Search(len(ps), func(i int) bool { return ps[i].doc >= d })
+	return i < len(ps) && ps[i].doc == d && ps[i].fields&(1<<fieldTitle) != 0
+}
+
+// fieldList names the fields in a bit set.
+func fieldList(bits uint8) []string {
+	var out []string
+	for f := range numFields {
+		if bits&(1<<f) != 0 {
+			out = append(out, fieldNames[f])
+		}
+	}
+	return out
+}

@@ -1,0 +1,621 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Mode selects the retrievers a search uses.
+type Mode string
+
+// The search modes. Fused is the default; the others exist to measure each
+// retriever alone.
+const (
+	ModeFused   Mode = "fused"
+	ModeLexical Mode = "lexical"
+	ModeDense   Mode = "dense"
+)
+
+// ParseMode reads a mode name ("" is fused).
+func ParseMode(s string) (Mode, error) {
+	switch Mode(s) {
+	case "", ModeFused:
+		return ModeFused, nil
+	case ModeLexical, ModeDense:
+		return Mode(s), nil
+	}
+	return "", fmt.Errorf("unknown search mode %q: want fused, lexical or dense", s)
+}
+
+// DefaultK is the number of results when Options.K is zero; MaxK bounds it.
+const (
+	DefaultK = 10
+	MaxK     = 1000
+)
+
+// Options configure one search.
+type Options struct {
+	// K is the number of results (default DefaultK, at most MaxK).
+	K int
+	// Mode selects the retrievers (default ModeFused).
+	Mode Mode
+	// UserScores, when set, are a recommender's scores for one user by raw
+	// movie id (higher is better); with PersonalWeight > 0 the results are
+	// re-ranked by them (see Result.Rerank).
+	UserScores map[int32]float32
+	// PersonalWeight in [0,1] is the share of the final order decided by
+	// UserScores.
+	PersonalWeight float32
+}
+
+// TermMatch is one query word found in a movie.
+type TermMatch struct {
+	// Query is the word as typed (folded); Matched the catalogue word.
+	Query   string `json:"query"`
+	Matched string `json:"matched"`
+	// Fields are where it matched: title, genres, tags, overview.
+	Fields []string `json:"fields"`
+	// Typo is true when Matched differs from Query by a typo (edit).
+	Typo bool `json:"typo,omitempty"`
+	// Prefix is true when Query is the start of Matched.
+	Prefix bool `json:"prefix,omitempty"`
+}
+
+// Why explains a result: which retrievers found it and what it matched.
+type Why struct {
+	// ExactTitle is true when the query is the movie's title.
+	ExactTitle bool `json:"exact_title,omitempty"`
+	// Terms are the query words the movie matched lexically.
+	Terms []TermMatch `json:"terms,omitempty"`
+	// TitleCoverage in [0,1] is how completely the query names the title.
+	TitleCoverage float32 `json:"title_coverage,omitempty"`
+	// Genres are the asked-for genres the movie has.
+	Genres []string `json:"genres,omitempty"`
+	// YearMatch is true when the movie is of the year the query mentions.
+	YearMatch bool `json:"year_match,omitempty"`
+	// SimilarTo and Similarity: for "like X", the audience similarity to X.
+	SimilarTo  int32   `json:"similar_to,omitempty"`
+	Similarity float32 `json:"similarity,omitempty"`
+	// Dense is the cosine similarity to the query in the embedder's space.
+	Dense float32 `json:"dense,omitempty"`
+	// Ranks are the movie's 1-based ranks in each retriever's list.
+	Ranks map[string]int `json:"ranks,omitempty"`
+	// Personal is the user's model score when results were personalised.
+	Personal *float32 `json:"personal,omitempty"`
+}
+
+// Hit is one search result.
+type Hit struct {
+	// MovieID is the dataset's raw movie id.
+	MovieID int32 `json:"movie_id"`
+	// Title is the display title, articles first ("The Godfather").
+	Title  string   `json:"title"`
+	Year   int32    `json:"year,omitempty"`
+	Genres []string `json:"genres"`
+	// Score orders the hits (higher first); its scale depends on the mode.
+	Score float32 `json:"score"`
+	Why   Why     `json:"why"`
+}
+
+// Result is a search's answer.
+type Result struct {
+	// Query is the parsed query, with the filters applied.
+	Query Query `json:"query"`
+	Mode  Mode  `json:"mode"`
+	// Like is the movie a "like X" query resolved X to.
+	Like *Hit `json:"like,omitempty"`
+	// Hits are the results, best first.
+	Hits []Hit `json:"hits"`
+	// Notes explain anything unusual: empty input, unknown titles, no match.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// cand is a candidate's evidence while ranking.
+type cand struct {
+	doc   int32
+	score float64
+	lex   *lexMatch
+	dense float32
+	sim   float32
+	ranks map[string]int
+	exact bool
+}
+
+// ranked is one retriever's ordered list.
+type ranked struct {
+	name string
+	docs []int32
+	// weight in reciprocal rank fusion.
+	weight float64
+}
+
+// likeGenreWeight is the weight of genre overlap against audience
+// similarity (relative to the best neighbour) in "like X" rankings.
+const likeGenreWeight = 0.5
+
+// coverFusion scales the title-coverage term added to fused scores.
+const coverFusion = 2.0
+
+// rrfK is reciprocal rank fusion's rank offset.
+const rrfK = 60
+
+// Search answers a free-text query. It fails only when ctx is done or the
+// embedder fails; odd input gives an empty Result whose Notes say why.
+func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result, error) {
+	mode, err := ParseMode(string(opt.Mode))
+	if err != nil {
+		return nil, err
+	}
+	k := opt.K
+	if k <= 0 {
+		k = DefaultK
+	}
+	k = min(k, MaxK)
+	q := ParseQuery(text)
+	res := &Result{Query: q, Mode: mode, Hits: []Hit{}}
+	res.Notes = append(res.Notes, q.Notes...)
+	if q.Empty() {
+		return res, nil
+	}
+	if q.YearMin != 0 && q.YearMax != 0 && q.YearMin > q.YearMax {
+		return res, nil
+	}
+	allowed := func(d int32) bool {
+		m := &ix.movies[d]
+		if q.YearMin != 0 && (m.Year == 0 || m.Year < q.YearMin) {
+			return false
+		}
+		if q.YearMax != 0 && (m.Year == 0 || m.Year > q.YearMax) {
+			return false
+		}
+		for _, g := range q.ExcludeGenres {
+			if m.hasGenre(g) {
+				return false
+			}
+		}
+		return true
+	}
+	cands := map[int32]*cand{}
+	get := func(d int32) *cand {
+		c := cands[d]
+		if c == nil {
+			c = &cand{doc: d, ranks: map[string]int{}}
+			cands[d] = c
+		}
+		return c
+	}
+	useLex, useDense := mode != ModeDense, mode != ModeLexical
+	space, hasDense := ix.embedders[ix.dense]
+	if useDense && !hasDense {
+		if mode == ModeDense {
+			return nil, fmt.Errorf("search: the index has no dense embedder")
+		}
+		useDense = false
+	}
+	var lists []ranked
+	target := int32(-1)
+	if q.Like != "" {
+		if d, ok := ix.resolveTitle(q.Like); ok {
+			target = d
+			h := ix.hit(d)
+			res.Like = &h
+		} else {
+			res.Notes = append(res.Notes, fmt.Sprintf("no movie matches the title %q: showing movies matching those words instead", q.Like))
+			for _, t := range Tokens(q.Like) {
+				if !stopWords[t] {
+					q.Terms = append(q.Terms, t)
+				}
+			}
+			if len(q.Terms) == 0 {
+				q.Terms = Tokens(q.Like)
+			}
+			q.Like = ""
+			res.Query = q
+		}
+	}
+	switch {
+	case target >= 0:
+		if useLex {
+			var docs []int32
+			tg := ix.movies[target].Genres
+			top := float32(0)
+			for _, n := range ix.neighbours[target] {
+				top = max(top, n.Score)
+			}
+			for _, n := range ix.neighbours[target] {
+				if !allowed(n.Movie) {
+					continue
+				}
+				c := get(n.Movie)
+				c.sim = n.Score
+				// Audience similarity relative to the closest neighbour,
+				// plus shared genres.
+				c.score = float64(n.Score/top) + likeGenreWeight*jaccard(tg, ix.movies[n.Movie].Genres)
+				docs = append(docs, n.Movie)
+			}
+			sort.SliceStable(docs, func(a, b int) bool { return cands[docs[a]].score > cands[docs[b]].score })
+			lists = append(lists, ranked{name: "neighbours", docs: docs, weight: 1})
+		}
+		if useDense {
+			tv := space.vecs[target]
+			if tv != nil {
+				docs := ix.denseTop(space.vecs, tv, 200, func(d int32) bool { return d != target && allowed(d) }, get)
+				lists = append(lists, ranked{name: "dense", docs: docs, weight: 1})
+			}
+		}
+	case q.GenresOnly:
+		var docs []int32
+		for d := range ix.movies {
+			if allowed(int32(d)) && (len(q.Genres) == 0 || genreOverlap(&ix.movies[d], q.Genres) > 0) {
+				docs = append(docs, int32(d))
+			}
+		}
+		if useLex {
+			l := append([]int32(nil), docs...)
+			sort.SliceStable(l, func(a, b int) bool {
+				ga, gb := genreOverlap(&ix.movies[l[a]], q.Genres), genreOverlap(&ix.movies[l[b]], q.Genres)
+				if ga != gb {
+					return ga > gb
+				}
+				return ix.prior[l[a]] > ix.prior[l[b]]
+			})
+			lists = append(lists, ranked{name: "catalogue", docs: l, weight: 1})
+		}
+		if useDense {
+			qv, err := space.emb.EmbedQuery(ctx, q.DenseText())
+			if err != nil {
+				return nil, fmt.Errorf("search: embed query: %w", err)
+			}
+			if qv != nil {
+				l := append([]int32(nil), docs...)
+				cos := make(map[int32]float32, len(l))
+				for _, d := range l {
+					if v := space.vecs[d]; v != nil {
+						cos[d] = dot(qv, v)
+						get(d).dense = cos[d]
+					}
+				}
+				sort.SliceStable(l, func(a, b int) bool {
+					ga, gb := genreOverlap(&ix.movies[l[a]], q.Genres), genreOverlap(&ix.movies[l[b]], q.Genres)
+					if ga != gb {
+						return ga > gb
+					}
+					return cos[l[a]] > cos[l[b]]
+				})
+				lists = append(lists, ranked{name: "dense", docs: l, weight: 1})
+			} else if !useLex {
+				// Nothing for the embedder to read ("90s"): quality order.
+				l := append([]int32(nil), docs...)
+				sort.SliceStable(l, func(a, b int) bool { return ix.prior[l[a]] > ix.prior[l[b]] })
+				lists = append(lists, ranked{name: "catalogue", docs: l, weight: 1})
+			}
+		}
+	default:
+		topCover := float32(0)
+		if useLex {
+			matches := ix.lex.search(q.Terms, !strings.HasSuffix(q.Raw, " "), ix.prior)
+			var docs []int32
+			for d, m := range matches {
+				if !allowed(d) {
+					continue
+				}
+				c := get(d)
+				c.lex = m
+				c.score = float64(m.score)
+				topCover = max(topCover, m.cover)
+				docs = append(docs, d)
+			}
+			sortByScore(docs, cands, ix)
+			lists = append(lists, ranked{name: "lexical", docs: docs, weight: 1})
+		}
+		if useDense {
+			qv, err := space.emb.EmbedQuery(ctx, q.DenseText())
+			if err != nil {
+				return nil, fmt.Errorf("search: embed query: %w", err)
+			}
+			if qv != nil {
+				docs := ix.denseTop(space.vecs, qv, 200, allowed, get)
+				// A query that names a title needs little help from meaning.
+				lists = append(lists, ranked{name: "dense", docs: docs, weight: 1 - 0.9*float64(topCover)})
+			} else if mode == ModeDense {
+				res.Notes = append(res.Notes, "none of the words are known to the "+space.emb.Name()+" embedder")
+			}
+		}
+	}
+	// Fuse (one list keeps its own order).
+	for _, l := range lists {
+		for r, d := range l.docs {
+			get(d).ranks[l.name] = r + 1
+		}
+	}
+	var order []int32
+	if len(lists) == 1 {
+		order = lists[0].docs
+		for _, d := range order {
+			if c := cands[d]; lists[0].name == "dense" {
+				c.score = float64(c.dense)
+			}
+		}
+		if lists[0].name == "catalogue" {
+			for r, d := range order {
+				cands[d].score = float64(len(order)-r) / float64(len(order))
+			}
+		}
+	} else {
+		seen := map[int32]bool{}
+		for _, l := range lists {
+			for _, d := range l.docs {
+				if !seen[d] {
+					seen[d] = true
+					order = append(order, d)
+				}
+			}
+		}
+		for _, d := range order {
+			c := cands[d]
+			c.score = 0
+			for _, l := range lists {
+				if r, ok := c.ranks[l.name]; ok {
+					c.score += l.weight / float64(rrfK+r)
+				}
+			}
+			// Rank fusion forgets by how much the lexical retriever was
+			// sure; a query naming a title (typos allowed) keeps it first.
+			if c.lex != nil {
+				cv := float64(c.lex.cover)
+				c.score += coverFusion * cv * cv / (rrfK + 1)
+			}
+		}
+	}
+	// Boosts for asked-for genres and a mentioned year, when they are not
+	// already the selection.
+	if !q.GenresOnly && (len(q.Genres) > 0 || q.YearHint != 0) {
+		for _, d := range order {
+			c := cands[d]
+			boost := 1.0
+			if len(q.Genres) > 0 {
+				boost += 0.5 * float64(genreOverlap(&ix.movies[d], q.Genres)) / float64(len(q.Genres))
+			}
+			if q.YearHint != 0 && ix.movies[d].Year == q.YearHint {
+				boost += 0.3
+			}
+			c.score *= boost
+		}
+	}
+	if q.Like == "" {
+		// The query is a whole title: that movie first.
+		if ds, ok := ix.lex.exact[titleKey(Tokens(q.Raw))]; ok {
+			top := 0.0
+			for _, c := range cands {
+				top = max(top, c.score)
+			}
+			for _, d := range ds {
+				if allowed(d) {
+					c := get(d)
+					if len(c.ranks) == 0 {
+						order = append(order, d)
+					}
+					c.exact = true
+					c.score = top + 1 + float64(ix.prior[d])
+				}
+			}
+		}
+	}
+	sortByScore(order, cands, ix)
+	if len(order) == 0 {
+		res.Notes = append(res.Notes, "no movie matches: try fewer words or another spelling")
+	}
+	limit := k
+	personal := opt.UserScores != nil && opt.PersonalWeight > 0
+	if personal {
+		limit = max(k*5, 100)
+	}
+	if len(order) > limit {
+		order = order[:limit]
+	}
+	for _, d := range order {
+		res.Hits = append(res.Hits, ix.explain(cands[d], &q))
+	}
+	if personal {
+		res.Rerank(opt.UserScores, opt.PersonalWeight)
+		if len(res.Hits) > k {
+			res.Hits = res.Hits[:k]
+		}
+	}
+	return res, nil
+}
+
+// sortByScore orders docs by candidate score, then popularity prior, then
+// movie id.
+func sortByScore(docs []int32, cands map[int32]*cand, ix *Index) {
+	sort.SliceStable(docs, func(a, b int) bool {
+		ca, cb := cands[docs[a]], cands[docs[b]]
+		if ca.score != cb.score {
+			return ca.score > cb.score
+		}
+		if ix.prior[ca.doc] != ix.prior[cb.doc] {
+			return ix.prior[ca.doc] > ix.prior[cb.doc]
+		}
+		return ix.movies[ca.doc].ID < ix.movies[cb.doc].ID
+	})
+}
+
+// denseTop returns the n allowed movies nearest to v.
+func (ix *Index) denseTop(vecs [][]float32, v []float32, n int, allowed func(int32) bool, get func(int32) *cand) []int32 {
+	type sc struct {
+		d int32
+		s float32
+	}
+	all := make([]sc, 0, len(vecs))
+	for d, w := range vecs {
+		if w == nil || !allowed(int32(d)) {
+			continue
+		}
+		all = append(all, sc{int32(d), dot(v, w)})
+	}
+	sort.Slice(all, func(a, b int) bool {
+		if all[a].s != all[b].s {
+			return all[a].s > all[b].s
+		}
+		return all[a].d < all[b].d
+	})
+	if len(all) > n {
+		all = all[:n]
+	}
+	out := make([]int32, len(all))
+	for i, x := range all {
+		out[i] = x.d
+		get(x.d).dense = x.s
+	}
+	return out
+}
+
+// resolveTitle finds the movie a title (possibly misspelt) names.
+func (ix *Index) resolveTitle(title string) (int32, bool) {
+	toks := Tokens(title)
+	if ds, ok := ix.lex.exact[titleKey(toks)]; ok {
+		return ix.mostPopular(ds), true
+	}
+	var words []string
+	for _, t := range toks {
+		if !stopWords[t] {
+			words = append(words, t)
+		}
+	}
+	if len(words) == 0 {
+		words = toks
+	}
+	best, bestScore := int32(-1), float32(0)
+	for d, m := range ix.lex.search(words, false, ix.prior) {
+		if m.cover < 0.5 {
+			continue
+		}
+		if m.score > bestScore || (m.score == bestScore && d < best) {
+			best, bestScore = d, m.score
+		}
+	}
+	return best, best >= 0
+}
+
+// mostPopular picks the best-known of movies sharing a title.
+func (ix *Index) mostPopular(ds []int32) int32 {
+	best := ds[0]
+	for _, d := range ds[1:] {
+		if ix.prior[d] > ix.prior[best] {
+			best = d
+		}
+	}
+	return best
+}
+
+// hit makes a bare result for a catalogue position.
+func (ix *Index) hit(d int32) Hit {
+	m := &ix.movies[d]
+	return Hit{MovieID: m.ID, Title: DisplayTitle(m.Title), Year: m.Year, Genres: m.Genres}
+}
+
+// explain turns a candidate into a Hit with its reasons.
+func (ix *Index) explain(c *cand, q *Query) Hit {
+	h := ix.hit(c.doc)
+	h.Score = float32(c.score)
+	h.Why.ExactTitle = c.exact
+	if c.lex != nil {
+		h.Why.TitleCoverage = c.lex.cover
+		for _, t := range c.lex.terms {
+			h.Why.Terms = append(h.Why.Terms, TermMatch{Query: t.query, Matched: t.term, Fields: fieldList(t.fields),
+				Typo: t.edits > 0, Prefix: t.edits < 0})
+		}
+	}
+	for _, g := range q.Genres {
+		if ix.movies[c.doc].hasGenre(g) {
+			h.Why.Genres = append(h.Why.Genres, g)
+		}
+	}
+	h.Why.YearMatch = q.YearHint != 0 && ix.movies[c.doc].Year == q.YearHint
+	if c.sim != 0 {
+		h.Why.Similarity = c.sim
+	}
+	h.Why.Dense = c.dense
+	if len(c.ranks) > 0 {
+		h.Why.Ranks = c.ranks
+	}
+	return h
+}
+
+// Rerank re-orders the hits by blending their search order with a user's
+// model scores (raw movie id -> score, higher better): each hit's search
+// rank and user score are mapped to [0,1] and mixed with the given weight
+// in [0,1]. Movies the model has no score for get the lowest user score.
+// Scores must come from a real model: Rerank does not invent them.
+func (r *Result) Rerank(userScores map[int32]float32, weight float32) {
+	n := len(r.Hits)
+	if n == 0 || weight <= 0 || len(userScores) == 0 {
+		return
+	}
+	weight = min(weight, 1)
+	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+	for _, h := range r.Hits {
+		if s, ok := userScores[h.MovieID]; ok {
+			lo, hi = min(lo, s), max(hi, s)
+		}
+	}
+	if lo > hi {
+		return // the model scored none of them
+	}
+	type keyed struct {
+		h   Hit
+		key float32
+		pos int
+	}
+	ks := make([]keyed, n)
+	for i, h := range r.Hits {
+		searchPart := float32(1)
+		if n > 1 {
+			searchPart = 1 - float32(i)/float32(n-1)
+		}
+		userPart := float32(0)
+		if s, ok := userScores[h.MovieID]; ok {
+			if hi > lo {
+				userPart = (s - lo) / (hi - lo)
+			} else {
+				userPart = 1
+			}
+			s := s
+			h.Why.Personal = &s
+		}
+		h.Score = (1-weight)*searchPart + weight*userPart
+		ks[i] = keyed{h: h, key: h.Score, pos: i}
+	}
+	sort.SliceStable(ks, func(a, b int) bool { return ks[a].key > ks[b].key })
+	for i := range ks {
+		r.Hits[i] = ks[i].h
+	}
+}
+
+// genreOverlap counts the asked-for genres m has.
+func genreOverlap(m *Movie, genres []string) int {
+	n := 0
+	for _, g := range genres {
+		if m.hasGenre(g) {
+			n++
+		}
+	}
+	return n
+}
+
+// jaccard is the Jaccard similarity of two genre lists.
+func jaccard(a, b []string) float64 {
+	if len(a) == 0 && len(b) == 0 {
+		return 0
+	}
+	inter := 0
+	for _, x := range a {
+		if contains(b, x) {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(a)+len(b)-inter)
+}
