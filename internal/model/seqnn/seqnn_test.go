@@ -1,0 +1,258 @@
+package seqnn_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/moviegenie/genie/internal/model"
+	"github.com/moviegenie/genie/internal/model/bert4rec"
+	"github.com/moviegenie/genie/internal/model/sasrec"
+	"github.com/moviegenie/genie/internal/model/seqnn"
+)
+
+// ring returns training data in which every user walks a ring of items one
+// step at a time from a random start: the next item is a deterministic
+// function of the last, and never one the user has seen.
+func ring(users, items int, seed uint64) *model.TrainData {
+	r := rand.New(rand.NewPCG(seed, 1))
+	d := &model.TrainData{NumUsers: users, NumItems: items}
+	for i := range items {
+		d.ItemIDs = append(d.ItemIDs, int64(100+3*i))
+	}
+	for u := range users {
+		d.UserIDs = append(d.UserIDs, int64(u+1))
+		start, n := r.IntN(items), 8+r.IntN(items/2)
+		s := make([]int32, n)
+		for k := range s {
+			s[k] = int32((start + k) % items)
+		}
+		d.Seqs = append(d.Seqs, s)
+	}
+	return d
+}
+
+// small shrinks a default configuration for the synthetic tests.
+func small(cfg seqnn.Config) seqnn.Config {
+	cfg.MaxLen, cfg.Dim, cfg.Heads, cfg.Layers, cfg.FFN = 12, 32, 2, 1, 64
+	cfg.Dropout, cfg.AttnDropout = 0.1, 0.1
+	cfg.BatchSize, cfg.LR, cfg.WarmupSteps = 32, 5e-3, 5
+	cfg.WindowStep = 6
+	cfg.MaxEpochs, cfg.Patience, cfg.EvalEvery = 40, 3, 5
+	cfg.Threads = 2
+	return cfg
+}
+
+var configs = []struct {
+	name string
+	cfg  seqnn.Config
+}{
+	{"sasrec", small(sasrec.DefaultConfig())},
+	{"bert4rec", small(bert4rec.DefaultConfig())},
+}
+
+// hitRate holds each user's last item out, fits on the rest and returns the
+// share of users whose held-out item ranks in the top 10 (history excluded).
+func hitRate(t *testing.T, m *seqnn.Model, d *model.TrainData) float64 {
+	t.Helper()
+	train := *d
+	train.Seqs = make([][]int32, len(d.Seqs))
+	for u, s := range d.Seqs {
+		train.Seqs[u] = s[:len(s)-1]
+	}
+	if err := m.Fit(context.Background(), &train); err != nil {
+		t.Fatal(err)
+	}
+	hits := 0
+	for u, s := range d.Seqs {
+		hist := make([]int64, 0, len(s))
+		for _, it := range train.Seqs[u] {
+			hist = append(hist, d.ItemIDs[it])
+		}
+		for _, r := range m.Recommend(hist, 10, nil) {
+			if r.ItemID == d.ItemIDs[s[len(s)-1]] {
+				hits++
+			}
+		}
+	}
+	return float64(hits) / float64(len(d.Seqs))
+}
+
+func TestLearnsRing(t *testing.T) {
+	d := ring(96, 40, 1)
+	for _, c := range configs {
+		t.Run(c.name, func(t *testing.T) {
+			m := seqnn.New(c.cfg)
+			hr := hitRate(t, m, d)
+			h := m.History()
+			t.Logf("HR@10 %.3f, best epoch %d (valid NDCG@10 %.3f), %d windows", hr, h.BestEpoch, h.BestNDCG10, h.Windows)
+			if hr < 0.9 {
+				t.Errorf("HR@10 %.3f on a deterministic ring, want >= 0.9", hr)
+			}
+			if h.BestEpoch < 1 || h.RefitEpochs != h.BestEpoch || len(h.Epochs) == 0 {
+				t.Errorf("history %+v", h)
+			}
+		})
+	}
+}
+
+func fitFixed(t *testing.T, cfg seqnn.Config, d *model.TrainData) *seqnn.Model {
+	t.Helper()
+	cfg.Epochs = 3
+	m := seqnn.New(cfg)
+	if err := m.Fit(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func scoreAll(m *seqnn.Model, d *model.TrainData) [][]float32 {
+	out := make([][]float32, len(d.Seqs))
+	for u, s := range d.Seqs {
+		out[u] = make([]float32, d.NumItems)
+		m.Score(u, s, out[u])
+	}
+	return out
+}
+
+func TestDeterministicAndRoundTrip(t *testing.T) {
+	d := ring(40, 30, 2)
+	for _, c := range configs {
+		t.Run(c.name, func(t *testing.T) {
+			a := fitFixed(t, c.cfg, d)
+			b := fitFixed(t, c.cfg, d)
+			sa, sb := scoreAll(a, d), scoreAll(b, d)
+			for u := range sa {
+				if !slices.Equal(sa[u], sb[u]) {
+					t.Fatalf("user %d: two fits with the same seed and threads score differently", u)
+				}
+			}
+			dir := t.TempDir()
+			fp := seqnn.Fingerprint(d)
+			if err := a.Save(dir, fp); err != nil {
+				t.Fatal(err)
+			}
+			l, info, err := seqnn.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := c.cfg
+			want.Epochs = 3
+			if info.TrainFingerprint != fp || info.Config != want || !slices.Equal(info.ItemIDs, d.ItemIDs) {
+				t.Errorf("info %+v", info)
+			}
+			sl := scoreAll(l, d)
+			for u := range sa {
+				if !slices.Equal(sa[u], sl[u]) {
+					t.Fatalf("user %d: loaded model scores differ from the saved one", u)
+				}
+			}
+			// The pretrained spec reuses the weights on the same data.
+			sp, err := seqnn.PretrainedSpec(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := sp.Candidates[0].New()
+			if err := p.Fit(context.Background(), d); err != nil {
+				t.Fatal(err)
+			}
+			got := make([]float32, d.NumItems)
+			p.Score(0, d.Seqs[0], got)
+			if !slices.Equal(got, sa[0]) {
+				t.Error("pretrained spec does not reproduce the saved model")
+			}
+			c2 := c.cfg
+			c2.Seed++
+			e := fitFixed(t, c2, d)
+			if slices.Equal(scoreAll(e, d)[0], sa[0]) {
+				t.Error("another seed gives identical scores")
+			}
+		})
+	}
+}
+
+func TestScoreBatchMatchesScore(t *testing.T) {
+	d := ring(30, 30, 3)
+	for _, c := range configs {
+		t.Run(c.name, func(t *testing.T) {
+			m := fitFixed(t, c.cfg, d)
+			// Histories of mixed lengths, including empty and longer than
+			// MaxLen, so the batch pads and truncates.
+			hs := [][]int32{nil, d.Seqs[0][:1], d.Seqs[1], append(slices.Clone(d.Seqs[2]), d.Seqs[3]...), d.Seqs[4][:3]}
+			dst := make([][]float32, len(hs))
+			for i := range dst {
+				dst[i] = make([]float32, d.NumItems)
+			}
+			m.ScoreBatch(make([]int, len(hs)), hs, dst)
+			for i, h := range hs {
+				one := make([]float32, d.NumItems)
+				m.Score(0, h, one)
+				if !slices.Equal(one, dst[i]) {
+					t.Errorf("history %d (len %d): batch and single scores differ", i, len(h))
+				}
+			}
+		})
+	}
+}
+
+func TestRecommendExcludes(t *testing.T) {
+	d := ring(30, 30, 4)
+	m := fitFixed(t, configs[0].cfg, d)
+	hist := []int64{d.ItemIDs[0], d.ItemIDs[1], 999999} // unknown id skipped
+	ex := []int64{d.ItemIDs[5]}
+	recs := m.Recommend(hist, d.NumItems, ex)
+	if len(recs) != d.NumItems-3 {
+		t.Fatalf("%d recommendations, want %d", len(recs), d.NumItems-3)
+	}
+	for i, r := range recs {
+		if slices.Contains(hist, r.ItemID) || r.ItemID == ex[0] {
+			t.Errorf("excluded item %d recommended", r.ItemID)
+		}
+		if i > 0 && (r.Score > recs[i-1].Score || r.Score == recs[i-1].Score && r.ItemID < recs[i-1].ItemID) {
+			t.Errorf("position %d out of order", i)
+		}
+	}
+	if top := m.Recommend(hist, 3, ex); !slices.Equal(top, recs[:3]) {
+		t.Errorf("top 3 %v, want %v", top, recs[:3])
+	}
+}
+
+func TestFitCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := seqnn.New(configs[0].cfg).Fit(ctx, ring(10, 20, 5))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Fit with a cancelled context: %v", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	base := sasrec.DefaultConfig()
+	for _, tc := range []struct {
+		name string
+		mod  func(*seqnn.Config)
+	}{
+		{"heads", func(c *seqnn.Config) { c.Heads = 3 }},
+		{"len", func(c *seqnn.Config) { c.MaxLen = 1 }},
+		{"act", func(c *seqnn.Config) { c.Activation = "tanh" }},
+		{"dropout", func(c *seqnn.Config) { c.Dropout = 1 }},
+		{"decay", func(c *seqnn.Config) { c.Decay = "step" }},
+		{"epochs", func(c *seqnn.Config) { c.MaxEpochs = 0 }},
+		{"mask", func(c *seqnn.Config) { c.Bidirectional = true; c.MaskProb = 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := base
+			tc.mod(&c)
+			if err := c.Validate(); !errors.Is(err, seqnn.ErrConfig) {
+				t.Errorf("Validate: %v, want ErrConfig", err)
+			}
+		})
+	}
+	for _, c := range configs {
+		if err := c.cfg.Validate(); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}
