@@ -201,7 +201,7 @@ func TestYAMLScalars(t *testing.T) {
 		want string
 	}{
 		{"plain", "plain"}, {"2.0", "'2.0'"}, {"true", "'true'"}, {"", "''"}, {"null", "'null'"},
-		{"a: b", "'a: b'"}, {"#x", "'#x'"}, {"it's", "it's"}, {"'q'", `'''q'''`}, {"- x", "'- x'"},
+		{"a: b", "'a: b'"}, {"#x", "'#x'"}, {"it's", "it's"}, {"'q'", `"'q'"`}, {"- x", "'- x'"},
 		{"10", "'10'"}, {"1e5", "'1e5'"}, {" lead", "' lead'"}, {"tab\there", `"tab\there"`},
 		{1e-05, "1e-05"}, {100.0, "100.0"}, {int64(7), "7"}, {true, "true"}, {math.Inf(1), ".inf"},
 		{"echo \"hi\" > out", `echo "hi" > out`}, {"é", "é"},

@@ -260,13 +260,67 @@ func (e *yamlEmitter) emitString(s string, indent int, simpleKey bool) {
 		e.writeFolded(s, indent, !simpleKey, false)
 		return
 	}
-	if a.singleOK && !(simpleKey && a.multiline) {
+	// ruamel prefers double quotes for strings holding ' or a line break
+	if !strings.ContainsAny(s, "'\n") && a.singleOK && !(simpleKey && a.multiline) {
 		e.write("'")
 		e.writeFolded(s, indent, !simpleKey, true)
 		e.write("'")
 		return
 	}
-	e.write(strconv.Quote(s))
+	e.writeDoubleQuoted(s, indent, !simpleKey)
+}
+
+var yamlEscapes = map[rune]string{
+	0: "0", 0x07: "a", 0x08: "b", 0x09: "t", 0x0a: "n", 0x0b: "v", 0x0c: "f", 0x0d: "r", 0x1b: "e",
+	'"': "\"", '\\': "\\", 0x85: "N", 0xa0: "_", 0x2028: "L", 0x2029: "P",
+}
+
+// writeDoubleQuoted ports ruamel's Emitter.write_double_quoted (escapes and
+// folding with a trailing backslash past the best width).
+func (e *yamlEmitter) writeDoubleQuoted(s string, indent int, split bool) {
+	r := []rune(s)
+	e.write("\"")
+	start, end := 0, 0
+	for end <= len(r) {
+		var ch rune = -1
+		if end < len(r) {
+			ch = r[end]
+		}
+		printable := (ch >= 0x20 && ch <= 0x7e) || (ch >= 0xa0 && ch <= 0xd7ff) || (ch >= 0xe000 && ch <= 0xfffd)
+		if ch == -1 || strings.ContainsRune("\"\\\u0085\u2028\u2029\ufeff", ch) || !printable {
+			if start < end {
+				e.write(string(r[start:end]))
+				start = end
+			}
+			if ch != -1 {
+				var data string
+				if esc, ok := yamlEscapes[ch]; ok {
+					data = "\\" + esc
+				} else if ch <= 0xff {
+					data = fmt.Sprintf("\\x%02X", ch)
+				} else if ch <= 0xffff {
+					data = fmt.Sprintf("\\u%04X", ch)
+				} else {
+					data = fmt.Sprintf("\\U%08X", ch)
+				}
+				e.write(data)
+				start = end + 1
+			}
+		}
+		if end > 0 && end < len(r)-1 && (ch == ' ' || start >= end) && e.column+(end-start) > e.width && split {
+			data := string(r[start:end]) + "\\"
+			if start < end {
+				start = end
+			}
+			e.write(data)
+			e.newline(indent)
+			if r[start] == ' ' {
+				e.write("\\")
+			}
+		}
+		end++
+	}
+	e.write("\"")
 }
 
 // writeFolded writes a plain or single-quoted scalar body, replacing a lone
