@@ -110,7 +110,7 @@ func (g *Graph) buf(n int, zero bool) []float32 { return g.f32.get(n, zero) }
 // grad is set. Data is not cleared.
 func (g *Graph) out(grad bool, shape ...int) *Tensor {
 	n := numel(shape)
-	t := &Tensor{Shape: shape, Data: g.buf(n, false)}
+	t := &Tensor{Shape: append([]int(nil), shape...), Data: g.buf(n, false)}
 	if grad {
 		t.Grad = g.buf(n, true)
 	}

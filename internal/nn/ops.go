@@ -13,7 +13,11 @@ func (g *Graph) View(x *Tensor, shape ...int) *Tensor {
 	if numel(shape) != x.Len() {
 		panic(fmt.Sprintf("nn: View: shape %v does not hold %d elements", shape, x.Len()))
 	}
-	return &Tensor{Shape: shape, Data: x.Data, Grad: x.Grad}
+	base := x
+	if x.base != nil {
+		base = x.base
+	}
+	return &Tensor{Shape: append([]int(nil), shape...), Data: x.Data, Grad: x.Grad, base: base}
 }
 
 // MatMul returns op(a)·op(b) for matrices (tensors of higher rank are

@@ -80,6 +80,16 @@ func TestSparseAdamTouchesOnlyGradientRows(t *testing.T) {
 	if _, ok := e.sparseRows(); ok {
 		t.Fatal("gradient should be dense after MatMul")
 	}
+	// So does a gather through a view.
+	ZeroGrad([]*Tensor{e})
+	g.Reset()
+	y = g.Embedding(g.View(e, 8, 1), []int32{3})
+	if err := g.Backward(g.Dot(y, []float32{1})); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.sparseRows(); ok {
+		t.Fatal("gradient should be dense after a write through a view")
+	}
 }
 
 func TestClipGradNorm(t *testing.T) {

@@ -38,6 +38,9 @@ type Tensor struct {
 	dense   bool
 	rows    []int32
 	rowSeen []bool
+	// base is the tensor a [Graph.View] shares its gradient with; writes
+	// through a view count as dense writes to base.
+	base *Tensor
 }
 
 // NewParam returns a zero-initialized trainable tensor with a gradient buffer.
@@ -111,10 +114,19 @@ func (t *Tensor) sparseRows() (rows []int32, ok bool) {
 }
 
 // markDense records that a dense gradient was written.
-func (t *Tensor) markDense() { t.dense = true }
+func (t *Tensor) markDense() {
+	t.dense = true
+	if t.base != nil {
+		t.base.markDense()
+	}
+}
 
 // touchRow records that row r received gradient.
 func (t *Tensor) touchRow(r int32) {
+	if t.base != nil {
+		t.base.markDense()
+		return
+	}
 	if t.sparse && !t.rowSeen[r] {
 		t.rowSeen[r] = true
 		t.rows = append(t.rows, r)
