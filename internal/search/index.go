@@ -290,7 +290,7 @@ func (b *binWriter) bytes(p []byte) {
 		_, b.err = b.w.Write(p)
 	}
 }
-func (b *binWriter) u32(v uint32) { binary.LittleEndian.PutUint32(b.buf[:4], v); b.bytes(b.buf[:4]) }
+func (b *binWriter) u32(v uint32)  { binary.LittleEndian.PutUint32(b.buf[:4], v); b.bytes(b.buf[:4]) }
 func (b *binWriter) f32(v float32) { b.u32(math.Float32bits(v)) }
 func (b *binWriter) str(s string)  { b.u32(uint32(len(s))); b.bytes([]byte(s)) }
 

@@ -80,6 +80,14 @@ func titleKey(toks []string) string {
 	return strings.Join(kept, " ")
 }
 
+// mainTitle is a title without its parenthesised alternative title.
+func mainTitle(title string) string {
+	if i := strings.Index(title, " ("); i > 0 {
+		return title[:i]
+	}
+	return title
+}
+
 // movieFields returns a movie's words per field.
 func movieFields(m *Movie) [numFields][]string {
 	var f [numFields][]string
@@ -110,14 +118,20 @@ func newLexIndex(movies []Movie) *lexIndex {
 		}
 		key := titleKey(fields[i][fieldTitle])
 		ix.exact[key] = append(ix.exact[key], int32(i))
+		// Coverage counts the main title's words: "Nosferatu" names
+		// "Nosferatu (Nosferatu, eine Symphonie des Grauens)" completely.
+		mainToks := Tokens(mainTitle(movies[i].Title))
+		if mk := titleKey(mainToks); mk != key {
+			ix.exact[mk] = append(ix.exact[mk], int32(i))
+		}
 		distinct := map[string]bool{}
-		for _, t := range fields[i][fieldTitle] {
+		for _, t := range mainToks {
 			if !stopWords[t] {
 				distinct[t] = true
 			}
 		}
 		if len(distinct) == 0 {
-			for _, t := range fields[i][fieldTitle] {
+			for _, t := range mainToks {
 				distinct[t] = true
 			}
 		}

@@ -29,13 +29,13 @@ func TestTokens(t *testing.T) {
 
 func TestDisplayTitle(t *testing.T) {
 	tests := map[string]string{
-		"Shawshank Redemption, The":                      "The Shawshank Redemption",
-		"Godfather: Part II, The":                        "The Godfather: Part II",
-		"Misérables, Les":                                "Les Misérables",
-		"Star Maker, The (Uomo delle stelle, L')":        "The Star Maker (Uomo delle stelle, L')",
-		"Fargo":                                          "Fargo",
-		"Good, the Bad and the Ugly, The":                "The Good, the Bad and the Ugly",
-		"Crows and Sparrows, The (Wuya yu maque, La)":    "The Crows and Sparrows (Wuya yu maque, La)",
+		"Shawshank Redemption, The":               "The Shawshank Redemption",
+		"Godfather: Part II, The":                 "The Godfather: Part II",
+		"Misérables, Les":                         "Les Misérables",
+		"Star Maker, The (Uomo delle stelle, L')": "The Star Maker (Uomo delle stelle, L')",
+		"Fargo":                           "Fargo",
+		"Good, the Bad and the Ugly, The": "The Good, the Bad and the Ugly",
+		"Crows and Sparrows, The (Wuya yu maque, La)": "The Crows and Sparrows (Wuya yu maque, La)",
 		"Saint, The":                                     "The Saint",
 		"Hunchback of Notre Dame, The":                   "The Hunchback of Notre Dame",
 		"Nightmare Before Christmas, The":                "The Nightmare Before Christmas",

@@ -136,6 +136,11 @@ type ranked struct {
 // similarity (relative to the best neighbour) in "like X" rankings.
 const likeGenreWeight = 0.5
 
+// denseSupportWeight is the dense list's weight in fusion where a direct
+// signal leads (audience neighbours for "like X", the catalogue's own genre
+// and year fields for constraint queries).
+const denseSupportWeight = 0.5
+
 // coverFusion scales the title-coverage term added to fused scores.
 const coverFusion = 2.0
 
@@ -243,7 +248,7 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 			tv := space.vecs[target]
 			if tv != nil {
 				docs := ix.denseTop(space.vecs, tv, 200, func(d int32) bool { return d != target && allowed(d) }, get)
-				lists = append(lists, ranked{name: "dense", docs: docs, weight: 1})
+				lists = append(lists, ranked{name: "dense", docs: docs, weight: denseSupportWeight})
 			}
 		}
 	case q.GenresOnly:
@@ -285,7 +290,7 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 					}
 					return cos[l[a]] > cos[l[b]]
 				})
-				lists = append(lists, ranked{name: "dense", docs: l, weight: 1})
+				lists = append(lists, ranked{name: "dense", docs: l, weight: denseSupportWeight})
 			} else if !useLex {
 				// Nothing for the embedder to read ("90s"): quality order.
 				l := append([]int32(nil), docs...)
@@ -385,7 +390,7 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 			c.score *= boost
 		}
 	}
-	if q.Like == "" {
+	if q.Like == "" && useLex {
 		// The query is a whole title: that movie first.
 		if ds, ok := ix.lex.exact[titleKey(Tokens(q.Raw))]; ok {
 			top := 0.0

@@ -189,11 +189,11 @@ func editDistance(a, b string, max int) int {
 	return prev[lb]
 }
 
-// maxEdits is the typo budget for a query word: none for short words, one
-// for 4-7 letters, two from 8.
+// maxEdits is the typo budget for a query word: none for one or two
+// letters, one for 3-7 letters, two from 8.
 func maxEdits(word string) int {
 	switch n := len(word); {
-	case n < 4:
+	case n < 3:
 		return 0
 	case n < 8:
 		return 1
