@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/moviegenie/genie/internal/dataset"
+	"github.com/moviegenie/genie/internal/features"
+)
+
+func TestFeaturesCmd(t *testing.T) {
+	work := t.TempDir()
+	params := filepath.Join(work, "params.yaml")
+	os.WriteFile(params, []byte("feature_engineering:\n  embedding_dim: 128\n  similarity_top_k: 3\n"), 0o644)
+	y := int32(1990)
+	tb := &dataset.Tables{}
+	for m := int32(1); m <= 6; m++ {
+		g := []string{"Comedy"}
+		if m%2 == 0 {
+			g = []string{"Drama"}
+		}
+		tb.Movies = append(tb.Movies, dataset.MovieRow{MovieID: m, Title: "Movie " + itoa(int(m)), Year: &y, Genres: g})
+	}
+	for u := int32(1); u <= 4; u++ {
+		tb.Users = append(tb.Users, dataset.UserRow{UserID: u, RatingCount: 6, RatingMean: 3})
+		for m := int32(1); m <= 6; m++ {
+			tb.Ratings = append(tb.Ratings, dataset.Rating{UserID: u, MovieID: m, Rating: 3, Timestamp: int64(u*10 + m)})
+		}
+	}
+	processed := filepath.Join(work, "processed")
+	if err := tb.Write(processed); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		args      []string
+		wantOut   []string
+		wantErr   string
+		wantFiles []string
+	}{
+		{name: "content only", args: []string{"content"}, wantOut: []string{"6 movies x 128 dims"}, wantFiles: []string{features.ContentFile}},
+		{name: "all", args: nil, wantOut: []string{"4 users x", "36 neighbour rows (top 3"},
+			wantFiles: []string{features.ContentFile, features.UsersFile, features.UsersMetaFile, features.SimilarityFile}},
+		{name: "unknown part", args: []string{"posters"}, wantErr: `invalid argument "posters"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, f := range []string{features.ContentFile, features.UsersFile, features.UsersMetaFile, features.SimilarityFile} {
+				os.Remove(filepath.Join(processed, f))
+			}
+			cmd := newFeaturesCmd()
+			var out bytes.Buffer
+			cmd.SetOut(&out)
+			cmd.SetErr(&out)
+			cmd.SetArgs(append(tc.args, "--processed", processed, "--params", params))
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			for _, w := range tc.wantOut {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output %q lacks %q", out.String(), w)
+				}
+			}
+			for _, f := range tc.wantFiles {
+				if _, err := os.Stat(filepath.Join(processed, f)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
