@@ -1,0 +1,317 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/moviegenie/genie/internal/dataset"
+	"github.com/moviegenie/genie/internal/store"
+	"github.com/moviegenie/genie/internal/store/sqlstore"
+)
+
+// SetupOptions tune Setup.
+type SetupOptions struct {
+	// Fresh discards the rows the app wrote into an existing database
+	// (users, feedback, model versions) instead of carrying them over.
+	Fresh bool
+}
+
+// Setup builds the database at path from the processed tables, atomically:
+// it loads everything into a temporary file next to path in one
+// transaction, carries over the app's rows from the existing database
+// (unless opt.Fresh), validates the result, and only if every check passes
+// renames it over path. On any failure path is left as it was. The report
+// is returned whenever the validation ran, with an error wrapping
+// store.ErrValidation when a check failed.
+//
+// The previous database must not be open elsewhere (stop `genie serve`):
+// Setup takes it out of WAL mode first, which fails while another
+// connection holds it.
+func Setup(ctx context.Context, path string, t *dataset.Tables, opt SetupOptions) (rep *store.Report, err error) {
+	start := time.Now()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("sqlite setup: %w", err)
+	}
+	old := ""
+	if _, err := os.Stat(path); err == nil {
+		if err := quiesce(ctx, path); err != nil {
+			return nil, err
+		}
+		if !opt.Fresh {
+			old = path
+		}
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".setup-*")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite setup: %w", err)
+	}
+	tmp := f.Name()
+	f.Close()
+	defer func() {
+		if err != nil {
+			for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
+				os.Remove(tmp + suffix)
+			}
+		}
+	}()
+	rep = &store.Report{Backend: "sqlite", Database: path, Created: start.UTC()}
+	if err := build(ctx, tmp, old, t, rep); err != nil {
+		if rep.Checks == nil {
+			rep = nil
+		}
+		return rep, err
+	}
+	rep.LoadMS = time.Since(start).Milliseconds()
+	if err := syncFile(tmp); err != nil {
+		return rep, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return rep, fmt.Errorf("sqlite setup: %w", err)
+	}
+	if err := syncFile(filepath.Dir(path)); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// quiesce checkpoints the existing database and switches it to rollback
+// journal mode, so no -wal file outlives it (a stale WAL next to the new
+// file would be replayed into it). It fails while another process has the
+// database open.
+func quiesce(ctx context.Context, path string) error {
+	d, err := dsn(path, "", "busy_timeout(2000)")
+	if err != nil {
+		return err
+	}
+	db, err := sql.Open("sqlite", d)
+	if err != nil {
+		return fmt.Errorf("sqlite setup: open %s: %w", path, err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	var mode string
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode = DELETE`).Scan(&mode); err != nil {
+		return fmt.Errorf("sqlite setup: %s is in use or unreadable (stop genie serve; delete it if it is corrupt): %w", path, err)
+	}
+	if mode != "delete" {
+		return fmt.Errorf("sqlite setup: %s is in use (journal mode stays %q): stop genie serve first", path, mode)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("sqlite setup: close %s: %w", path, err)
+	}
+	for _, side := range []string{"-wal", "-shm"} {
+		if fi, err := os.Stat(path + side); err == nil && fi.Size() > 0 && side == "-wal" {
+			return fmt.Errorf("sqlite setup: %s%s is still there after a checkpoint: is the database in use?", path, side)
+		}
+		os.Remove(path + side)
+	}
+	return nil
+}
+
+// build creates the schema in tmp, loads t (and old's app rows) in one
+// transaction, validates inside it and commits only if every check passed.
+func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.Report) error {
+	d, err := dsn(tmp, "", "foreign_keys(1)", "journal_mode(MEMORY)", "synchronous(OFF)", "cache_size(-65536)")
+	if err != nil {
+		return err
+	}
+	db, err := sql.Open("sqlite", d)
+	if err != nil {
+		return fmt.Errorf("sqlite setup: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := sqlstore.Migrate(ctx, db, Dialect, ms, ""); err != nil {
+		return fmt.Errorf("sqlite setup: %w", err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite setup: %w", err)
+	}
+	defer conn.Close()
+	if old != "" {
+		// The previous database gets our migrations too, so its tables have the
+		// columns CarryApp copies.
+		prev, err := Open(ctx, old, Options{ReadConns: 1, NoCreate: true})
+		if err != nil {
+			return fmt.Errorf("sqlite setup: previous database: %w", err)
+		}
+		if err := prev.Close(); err != nil {
+			return fmt.Errorf("sqlite setup: previous database: %w", err)
+		}
+		if err := quiesce(ctx, old); err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS old`, old); err != nil {
+			return fmt.Errorf("sqlite setup: attach %s: %w", old, err)
+		}
+		defer conn.ExecContext(context.Background(), `DETACH DATABASE old`)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite setup: %w", err)
+	}
+	defer tx.Rollback()
+	for _, td := range sqlstore.Plan(t) {
+		if err := insertAll(ctx, tx, td); err != nil {
+			return err
+		}
+	}
+	var kept map[string]int64
+	if old != "" {
+		if kept, err = sqlstore.CarryApp(ctx, tx, func(table string) string { return "old." + table }); err != nil {
+			return fmt.Errorf("sqlite setup: %w", err)
+		}
+	}
+	if err := Validate(ctx, tx, t, rep); err != nil {
+		return err
+	}
+	if old != "" {
+		sqlstore.CheckAppRows(rep, kept)
+		rep.Finish()
+	}
+	if err := rep.Err(); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite setup: commit: %w", err)
+	}
+	if old != "" {
+		if _, err := conn.ExecContext(ctx, `DETACH DATABASE old`); err != nil {
+			return fmt.Errorf("sqlite setup: detach: %w", err)
+		}
+	}
+	// WAL is a property of the file: set it now so servers open it in WAL mode.
+	var mode string
+	if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil || mode != "wal" {
+		return fmt.Errorf("sqlite setup: set WAL mode (got %q): %v", mode, err)
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA optimize`); err != nil {
+		return fmt.Errorf("sqlite setup: optimize: %w", err)
+	}
+	if err := conn.Close(); err != nil {
+		return fmt.Errorf("sqlite setup: %w", err)
+	}
+	return db.Close()
+}
+
+// insertAll inserts td's rows with one prepared statement.
+func insertAll(ctx context.Context, tx *sql.Tx, td sqlstore.TableData) error {
+	q := `INSERT INTO ` + td.Table + ` (` + strings.Join(td.Columns, ", ") + `) VALUES (?` +
+		strings.Repeat(", ?", len(td.Columns)-1) + `)`
+	stmt, err := tx.PrepareContext(ctx, q)
+	if err != nil {
+		return fmt.Errorf("sqlite setup: load %s: %w", td.Table, err)
+	}
+	defer stmt.Close()
+	n := 0
+	for row := range td.Rows {
+		if _, err := stmt.ExecContext(ctx, row...); err != nil {
+			return fmt.Errorf("sqlite setup: load %s: row %d %v: %w", td.Table, n, row, err)
+		}
+		n++
+		if n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("sqlite setup: load %s: %w", td.Table, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Validate checks the database q (a loading transaction or an open
+// database) against the processed tables t and adds the checks to rep:
+// sqlstore.Validate's, plus PRAGMA foreign_key_check and PRAGMA
+// integrity_check. It returns an error only when a check could not run;
+// failed checks are in rep (see rep.Err).
+func Validate(ctx context.Context, q sqlstore.Querier, t *dataset.Tables, rep *store.Report) error {
+	if err := sqlstore.Validate(ctx, q, Dialect, store.Expect(t), rep); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	rows, err := q.QueryContext(ctx, `PRAGMA main.foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("sqlite: validate: foreign_key_check: %w", err)
+	}
+	var bad []string
+	n := 0
+	for rows.Next() {
+		var (
+			table, parent string
+			rowid, fkid   sql.NullInt64
+		)
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: validate: foreign_key_check: %w", err)
+		}
+		if n < 5 {
+			bad = append(bad, fmt.Sprintf("%s row %d -> %s", table, rowid.Int64, parent))
+		}
+		n++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: validate: foreign_key_check: %w", err)
+	}
+	if n == 0 {
+		rep.AddCheck("foreign_key_check", true, "no violations")
+	} else {
+		rep.AddCheck("foreign_key_check", false, "%d violations, first: %s", n, strings.Join(bad, "; "))
+	}
+	rows, err = q.QueryContext(ctx, `PRAGMA main.integrity_check(20)`)
+	if err != nil {
+		return fmt.Errorf("sqlite: validate: integrity_check: %w", err)
+	}
+	var msgs []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: validate: integrity_check: %w", err)
+		}
+		msgs = append(msgs, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: validate: integrity_check: %w", err)
+	}
+	ok := len(msgs) == 1 && msgs[0] == "ok"
+	rep.AddCheck("integrity_check", ok, strings.Join(msgs, "; "))
+	rep.Finish()
+	return nil
+}
+
+// ValidateFile validates an existing database file against t.
+func ValidateFile(ctx context.Context, path string, t *dataset.Tables) (*store.Report, error) {
+	db, err := Open(ctx, path, Options{ReadConns: 1, NoCreate: true})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rep := &store.Report{Backend: "sqlite", Database: path, Created: time.Now().UTC()}
+	if err := Validate(ctx, db.Reader(), t, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("sqlite setup: sync: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return fmt.Errorf("sqlite setup: sync %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,339 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moviegenie/genie/internal/dataset"
+	"github.com/moviegenie/genie/internal/store"
+	"github.com/moviegenie/genie/internal/store/sqlstore"
+	"github.com/moviegenie/genie/internal/store/storetest"
+)
+
+func setup(t *testing.T, path string, tables *dataset.Tables, opt SetupOptions) *store.Report {
+	t.Helper()
+	rep, err := Setup(context.Background(), path, tables, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func open(t *testing.T, path string) *sqlstore.DB {
+	t.Helper()
+	s, err := Open(context.Background(), path, Options{NoCreate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSuite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, tables *dataset.Tables) (store.Store, func(*testing.T) store.Store) {
+		path := filepath.Join(t.TempDir(), "genie.db")
+		rep := setup(t, path, tables, SetupOptions{})
+		if !rep.OK {
+			t.Fatalf("report not OK: %+v", rep)
+		}
+		return open(t, path), func(t *testing.T) store.Store { return open(t, path) }
+	})
+}
+
+func TestSetupReport(t *testing.T) {
+	_, tables := storetest.Processed(t)
+	path := filepath.Join(t.TempDir(), "genie.db")
+	rep := setup(t, path, tables, SetupOptions{})
+	want := map[string]int64{"movies": 30, "users": 12, "interactions": int64(len(tables.Ratings)), "tags": 4,
+		"genres": 16, "search_documents": 30}
+	for table, n := range want {
+		if c := rep.Counts[table]; c.Expected != n || c.Actual != n {
+			t.Errorf("%s: %+v, want %d", table, c, n)
+		}
+	}
+	names := map[string]bool{}
+	for _, c := range rep.Checks {
+		names[c.Name] = c.OK
+	}
+	for _, n := range []string{"row_counts", "rating_checksum", "foreign_key_check", "integrity_check", "orphan_interactions_user", "orphan_interactions_movie"} {
+		if ok, found := names[n]; !found || !ok {
+			t.Errorf("check %s: present %v, ok %v", n, found, ok)
+		}
+	}
+	// The file is in WAL mode with foreign keys enforced, and no temp files remain.
+	s := open(t, path)
+	defer s.Close()
+	var mode string
+	if err := s.Reader().QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode %q, %v", mode, err)
+	}
+	if _, err := s.Writer().Exec(`INSERT INTO interactions (user_id, movie_id, kind, value, ts, source) VALUES (1, 999, 'like', NULL, 1, 'app')`); err == nil {
+		t.Error("an orphan interaction was accepted: foreign keys are off")
+	}
+	var sync int
+	if err := s.Writer().QueryRow(`PRAGMA synchronous`).Scan(&sync); err != nil || sync != 2 {
+		t.Errorf("writer synchronous = %d (%v), want 2 (FULL)", sync, err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".setup-") {
+			t.Errorf("temp file %s left behind", e.Name())
+		}
+	}
+}
+
+// TestValidateCatchesBrokenDatabase breaks a good database in several ways
+// behind SQLite's back and checks that validation names each problem.
+func TestValidateCatchesBrokenDatabase(t *testing.T) {
+	_, tables := storetest.Processed(t)
+	good := filepath.Join(t.TempDir(), "good.db")
+	setup(t, good, tables, SetupOptions{})
+	goodBytes, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		break_ func(t *testing.T, db *sql.DB)
+		tables func(*dataset.Tables) *dataset.Tables
+		failed []string // checks that must fail
+		detail string   // in the error message
+	}{
+		{name: "good", failed: nil},
+		{name: "orphan rating", break_: func(t *testing.T, db *sql.DB) {
+			exec(t, db, `INSERT INTO interactions (user_id, movie_id, kind, value, ts, source) VALUES (777, 1, 'rating', 4, 1, 'dataset')`)
+		}, failed: []string{"row_counts", "orphan_interactions_user", "foreign_key_check", "rating_checksum"}, detail: "777"},
+		{name: "deleted movie", break_: func(t *testing.T, db *sql.DB) {
+			exec(t, db, `DELETE FROM movies WHERE movie_id = 4`)
+		}, failed: []string{"row_counts", "orphan_interactions_movie", "orphan_movie_genres", "foreign_key_check"}, detail: "movies has 29 rows, Parquet 30"},
+		{name: "changed rating", break_: func(t *testing.T, db *sql.DB) {
+			exec(t, db, `UPDATE interactions SET value = value + 0.5 WHERE id = 1`)
+		}, failed: []string{"rating_checksum"}},
+		{name: "Parquet has more rows", tables: func(tb *dataset.Tables) *dataset.Tables {
+			c := *tb
+			c.Ratings = append(append([]dataset.Rating{}, tb.Ratings...), dataset.Rating{UserID: 1, MovieID: 30, Rating: 1})
+			return &c
+		}, failed: []string{"row_counts", "rating_checksum", "movie_rating_counts"}, detail: "interactions has"},
+		{name: "corrupt index", break_: func(t *testing.T, db *sql.DB) {
+			exec(t, db, `PRAGMA writable_schema = ON`)
+			// Redefine an index over another column: its stored entries no
+			// longer match the rows.
+			exec(t, db, `UPDATE sqlite_schema SET sql = replace(sql, '(title_key)', '(sort_key)') WHERE name = 'movies_title_key'`)
+			exec(t, db, `PRAGMA writable_schema = OFF`)
+		}, failed: []string{"integrity_check"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "genie.db")
+			if err := os.WriteFile(path, goodBytes, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tc.break_ != nil {
+				db, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(0)")
+				if err != nil {
+					t.Fatal(err)
+				}
+				db.SetMaxOpenConns(1)
+				tc.break_(t, db)
+				db.Close()
+			}
+			want := tables
+			if tc.tables != nil {
+				want = tc.tables(tables)
+			}
+			rep, err := ValidateFile(context.Background(), path, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := map[string]bool{}
+			for _, c := range rep.Checks {
+				if !c.OK {
+					failed[c.Name] = true
+				}
+			}
+			for _, name := range tc.failed {
+				if !failed[name] {
+					t.Errorf("check %s passed, want it to fail; report %+v", name, rep.Checks)
+				}
+			}
+			if len(tc.failed) == 0 {
+				if err := rep.Err(); err != nil || !rep.OK {
+					t.Errorf("good database failed validation: %v", err)
+				}
+				return
+			}
+			err = rep.Err()
+			if rep.OK || !errors.Is(err, store.ErrValidation) || !strings.Contains(err.Error(), tc.detail) {
+				t.Errorf("Err() = %v, want ErrValidation naming %q", err, tc.detail)
+			}
+		})
+	}
+}
+
+func exec(t *testing.T, db *sql.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// TestSetupIsAtomic: a failed setup leaves the previous database untouched
+// and no temporary files.
+func TestSetupIsAtomic(t *testing.T) {
+	_, tables := storetest.Processed(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "genie.db")
+	setup(t, path, tables, SetupOptions{})
+	tests := []struct {
+		name   string
+		break_ func(*dataset.Tables)
+		want   string
+	}{
+		{"rating of a missing movie", func(t *dataset.Tables) { t.Ratings[0].MovieID = 999 }, "FOREIGN KEY"},
+		{"wrong movie statistics", func(t *dataset.Tables) { t.Movies[0].RatingCount++ }, "movie_rating_counts"},
+		{"duplicate user", func(t *dataset.Tables) { t.Users = append(t.Users, t.Users[0]) }, "UNIQUE"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			broken := storetest.Tables()
+			tc.break_(broken)
+			_, err := Setup(context.Background(), path, broken, SetupOptions{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Setup: %v, want an error mentioning %s", err, tc.want)
+			}
+			rep, err := ValidateFile(context.Background(), path, tables)
+			if err != nil || rep.Err() != nil {
+				t.Errorf("the previous database changed: %v %v", err, rep.Err())
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 1 {
+				var names []string
+				for _, e := range entries {
+					names = append(names, e.Name())
+				}
+				t.Errorf("files left: %v", names)
+			}
+		})
+	}
+}
+
+// TestSetupKeepsAppData: rebuilding keeps the app's users, feedback and
+// model versions unless Fresh, and refuses data that no longer fits.
+func TestSetupKeepsAppData(t *testing.T) {
+	ctx := context.Background()
+	_, tables := storetest.Processed(t)
+	path := filepath.Join(t.TempDir(), "genie.db")
+	setup(t, path, tables, SetupOptions{})
+	s := open(t, path)
+	it, err := s.AddFeedback(ctx, store.Feedback{UserID: 1, MovieID: 30, Kind: store.KindRating, Value: 3.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := s.CreateUser(ctx, store.NewUser{Feedback: []store.Feedback{{MovieID: 2, Kind: store.KindLike}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddModelVersion(ctx, store.ModelVersion{Name: "pop", Version: "1", Metrics: json.RawMessage(`{"a":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Setup(ctx, path, tables, SetupOptions{}); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("Setup while the database is open: %v, want an in-use error", err)
+	}
+	s.Close()
+
+	rep := setup(t, path, tables, SetupOptions{})
+	if rep.AppRows["users"] != 1 || rep.AppRows["interactions"] != 2 || rep.AppRows["model_versions"] != 1 {
+		t.Errorf("app rows %v", rep.AppRows)
+	}
+	s = open(t, path)
+	seq, err := s.Sequence(ctx, 1)
+	if err != nil || seq[len(seq)-1].MovieID != 30 || seq[len(seq)-1].Time != it.Time {
+		t.Errorf("user 1's feedback after rebuild: %v, %v", seq[len(seq)-1], err)
+	}
+	if seq, err := s.Sequence(ctx, u.ID); err != nil || len(seq) != 1 {
+		t.Errorf("app user after rebuild: %v, %v", seq, err)
+	}
+	if _, err := s.LatestModelVersion(ctx, "pop"); err != nil {
+		t.Error(err)
+	}
+	s.Close()
+
+	// A new dataset that reuses the app user's id conflicts.
+	clash := storetest.Tables()
+	clash.Users = append(clash.Users, dataset.UserRow{UserID: u.ID})
+	if _, err := Setup(ctx, path, clash, SetupOptions{}); !errors.Is(err, sqlstore.ErrAppDataConflict) {
+		t.Errorf("Setup with a clashing user id: %v, want ErrAppDataConflict", err)
+	}
+	rep = setup(t, path, clash, SetupOptions{Fresh: true})
+	if len(rep.AppRows) != 0 {
+		t.Errorf("fresh setup kept %v", rep.AppRows)
+	}
+}
+
+func TestMigrationsAreIdempotent(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "empty.db")
+	for range 3 {
+		s, err := Open(ctx, path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := s.Reader().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		ms, _ := Migrations()
+		if n != len(ms) {
+			t.Errorf("%d migrations recorded, want %d", n, len(ms))
+		}
+		s.Close()
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, db, `INSERT INTO schema_migrations VALUES (99, 'future', 0)`)
+	db.Close()
+	if _, err := Open(ctx, path, Options{}); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("Open of a newer schema: %v", err)
+	}
+	if _, err := Open(ctx, filepath.Join(t.TempDir(), "missing.db"), Options{NoCreate: true}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open NoCreate of a missing file: %v", err)
+	}
+}
+
+func TestML100K(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	tables := storetest.ML100K(t)
+	path := filepath.Join(t.TempDir(), "genie.db")
+	start := time.Now()
+	rep := setup(t, path, tables, SetupOptions{})
+	t.Logf("ml-100k: %d ratings loaded and validated in %s", len(tables.Ratings), time.Since(start))
+	if rep.Counts["interactions"].Actual != 99249 || rep.Counts["movies"].Actual != 1682 || rep.Counts["users"].Actual != 941 {
+		t.Errorf("counts %+v", rep.Counts)
+	}
+	s := open(t, path)
+	defer s.Close()
+	ctx := context.Background()
+	p, err := s.UserProfile(ctx, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range tables.Users {
+		if u.UserID == 1 && p.Stats.Ratings != int(u.RatingCount) {
+			t.Errorf("user 1: %d ratings, want %d", p.Stats.Ratings, u.RatingCount)
+		}
+	}
+	page, err := s.ListMovies(ctx, store.MovieQuery{Prefix: "star wars", Limit: 5})
+	if err != nil || page.Total != 1 || page.Movies[0].ID != 50 {
+		t.Errorf("star wars: %+v, %v", page, err)
+	}
+}

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/moviegenie/genie/internal/dataset"
+)
+
+// Expected is what a database loaded from processed tables must contain:
+// the row counts of every table and a checksum of the rating values.
+type Expected struct {
+	Counts    map[string]int64 // table -> rows (interactions: dataset rows only)
+	RatingSum float64          // sum of all dataset rating values
+}
+
+// Table names, as used in counts and reports.
+const (
+	TableMovies          = "movies"
+	TableGenres          = "genres"
+	TableMovieGenres     = "movie_genres"
+	TableUsers           = "users"
+	TableInteractions    = "interactions"
+	TableTags            = "tags"
+	TableSearchDocuments = "search_documents"
+)
+
+// Expect computes what loading t must produce.
+func Expect(t *dataset.Tables) Expected {
+	genres := map[string]bool{}
+	var mg int64
+	for i := range t.Movies {
+		for _, g := range t.Movies[i].Genres {
+			genres[g] = true
+		}
+		mg += int64(len(UniqueGenres(t.Movies[i].Genres)))
+	}
+	var sum float64
+	for i := range t.Ratings {
+		sum += float64(t.Ratings[i].Rating)
+	}
+	return Expected{
+		Counts: map[string]int64{
+			TableMovies: int64(len(t.Movies)), TableGenres: int64(len(genres)), TableMovieGenres: mg,
+			TableUsers: int64(len(t.Users)), TableInteractions: int64(len(t.Ratings)), TableTags: int64(len(t.Tags)),
+			TableSearchDocuments: int64(len(t.Movies)),
+		},
+		RatingSum: sum,
+	}
+}
+
+// UniqueGenres returns gs without repeats, in first-seen order.
+func UniqueGenres(gs []string) []string {
+	out := gs[:0:0]
+	for _, g := range gs {
+		dup := false
+		for _, o := range out {
+			dup = dup || o == g
+		}
+		if !dup && g != "" {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// RatingSumTolerance is the relative difference allowed between the rating
+// sums of the Parquet file and the database (float32 vs float64 sums).
+const RatingSumTolerance = 1e-6
+
+// Check is one validation check and its outcome.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Count compares a table's rows with the Parquet count.
+type Count struct {
+	Expected int64 `json:"expected"`
+	Actual   int64 `json:"actual"`
+}
+
+// Report is the outcome of loading and validating a database, written as
+// JSON by `genie db setup --report`.
+type Report struct {
+	Backend   string           `json:"backend"`
+	Database  string           `json:"database"` // path or URL without password
+	Processed string           `json:"processed,omitempty"`
+	Created   time.Time        `json:"created"`
+	LoadMS    int64            `json:"load_ms"`
+	Counts    map[string]Count `json:"counts"`
+	// AppRows are rows written by the app (users, feedback, model versions)
+	// kept from the previous database.
+	AppRows map[string]int64 `json:"app_rows,omitempty"`
+	Checks  []Check          `json:"checks"`
+	OK      bool             `json:"ok"`
+}
+
+// AddCheck appends a check.
+func (r *Report) AddCheck(name string, ok bool, detail string, args ...any) {
+	if len(args) > 0 {
+		detail = fmt.Sprintf(detail, args...)
+	}
+	r.Checks = append(r.Checks, Check{Name: name, OK: ok, Detail: detail})
+}
+
+// CompareCounts adds the row-count check from actual counts.
+func (r *Report) CompareCounts(want Expected, actual map[string]int64) {
+	r.Counts = map[string]Count{}
+	var bad []string
+	for _, table := range sortedKeys(want.Counts) {
+		c := Count{Expected: want.Counts[table], Actual: actual[table]}
+		r.Counts[table] = c
+		if c.Expected != c.Actual {
+			bad = append(bad, fmt.Sprintf("%s has %d rows, Parquet %d", table, c.Actual, c.Expected))
+		}
+	}
+	if len(bad) == 0 {
+		r.AddCheck("row_counts", true, "%d tables match the Parquet counts", len(want.Counts))
+	} else {
+		r.AddCheck("row_counts", false, strings.Join(bad, "; "))
+	}
+}
+
+// CompareRatingSum adds the rating checksum check.
+func (r *Report) CompareRatingSum(want, got float64) {
+	ok := math.Abs(want-got) <= RatingSumTolerance*math.Max(1, math.Abs(want))
+	r.AddCheck("rating_checksum", ok, "sum of dataset ratings %.1f, Parquet %.1f", got, want)
+}
+
+// Finish sets OK from the checks.
+func (r *Report) Finish() {
+	r.OK = true
+	for _, c := range r.Checks {
+		r.OK = r.OK && c.OK
+	}
+}
+
+// ErrValidation is wrapped by Report.Err.
+var ErrValidation = errors.New("database validation failed")
+
+// Err returns nil when every check passed, else an error naming each failed
+// check with its details.
+func (r *Report) Err() error {
+	var bad []string
+	for _, c := range r.Checks {
+		if !c.OK {
+			bad = append(bad, c.Name+": "+c.Detail)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w (%s %s):\n  %s", ErrValidation, r.Backend, r.Database, strings.Join(bad, "\n  "))
+}
+
+// WriteJSON writes the report to path (creating its folder), atomically.
+func (r *Report) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
