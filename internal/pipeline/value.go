@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -161,7 +162,16 @@ func (d *nodeDecoder) value(n *yaml.Node, depth int) (any, error) {
 	return nil, fmt.Errorf("line %d: unsupported YAML node", n.Line)
 }
 
+// leadingZeroInt is a decimal with leading zeros: YAML 1.2 (and ruamel,
+// which DVC uses) reads "017" as 17, where yaml.v3 would read octal.
+var leadingZeroInt = regexp.MustCompile(`^[-+]?0[0-9_]+$`)
+
 func scalarFromNode(n *yaml.Node) (any, error) {
+	if n.Style == 0 && leadingZeroInt.MatchString(n.Value) {
+		if i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 10, 64); err == nil {
+			return i, nil
+		}
+	}
 	switch n.ShortTag() {
 	case "!!null":
 		return nil, nil
