@@ -70,7 +70,7 @@ pipeline (dvc.yaml + params.yaml -> dvc.lock).`,
 			stopProfile()
 		}
 	}
-	root.AddCommand(newDataCmd(), newProcessCmd(), newSequencesCmd(), newEvalCmd(), newUpCmd())
+	root.AddCommand(newDataCmd(), newProcessCmd(), newSequencesCmd(), newEvalCmd(), newSearchCmd(), newServeCmd(), newUpCmd())
 	addPipelineCommands(root)
 	return root
 }

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/moviegenie/genie/internal/server"
+	"github.com/moviegenie/genie/internal/store/sqlite"
+)
+
+// serveOptions are the flags of "genie serve" (and of "genie up").
+type serveOptions struct {
+	addr    string
+	port    int
+	db      string
+	src     server.Sources
+	smoke   bool
+	reload  time.Duration
+	verbose bool
+}
+
+func (o *serveOptions) flags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1", "address to listen on")
+	f.IntVar(&o.port, "port", 8080, "port to listen on (0 picks a free one)")
+	f.StringVar(&o.db, "db", filepath.Join("data", "genie.db"), "database: a SQLite file")
+	f.StringVar(&o.src.Processed, "processed", filepath.Join("data", "processed"), "folder of the processed tables")
+	f.StringVar(&o.src.Metrics, "metrics", filepath.Join("metrics", "eval.json"), "evaluation metrics to serve")
+	f.StringVar(&o.src.ModelsDir, "models", "models", "folder of trained models")
+	f.BoolVar(&o.smoke, "smoke", false, "start, check /readyz answers, then stop (for CI)")
+	f.DurationVar(&o.reload, "reload-every", 5*time.Second, "how often to look for new model versions (0: never)")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every request")
+}
+
+func newServeCmd() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the JSON API and the web app from the trained models",
+		Long: `serve answers the JSON API under /api (OpenAPI description at
+/openapi.json, docs at /docs), /healthz, /readyz and Prometheus /metrics,
+and the web app at /. Recommendations come from the models the pipeline
+trained and change as soon as a user rates something; when genie repro
+writes new models, serve loads them without dropping requests. Ctrl-C
+finishes the requests in flight, then stops.`,
+		Example: `  genie serve
+  genie serve --port 9000 --db data/genie.db`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd.Context(), cmd.OutOrStdout(), o) },
+	}
+	o.flags(cmd)
+	return cmd
+}
+
+// serve runs the server until ctx ends (or, with smoke, until it is ready).
+func serve(ctx context.Context, out io.Writer, o serveOptions) error {
+	level := slog.LevelInfo
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	st, err := sqlite.Open(ctx, o.db, sqlite.Options{NoCreate: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	models, err := server.LoadModels(ctx, o.src)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{Store: st, Models: models, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(o.addr, fmt.Sprint(o.port)))
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(out, "Movie Genie is serving %s (model %s, version %s)\n", url, models.Engine.Model, models.Engine.Version)
+	if o.smoke {
+		err := checkReady(ctx, url)
+		shutdown(hs)
+		if err == nil {
+			fmt.Fprintln(out, "smoke: /readyz answered ok")
+		}
+		return err
+	}
+	if o.reload > 0 {
+		go watchModels(ctx, srv, o.src, o.reload, log)
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(out, "shutting down: finishing requests in flight")
+	return shutdown(hs)
+}
+
+func shutdown(hs *http.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func checkReady(ctx context.Context, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/readyz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("smoke: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("smoke: /readyz answered %s: %s", resp.Status, body)
+	}
+	return nil
+}
+
+// watchModels reloads the models when the pipeline's outputs change.
+func watchModels(ctx context.Context, srv *server.Server, src server.Sources, every time.Duration, log *slog.Logger) {
+	last := src.Fingerprint()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		fp := src.Fingerprint()
+		if fp == last {
+			continue
+		}
+		m, err := server.LoadModels(ctx, src)
+		if err != nil {
+			// A half-written output: keep serving the old version, retry.
+			log.Warn("model reload failed; still serving the previous version", "err", err)
+			continue
+		}
+		srv.SetModels(m)
+		last = fp
+		log.Info("models reloaded", "model", m.Engine.Model, "version", m.Engine.Version)
+	}
+}

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/moviegenie/genie/internal/dataset"
+	"github.com/moviegenie/genie/internal/recommend"
+)
+
+// Sources are the pipeline outputs the served models come from.
+type Sources struct {
+	// Processed is the folder of the processed tables.
+	Processed string
+	// Metrics is the evaluation table (metrics/eval.json); may be missing.
+	Metrics string
+	// ModelsDir holds one folder per trained model with a history.json.
+	ModelsDir string
+}
+
+// LoadModels builds the models the server serves from the pipeline's
+// outputs.
+func LoadModels(ctx context.Context, src Sources) (*Models, error) {
+	rs, err := dataset.ReadRatings(filepath.Join(src.Processed, dataset.RatingsFile))
+	if err != nil {
+		return nil, fmt.Errorf("load models: %w", err)
+	}
+	e, err := recommend.Build(ctx, rs, recommend.DefaultOptions())
+	if err != nil {
+		return nil, err
+	}
+	m := &Models{Engine: e, Histories: map[string]json.RawMessage{}}
+	if b, err := os.ReadFile(src.Metrics); err == nil && json.Valid(b) {
+		m.Metrics = b
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("load metrics: %w", err)
+	}
+	hs, _ := filepath.Glob(filepath.Join(src.ModelsDir, "*", "history.json"))
+	for _, h := range hs {
+		if b, err := os.ReadFile(h); err == nil && json.Valid(b) {
+			m.Histories[filepath.Base(filepath.Dir(h))] = b
+		}
+	}
+	return m, nil
+}
+
+// Fingerprint summarises the files LoadModels reads (paths, sizes and
+// modification times), so a watcher can tell when to reload.
+func (src Sources) Fingerprint() string {
+	var parts []string
+	add := func(p string) {
+		if st, err := os.Stat(p); err == nil {
+			parts = append(parts, fmt.Sprintf("%s:%d:%d", p, st.Size(), st.ModTime().UnixNano()))
+		}
+	}
+	add(filepath.Join(src.Processed, dataset.RatingsFile))
+	add(src.Metrics)
+	filepath.WalkDir(src.ModelsDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			add(p)
+		}
+		return nil
+	})
+	sort.Strings(parts)
+	return strings.Join(parts, "\n")
+}

@@ -1,0 +1,423 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/moviegenie/genie/internal/recommend"
+	"github.com/moviegenie/genie/internal/store"
+)
+
+// MovieID is a movie id in a path.
+type MovieID struct {
+	ID int32 `path:"id" minimum:"1" doc:"MovieLens movie id"`
+}
+
+// UserID is a user id in a path.
+type UserID struct {
+	ID int32 `path:"id" minimum:"1" doc:"MovieLens user id"`
+}
+
+// Page bounds a listing.
+type Page struct {
+	Offset int `query:"offset" minimum:"0" maximum:"1000000" default:"0"`
+	Limit  int `query:"limit" minimum:"1" maximum:"100" default:"20"`
+}
+
+// Rec is one recommended movie with the reason it was chosen.
+type Rec struct {
+	Movie store.Movie `json:"movie"`
+	Score float32     `json:"score"`
+	// Because is the movie of the user's history most similar to this one.
+	Because *store.Movie `json:"because,omitempty"`
+}
+
+// RecList is a list of recommendations and what produced it.
+type RecList struct {
+	Model   string `json:"model" doc:"the model that produced the list"`
+	Version string `json:"version" doc:"the model version"`
+	Items   []Rec  `json:"items"`
+}
+
+type body[T any] struct {
+	Body T
+}
+
+func (s *Server) routes() {
+	api := s.api
+	huma.Register(api, huma.Operation{OperationID: "get-movie", Method: http.MethodGet, Path: "/api/movies/{id}", Summary: "A movie with its genres, year and rating statistics", Tags: []string{"movies"}},
+		func(ctx context.Context, in *MovieID) (*body[store.Movie], error) {
+			m, err := timeDB(s, "movie", func() (store.Movie, error) { return s.store.Movie(ctx, in.ID) })
+			if err != nil {
+				return nil, storeError(err, "movie")
+			}
+			return &body[store.Movie]{m}, nil
+		})
+
+	type listIn struct {
+		Genre   string `query:"genre" maxLength:"100" doc:"exact genre name"`
+		YearMin int32  `query:"year_min" minimum:"0" maximum:"3000"`
+		YearMax int32  `query:"year_max" minimum:"0" maximum:"3000"`
+		Prefix  string `query:"prefix" maxLength:"200" doc:"title prefix"`
+		Sort    string `query:"sort" enum:"id,title,year,popular" default:"popular"`
+		Page
+	}
+	huma.Register(api, huma.Operation{OperationID: "list-movies", Method: http.MethodGet, Path: "/api/movies", Summary: "Browse the catalogue with filters and pagination", Tags: []string{"movies"}},
+		func(ctx context.Context, in *listIn) (*body[store.MoviePage], error) {
+			q := store.MovieQuery{Genre: in.Genre, YearMin: in.YearMin, YearMax: in.YearMax, Prefix: in.Prefix, Sort: store.MovieSort(in.Sort), Offset: in.Offset, Limit: in.Limit}
+			p, err := timeDB(s, "list_movies", func() (store.MoviePage, error) { return s.store.ListMovies(ctx, q) })
+			if err != nil {
+				return nil, storeError(err, "movies")
+			}
+			return &body[store.MoviePage]{p}, nil
+		})
+
+	type popularIn struct {
+		Genre string `query:"genre" maxLength:"100"`
+		Limit int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	}
+	huma.Register(api, huma.Operation{OperationID: "popular-movies", Method: http.MethodGet, Path: "/api/popular", Summary: "The most-rated movies, optionally of one genre", Tags: []string{"movies"}},
+		func(ctx context.Context, in *popularIn) (*body[RecList], error) {
+			ms, err := timeDB(s, "popular", func() ([]store.Movie, error) { return s.store.PopularMovies(ctx, in.Genre, in.Limit) })
+			if err != nil {
+				return nil, storeError(err, "movies")
+			}
+			out := RecList{Model: "popularity", Version: "live"}
+			for i, m := range ms {
+				out.Items = append(out.Items, Rec{Movie: m, Score: float32(m.RatingCount) / float32(max(1, ms[0].RatingCount)) * float32(len(ms)-i) / float32(len(ms))})
+			}
+			return &body[RecList]{out}, nil
+		})
+
+	huma.Register(api, huma.Operation{OperationID: "genres", Method: http.MethodGet, Path: "/api/genres", Summary: "Every genre with its number of movies", Tags: []string{"movies"}},
+		func(ctx context.Context, _ *struct{}) (*body[[]store.GenreCount], error) {
+			g, err := timeDB(s, "genres", func() ([]store.GenreCount, error) { return s.store.Genres(ctx) })
+			if err != nil {
+				return nil, storeError(err, "genres")
+			}
+			return &body[[]store.GenreCount]{g}, nil
+		})
+
+	type similarIn struct {
+		MovieID
+		K int `query:"k" minimum:"1" maximum:"100" default:"10"`
+	}
+	huma.Register(api, huma.Operation{OperationID: "similar-movies", Method: http.MethodGet, Path: "/api/movies/{id}/similar", Summary: "Movies like this one (item-item similarity over co-rating users)", Tags: []string{"recommendations"}},
+		func(ctx context.Context, in *similarIn) (*body[RecList], error) {
+			if _, err := timeDB(s, "movie", func() (store.Movie, error) { return s.store.Movie(ctx, in.ID) }); err != nil {
+				return nil, storeError(err, "movie")
+			}
+			m := s.models.Load()
+			start := time.Now()
+			recs := m.Engine.Similar(in.ID, in.K, nil)
+			s.inference.WithLabelValues(m.Engine.SimilarModel, "similar").Observe(time.Since(start).Seconds())
+			list, err := s.recList(ctx, m.Engine.SimilarModel, m.Engine.Version, recs, nil)
+			return &body[RecList]{list}, err
+		})
+
+	type usersIn struct {
+		Page
+		Sample int    `query:"sample" minimum:"0" maximum:"100" default:"0" doc:"return this many pseudo-random users instead of a page"`
+		Seed   uint64 `query:"seed" default:"1"`
+	}
+	type usersOut struct {
+		Users []int32 `json:"users"`
+		Total int     `json:"total"`
+	}
+	huma.Register(api, huma.Operation{OperationID: "list-users", Method: http.MethodGet, Path: "/api/users", Summary: "User ids, a page or a sample", Tags: []string{"users"}},
+		func(ctx context.Context, in *usersIn) (*body[usersOut], error) {
+			if in.Sample > 0 {
+				ids, err := s.store.SampleUsers(ctx, in.Sample, in.Seed)
+				if err != nil {
+					return nil, storeError(err, "users")
+				}
+				return &body[usersOut]{usersOut{Users: ids, Total: len(ids)}}, nil
+			}
+			ids, total, err := s.store.UserIDs(ctx, in.Offset, in.Limit)
+			if err != nil {
+				return nil, storeError(err, "users")
+			}
+			return &body[usersOut]{usersOut{Users: ids, Total: total}}, nil
+		})
+
+	huma.Register(api, huma.Operation{OperationID: "user-profile", Method: http.MethodGet, Path: "/api/users/{id}", Summary: "A user's profile: demographics, statistics, top genres", Tags: []string{"users"}},
+		func(ctx context.Context, in *UserID) (*body[store.Profile], error) {
+			p, err := timeDB(s, "profile", func() (store.Profile, error) { return s.store.UserProfile(ctx, in.ID, 5) })
+			if err != nil {
+				return nil, storeError(err, "user")
+			}
+			return &body[store.Profile]{p}, nil
+		})
+
+	type historyIn struct {
+		UserID
+		Page
+	}
+	huma.Register(api, huma.Operation{OperationID: "user-history", Method: http.MethodGet, Path: "/api/users/{id}/history", Summary: "A user's interactions, newest first", Tags: []string{"users"}},
+		func(ctx context.Context, in *historyIn) (*body[store.HistoryPage], error) {
+			p, err := timeDB(s, "history", func() (store.HistoryPage, error) { return s.store.History(ctx, in.ID, in.Offset, in.Limit) })
+			if err != nil {
+				return nil, storeError(err, "user")
+			}
+			return &body[store.HistoryPage]{p}, nil
+		})
+
+	type recIn struct {
+		UserID
+		K int `query:"k" minimum:"1" maximum:"100" default:"10"`
+	}
+	huma.Register(api, huma.Operation{OperationID: "recommendations", Method: http.MethodGet, Path: "/api/users/{id}/recommendations", Summary: "Personalized recommendations from the user's current history", Tags: []string{"recommendations"}},
+		func(ctx context.Context, in *recIn) (*body[RecList], error) {
+			list, err := s.recommendFor(ctx, in.ID, in.K)
+			return &body[RecList]{list}, err
+		})
+
+	type becauseOut struct {
+		Because *store.Movie `json:"because"`
+		RecList
+	}
+	huma.Register(api, huma.Operation{OperationID: "because-you-watched", Method: http.MethodGet, Path: "/api/users/{id}/because", Summary: "Movies like the one the user liked most recently", Tags: []string{"recommendations"}},
+		func(ctx context.Context, in *recIn) (*body[becauseOut], error) {
+			hist, dislikes, err := s.history(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			seed := lastLiked(hist)
+			m := s.models.Load()
+			out := becauseOut{RecList: RecList{Model: m.Engine.SimilarModel, Version: m.Engine.Version}}
+			if seed == nil {
+				return &body[becauseOut]{out}, nil
+			}
+			exclude := map[int32]bool{}
+			for _, h := range hist {
+				exclude[h.MovieID] = true
+			}
+			for id := range dislikes {
+				exclude[id] = true
+			}
+			recs := m.Engine.Similar(seed.MovieID, in.K, exclude)
+			list, err := s.recList(ctx, m.Engine.SimilarModel, m.Engine.Version, recs, nil)
+			if err != nil {
+				return nil, err
+			}
+			mv, err := s.store.Movie(ctx, seed.MovieID)
+			if err != nil {
+				return nil, storeError(err, "movie")
+			}
+			out.Because, out.RecList = &mv, list
+			return &body[becauseOut]{out}, nil
+		})
+
+	type feedbackIn struct {
+		Body struct {
+			UserID  int32      `json:"user_id" minimum:"1"`
+			MovieID int32      `json:"movie_id" minimum:"1"`
+			Kind    store.Kind `json:"kind" enum:"rating,like,dislike,watched"`
+			Rating  float32    `json:"rating,omitempty" minimum:"0" maximum:"5" doc:"stars (0.5-5) for kind rating"`
+		}
+	}
+	huma.Register(api, huma.Operation{OperationID: "feedback", Method: http.MethodPost, Path: "/api/feedback", Summary: "Record a rating, like, dislike or watched event (durable before the answer)", Tags: []string{"users"}, DefaultStatus: http.StatusCreated, MaxBodyBytes: MaxBodyBytes},
+		func(ctx context.Context, in *feedbackIn) (*body[store.Interaction], error) {
+			f := store.Feedback{UserID: in.Body.UserID, MovieID: in.Body.MovieID, Kind: in.Body.Kind, Value: in.Body.Rating}
+			if err := f.Validate(); err != nil {
+				return nil, huma.Error422UnprocessableEntity(err.Error())
+			}
+			it, err := timeDB(s, "feedback", func() (store.Interaction, error) { return s.store.AddFeedback(ctx, f) })
+			if err != nil {
+				return nil, storeError(err, "user or movie")
+			}
+			return &body[store.Interaction]{it}, nil
+		})
+
+	type newUserIn struct {
+		Body struct {
+			Age        *int32  `json:"age,omitempty" minimum:"1" maximum:"120"`
+			Gender     *string `json:"gender,omitempty" enum:"M,F"`
+			Occupation *string `json:"occupation,omitempty" maxLength:"100"`
+			Ratings    []struct {
+				MovieID int32   `json:"movie_id" minimum:"1"`
+				Rating  float32 `json:"rating" minimum:"0.5" maximum:"5"`
+			} `json:"ratings" maxItems:"200"`
+		}
+	}
+	type newUserOut struct {
+		User            store.User `json:"user"`
+		Recommendations RecList    `json:"recommendations"`
+	}
+	huma.Register(api, huma.Operation{OperationID: "create-user", Method: http.MethodPost, Path: "/api/users", Summary: "Create a user from a few ratings and get recommendations at once", Tags: []string{"users"}, DefaultStatus: http.StatusCreated, MaxBodyBytes: MaxBodyBytes},
+		func(ctx context.Context, in *newUserIn) (*body[newUserOut], error) {
+			nu := store.NewUser{Age: in.Body.Age, Gender: in.Body.Gender, Occupation: in.Body.Occupation}
+			for _, r := range in.Body.Ratings {
+				nu.Feedback = append(nu.Feedback, store.Feedback{MovieID: r.MovieID, Kind: store.KindRating, Value: r.Rating})
+			}
+			u, _, err := s.store.CreateUser(ctx, nu)
+			if err != nil {
+				return nil, storeError(err, "movie")
+			}
+			list, err := s.recommendFor(ctx, u.ID, 10)
+			if err != nil {
+				return nil, err
+			}
+			return &body[newUserOut]{newUserOut{User: u, Recommendations: list}}, nil
+		})
+
+	type searchIn struct {
+		Q      string `query:"q" maxLength:"500" doc:"what to look for: a title, a mood, an era, 'like <title>'"`
+		K      int    `query:"k" minimum:"1" maximum:"100" default:"20"`
+		UserID int32  `query:"user_id" minimum:"0" doc:"personalise the ranking for this user"`
+	}
+	huma.Register(api, huma.Operation{OperationID: "search", Method: http.MethodGet, Path: "/api/search", Summary: "Search movies by title, genre, era, theme or 'like <title>'", Tags: []string{"search"}},
+		func(ctx context.Context, in *searchIn) (*body[json.RawMessage], error) {
+			if s.search == nil {
+				return nil, huma.Error503ServiceUnavailable("search index not loaded: run genie repro setup_semantic_search")
+			}
+			var personal map[int32]float32
+			if in.UserID > 0 {
+				hist, _, err := s.history(ctx, in.UserID)
+				if err != nil {
+					return nil, err
+				}
+				m := s.models.Load()
+				recs := m.Engine.Recommend(movieIDs(hist), 200, nil)
+				personal = make(map[int32]float32, len(recs))
+				for _, r := range recs {
+					personal[r.MovieID] = r.Score
+				}
+			}
+			res, err := s.search.Search(ctx, in.Q, in.K, personal)
+			if err != nil {
+				return nil, huma.Error422UnprocessableEntity(err.Error())
+			}
+			b, err := json.Marshal(res)
+			if err != nil {
+				return nil, huma.Error500InternalServerError("encode results", err)
+			}
+			raw := json.RawMessage(b)
+			return &body[json.RawMessage]{raw}, nil
+		})
+
+	type modelsOut struct {
+		Serving   map[string]string          `json:"serving"`
+		Metrics   json.RawMessage            `json:"metrics"`
+		Histories map[string]json.RawMessage `json:"histories"`
+	}
+	huma.Register(api, huma.Operation{OperationID: "models", Method: http.MethodGet, Path: "/api/models", Summary: "Evaluation metrics and training histories of every model", Tags: []string{"models"}},
+		func(ctx context.Context, _ *struct{}) (*body[modelsOut], error) {
+			m := s.models.Load()
+			out := modelsOut{Metrics: m.Metrics, Histories: m.Histories, Serving: map[string]string{
+				"recommendations": m.Engine.Model, "similar": m.Engine.SimilarModel, "version": m.Engine.Version,
+				"trained": m.Engine.Trained.Format(time.RFC3339),
+			}}
+			if out.Metrics == nil {
+				out.Metrics = json.RawMessage("null")
+			}
+			return &body[modelsOut]{out}, nil
+		})
+}
+
+// history returns the user's interactions (oldest first) minus dislikes,
+// and the disliked movies.
+func (s *Server) history(ctx context.Context, user int32) ([]store.Interaction, map[int32]bool, error) {
+	if _, err := timeDB(s, "profile", func() (store.Profile, error) { return s.store.UserProfile(ctx, user, 0) }); err != nil {
+		return nil, nil, storeError(err, "user")
+	}
+	seq, err := timeDB(s, "sequence", func() ([]store.Interaction, error) { return s.store.Sequence(ctx, user) })
+	if err != nil {
+		return nil, nil, storeError(err, "user")
+	}
+	dislikes := map[int32]bool{}
+	out := seq[:0:0]
+	for _, it := range seq {
+		if it.Kind == store.KindDislike {
+			dislikes[it.MovieID] = true
+			continue
+		}
+		out = append(out, it)
+	}
+	return out, dislikes, nil
+}
+
+func movieIDs(hist []store.Interaction) []int32 {
+	out := make([]int32, 0, len(hist))
+	seen := make(map[int32]bool, len(hist))
+	for _, h := range hist {
+		if !seen[h.MovieID] {
+			seen[h.MovieID] = true
+			out = append(out, h.MovieID)
+		}
+	}
+	return out
+}
+
+// lastLiked is the most recent like or rating of 4 stars or more, else the
+// most recent interaction.
+func lastLiked(hist []store.Interaction) *store.Interaction {
+	for i := len(hist) - 1; i >= 0; i-- {
+		h := hist[i]
+		if h.Kind == store.KindLike || (h.Kind == store.KindRating && h.Value != nil && *h.Value >= 4) {
+			return &hist[i]
+		}
+	}
+	if len(hist) > 0 {
+		return &hist[len(hist)-1]
+	}
+	return nil
+}
+
+func (s *Server) recommendFor(ctx context.Context, user int32, k int) (RecList, error) {
+	hist, dislikes, err := s.history(ctx, user)
+	if err != nil {
+		return RecList{}, err
+	}
+	m := s.models.Load()
+	ids := movieIDs(hist)
+	start := time.Now()
+	recs := m.Engine.Recommend(ids, k, dislikes)
+	why := m.Engine.Explain(ids, recs)
+	s.inference.WithLabelValues(m.Engine.Model, "recommend").Observe(time.Since(start).Seconds())
+	model := m.Engine.Model
+	if len(ids) == 0 {
+		model = "popularity (no history yet)"
+	}
+	return s.recList(ctx, model, m.Engine.Version, recs, why)
+}
+
+// recList joins recommendations with the movies' details.
+func (s *Server) recList(ctx context.Context, model, version string, recs []recommend.Scored, because []int32) (RecList, error) {
+	ids := make([]int32, 0, len(recs)+len(because))
+	for _, r := range recs {
+		ids = append(ids, r.MovieID)
+	}
+	for _, b := range because {
+		if b != 0 {
+			ids = append(ids, b)
+		}
+	}
+	ms, err := timeDB(s, "movies", func() ([]store.Movie, error) { return s.store.Movies(ctx, ids) })
+	if err != nil {
+		return RecList{}, storeError(err, "movies")
+	}
+	byID := make(map[int32]store.Movie, len(ms))
+	for _, m := range ms {
+		byID[m.ID] = m
+	}
+	out := RecList{Model: model, Version: version, Items: []Rec{}}
+	for i, r := range recs {
+		m, ok := byID[r.MovieID]
+		if !ok {
+			continue
+		}
+		rec := Rec{Movie: m, Score: r.Score}
+		if i < len(because) && because[i] != 0 {
+			if b, ok := byID[because[i]]; ok {
+				rec.Because = &b
+			}
+		}
+		out.Items = append(out.Items, rec)
+	}
+	return out, nil
+}
