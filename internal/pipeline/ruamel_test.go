@@ -17,6 +17,9 @@ func TestEmitterMatchesRuamel(t *testing.T) {
 	}
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		if name == "scalars" {
+			continue // typing goldens, see TestParamsScalarsMatchRuamel
+		}
 		t.Run(name, func(t *testing.T) {
 			in, err := os.ReadFile(f)
 			if err != nil {
