@@ -255,6 +255,12 @@ func (ix *lexIndex) expand(w string, prefix bool) []expansion {
 		e = 0
 	}
 	var fuzzy []expansion
+	// A word that is itself in the catalogue was probably meant: its near
+	// neighbours and extensions count for less.
+	base := 1.0
+	if hasExact {
+		base = 0.6
+	}
 	if e > 0 {
 		grams := trigramsOf(w)
 		need := max(1, len(grams)-3*e)
@@ -269,12 +275,6 @@ func (ix *lexIndex) expand(w string, prefix bool) []expansion {
 				hits[id] = max(hits[id], need)
 			}
 		}
-		// A word that is itself in the catalogue was probably meant: its
-		// near neighbours count for less.
-		base := 1.0
-		if hasExact {
-			base = 0.6
-		}
 		for id, h := range hits {
 			if h < need || (hasExact && id == exactID) {
 				continue
@@ -288,7 +288,7 @@ func (ix *lexIndex) expand(w string, prefix bool) []expansion {
 		i := sort.SearchStrings(ix.terms, w)
 		for n := 0; i < len(ix.terms) && n < maxExpansions && strings.HasPrefix(ix.terms[i], w); i++ {
 			if ix.terms[i] != w {
-				fuzzy = append(fuzzy, expansion{term: int32(i), weight: 0.6, edits: -1})
+				fuzzy = append(fuzzy, expansion{term: int32(i), weight: float32(0.6 * base), edits: -1})
 				n++
 			}
 		}

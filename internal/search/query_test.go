@@ -17,6 +17,11 @@ func TestTokens(t *testing.T) {
 		{"L'Avventura", []string{"l", "avventura"}},
 		{"sci-fi\x00\x07rain", []string{"sci", "fi", "rain"}},
 		{"'90s", []string{"90s"}},
+		{"A.I. Artificial Intelligence", []string{"ai", "artificial", "intelligence"}},
+		{"L.A. Confidential", []string{"la", "confidential"}},
+		{"S.W.A.T.", []string{"swat"}},
+		{"Mr. Holland's Opus", []string{"mr", "hollands", "opus"}},
+		{"end. Begin", []string{"end", "begin"}},
 		{"Ærøskøbing Straße", []string{"aeroskobing", "strasse"}},
 		{"", nil},
 	}

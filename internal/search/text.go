@@ -45,8 +45,8 @@ func Fold(s string) string {
 func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == '`' }
 
 // Tokens splits s into folded words: runs of letters and digits. Apostrophes
-// inside a word are dropped ("children's" -> "childrens"); every other
-// character separates words. Tokens therefore always fall on word
+// inside a word are dropped ("children's" -> "childrens"), as are the dots
+// of an acronym ("A.I." -> "ai"); every other character separates words. Tokens therefore always fall on word
 // boundaries: "rain" is one token and never contains the token "ai".
 func Tokens(s string) []string {
 	var out []string
@@ -57,7 +57,19 @@ func Tokens(s string) []string {
 			cur.Reset()
 		}
 	}
+	acronym := false // cur is single letters joined across dots ("A.I.")
 	for i, r := range s {
+		if r == '.' && cur.Len() > 0 && (cur.Len() == 1 || acronym) && i+1 < len(s) {
+			next, n := utf8.DecodeRuneInString(s[i+1:])
+			after, _ := utf8.DecodeRuneInString(s[i+1+n:])
+			if unicode.IsLetter(next) && (i+1+n >= len(s) || !(unicode.IsLetter(after) || unicode.IsDigit(after))) {
+				acronym = true
+				continue
+			}
+		}
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			acronym = false
+		}
 		if r == utf8.RuneError {
 			flush()
 			continue
@@ -102,7 +114,6 @@ var stopWords = map[string]bool{
 	"movie": true, "movies": true, "film": true, "films": true, "flick": true, "flicks": true,
 	"me": true, "some": true, "any": true, "show": true, "find": true, "i": true, "want": true,
 	"watch": true, "something": true, "anything": true, "that": true, "is": true, "are": true,
-	"le": true, "la": true, "les": true, "el": true, "il": true, "der": true, "die": true, "das": true,
 	"good": true, "great": true, "best": true, "top": true, "please": true, "recommend": true,
 	"stuff": true, "titles": true, "set": true,
 }
