@@ -14,19 +14,22 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/moviegenie/genie/internal/search"
 	"github.com/moviegenie/genie/internal/server"
 	"github.com/moviegenie/genie/internal/store/sqlite"
 )
 
 // serveOptions are the flags of "genie serve" (and of "genie up").
 type serveOptions struct {
-	addr    string
-	port    int
-	db      string
-	src     server.Sources
-	smoke   bool
-	reload  time.Duration
-	verbose bool
+	addr  string
+	port  int
+	db    string
+	src   server.Sources
+	smoke bool
+	// searchIndex is the folder genie search index wrote.
+	searchIndex string
+	reload      time.Duration
+	verbose     bool
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -37,6 +40,7 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.src.Processed, "processed", filepath.Join("data", "processed"), "folder of the processed tables")
 	f.StringVar(&o.src.Metrics, "metrics", filepath.Join("metrics", "eval.json"), "evaluation metrics to serve")
 	f.StringVar(&o.src.ModelsDir, "models", "models", "folder of trained models")
+	f.StringVar(&o.searchIndex, "search-index", filepath.Join("models", "search"), "search index folder")
 	f.BoolVar(&o.smoke, "smoke", false, "start, check /readyz answers, then stop (for CI)")
 	f.DurationVar(&o.reload, "reload-every", 5*time.Second, "how often to look for new model versions (0: never)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every request")
@@ -78,7 +82,13 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Store: st, Models: models, Logger: log})
+	var searcher server.Searcher
+	if ix, err := search.Open(ctx, o.searchIndex); err == nil {
+		searcher = server.IndexSearcher{Index: ix, PersonalWeight: 0.3}
+	} else {
+		log.Warn("search disabled", "index", o.searchIndex, "err", err)
+	}
+	srv, err := server.New(server.Config{Store: st, Models: models, Search: searcher, Logger: log})
 	if err != nil {
 		return err
 	}

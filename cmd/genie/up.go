@@ -20,6 +20,7 @@ func newUpCmd() *cobra.Command {
 	var (
 		from string
 		jobs int
+		so   serveOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -78,9 +79,11 @@ where it stopped.`,
 				return err
 			}
 			fmt.Fprintf(out, "pipeline up to date after %s\n", time.Since(start).Round(time.Millisecond))
-			return nil
+			repo.Close()
+			return serve(ctx, out, so)
 		},
 	}
+	so.flags(cmd)
 	cmd.Flags().StringVar(&from, "from", "", "local release folder or zip to use instead of downloading")
 	cmd.Flags().IntVarP(&jobs, "jobs", "j", 2, "stages to run at once")
 	return cmd
