@@ -237,5 +237,6 @@ func placeholders(ctx context.Context, root string) error {
 		return err
 	}
 	defer r.Close()
+	r.Stdout = io.Discard
 	return r.Commit(ctx, nil)
 }

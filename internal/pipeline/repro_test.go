@@ -456,3 +456,50 @@ func TestEnvAndMultiLineCmd(t *testing.T) {
 		t.Errorf("ml.txt %q", got)
 	}
 }
+
+func TestNestedDvcYAMLAndWholeParams(t *testing.T) {
+	root := newTestRepo(t, map[string]string{
+		"dvc.yaml":     "stages:\n  top:\n    cmd: cat sub/o > top.out\n    deps: [sub/o]\n    outs: [top.out]\n",
+		"sub/dvc.yaml": "stages:\n  inner:\n    cmd: echo hi > o\n    params:\n    - empty.yaml:\n    - cfg.json: []\n    outs: [o]\n",
+		"sub/empty.yaml": "",
+		"sub/cfg.json":   `{"z": 1, "a": {"y": 2, "b": 3}}`,
+	})
+	out := mustRepro(t, root, ReproOptions{})
+	if strings.Join(ranStages(out), ",") != "sub/dvc.yaml:inner,top" {
+		t.Fatalf("ran %v", ranStages(out))
+	}
+	want := `schema: '2.0'
+stages:
+  inner:
+    cmd: echo hi > o
+    params:
+      cfg.json:
+        a:
+          y: 2
+          b: 3
+        z: 1
+      empty.yaml: {}
+    outs:
+    - path: o
+      hash: md5
+      md5: 764efa883dda1e11db47671c4a3bbd9e
+      size: 3
+`
+	if got := readFile(t, filepath.Join(root, "sub/dvc.lock")); got != want {
+		t.Errorf("sub/dvc.lock:\n%s", got)
+	}
+	if len(status(t, root)) != 0 {
+		t.Errorf("not clean")
+	}
+	writeFile(t, filepath.Join(root, "sub/cfg.json"), `{"z": 1, "a": {"b": 3, "y": 2}, "new": true}`)
+	sts := status(t, root)
+	if len(sts) != 1 {
+		t.Fatalf("status %+v", sts)
+	}
+	pm, _ := sts[0].ChangedDeps.Get("cfg.json")
+	if m, ok := pm.(*Map); !ok || m.Len() != 1 {
+		t.Errorf("whole-file params status %+v", pm)
+	} else if v, _ := m.Get("new"); v != StatusNew {
+		t.Errorf("new key status %v", v)
+	}
+}
