@@ -459,8 +459,8 @@ func TestEnvAndMultiLineCmd(t *testing.T) {
 
 func TestNestedDvcYAMLAndWholeParams(t *testing.T) {
 	root := newTestRepo(t, map[string]string{
-		"dvc.yaml":     "stages:\n  top:\n    cmd: cat sub/o > top.out\n    deps: [sub/o]\n    outs: [top.out]\n",
-		"sub/dvc.yaml": "stages:\n  inner:\n    cmd: echo hi > o\n    params:\n    - empty.yaml:\n    - cfg.json: []\n    outs: [o]\n",
+		"dvc.yaml":       "stages:\n  top:\n    cmd: cat sub/o > top.out\n    deps: [sub/o]\n    outs: [top.out]\n",
+		"sub/dvc.yaml":   "stages:\n  inner:\n    cmd: echo hi > o\n    params:\n    - empty.yaml:\n    - cfg.json: []\n    outs: [o]\n",
 		"sub/empty.yaml": "",
 		"sub/cfg.json":   `{"z": 1, "a": {"y": 2, "b": 3}}`,
 	})
