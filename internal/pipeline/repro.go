@@ -41,21 +41,13 @@ type ReproResult struct {
 	Skipped []string // dependents of failures not attempted
 }
 
-// StageError is one stage's failure.
-type StageError struct {
-	Stage string
-	Err   error
-}
-
-func (e *StageError) Error() string { return e.Err.Error() }
-func (e *StageError) Unwrap() error { return e.Err }
-
 // ReproError reports failed stages: "failed to reproduce 'X'".
 type ReproError struct {
 	Stages []string
 	Errs   []error
 }
 
+// Error renders "failed to reproduce 'X': <cause>".
 func (e *ReproError) Error() string {
 	q := make([]string, len(e.Stages))
 	for i, s := range e.Stages {
@@ -75,6 +67,7 @@ func (e *ReproError) Error() string {
 	return msg
 }
 
+// Unwrap returns the stages' errors (for errors.Is/As).
 func (e *ReproError) Unwrap() []error { return e.Errs }
 
 // RunError is a command exiting non-zero.
@@ -83,6 +76,7 @@ type RunError struct {
 	ExitCode int
 }
 
+// Error renders DVC's "failed to run: <cmd>, exited with N".
 func (e *RunError) Error() string {
 	return fmt.Sprintf("failed to run: %s, exited with %d", e.Cmd, e.ExitCode)
 }
@@ -90,6 +84,7 @@ func (e *RunError) Error() string {
 // MissingOutputError is a declared output a command did not produce.
 type MissingOutputError struct{ Stage, Path string }
 
+// Error names the stage and the missing path.
 func (e *MissingOutputError) Error() string {
 	return fmt.Sprintf("output '%s' does not exist: stage '%s' ran but did not create it (check the path in dvc.yaml and the command)", e.Path, e.Stage)
 }
@@ -153,6 +148,9 @@ func (r *Repo) Reproduce(ctx context.Context, opts ReproOptions) (*ReproResult, 
 			return nil, err
 		}
 		defer lk.Release()
+	}
+	if !opts.Force {
+		r.prefetch(ctx, plan)
 	}
 	jobs := max(opts.Jobs, 1)
 	res := &ReproResult{}
@@ -631,6 +629,7 @@ type prefixWriter struct {
 	buf    bytes.Buffer
 }
 
+// Write buffers b and emits each complete line with the prefix.
 func (p *prefixWriter) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 )
 
 // Status values for deps and outs.
@@ -233,6 +234,7 @@ func (r *Repo) Status(ctx context.Context, targets []string) ([]*StageStatus, er
 		}
 		stages = r.Graph.Plan(ts, false, false)
 	}
+	r.prefetch(ctx, stages)
 	var out []*StageStatus
 	for _, s := range stages {
 		if err := ctx.Err(); err != nil {
@@ -321,4 +323,49 @@ func StatusJSON(sts []*StageStatus) ([]byte, error) {
 	}
 	var raw json.RawMessage = []byte(pyJSON(top, false))
 	return json.Marshal(raw)
+}
+
+// prefetch hashes every existing dep and output path of stages
+// concurrently, so the per-stage checks that follow hit the memo. It must
+// finish before any stage runs (it does: it returns when done).
+func (r *Repo) prefetch(ctx context.Context, stages []*Stage) {
+	seen := map[string]bool{}
+	var paths []string
+	for _, s := range stages {
+		for _, d := range s.Deps {
+			if !seen[d.Abs] {
+				seen[d.Abs] = true
+				paths = append(paths, d.Abs)
+			}
+		}
+		for _, o := range s.Outs {
+			if !seen[o.Abs] {
+				seen[o.Abs] = true
+				paths = append(paths, o.Abs)
+			}
+		}
+	}
+	if len(paths) < 2 {
+		return
+	}
+	sem := make(chan struct{}, r.Hasher.workers())
+	var wg sync.WaitGroup
+	for _, p := range paths {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fi, err := os.Stat(p)
+			if err != nil {
+				return
+			}
+			if fi.IsDir() {
+				r.Hasher.Manifest(ctx, p)
+			} else {
+				r.Hasher.Hash(ctx, p)
+			}
+		}()
+	}
+	wg.Wait()
 }
