@@ -183,3 +183,31 @@ func (s Schedule) LR(step int) float32 {
 	}
 	return s.Final + (s.Peak-s.Final)*float32(w)
 }
+
+// State returns the optimizer's state as named tensors sharing its memory
+// (first and second moments per parameter, "adam.m.<name>" and
+// "adam.v.<name>", and the step count "adam.step"), ready for
+// [SaveSafetensors] next to the parameters so training can resume exactly.
+func (a *Adam) State() []*Tensor {
+	ts := make([]*Tensor, 0, 2*len(a.params)+1)
+	for i, p := range a.params {
+		ts = append(ts,
+			&Tensor{Name: "adam.m." + p.Name, Shape: append([]int(nil), p.Shape...), Data: a.m[i]},
+			&Tensor{Name: "adam.v." + p.Name, Shape: append([]int(nil), p.Shape...), Data: a.v[i]})
+	}
+	return append(ts, &Tensor{Name: "adam.step", Shape: []int{1}, Data: []float32{float32(a.t)}})
+}
+
+// LoadState restores the state saved from [Adam.State] of an optimizer over
+// parameters with the same names and shapes.
+func (a *Adam) LoadState(ck *Checkpoint) error {
+	st, ok := ck.Tensors["adam.step"]
+	if !ok || st.Len() != 1 || st.Data[0] < 0 || st.Data[0] != float32(int(st.Data[0])) {
+		return fmt.Errorf("nn: adam: load state: missing or invalid adam.step")
+	}
+	if err := ck.Restore(a.State()[:2*len(a.params)]); err != nil {
+		return fmt.Errorf("nn: adam: load state: %w", err)
+	}
+	a.t = int(st.Data[0])
+	return nil
+}

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"bytes"
 	"math"
 	"testing"
 )
@@ -134,5 +135,45 @@ func TestSchedule(t *testing.T) {
 	}
 	if err := (Schedule{Peak: 1, Warmup: 10, Total: 5, Decay: CosineDecay}).Validate(); err == nil {
 		t.Error("Validate accepted Total <= Warmup")
+	}
+}
+
+func TestAdamStateRoundTrip(t *testing.T) {
+	run := func(opt *Adam, p *Tensor, steps int) {
+		for range steps {
+			for i := range p.Data {
+				p.Grad[i] = p.Data[i] - float32(i)
+			}
+			opt.Step(0.1)
+		}
+	}
+	p := NewParam("w", 2, 3)
+	opt := NewAdamW([]*Tensor{p}, 0.01)
+	run(opt, p, 3)
+	var buf bytes.Buffer
+	if err := SaveSafetensors(&buf, append([]*Tensor{p}, opt.State()...), nil); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := LoadSafetensors(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := NewParam("w", 2, 3)
+	if err := ck.Restore([]*Tensor{q}); err != nil {
+		t.Fatal(err)
+	}
+	opt2 := NewAdamW([]*Tensor{q}, 0.01)
+	if err := opt2.LoadState(ck); err != nil {
+		t.Fatal(err)
+	}
+	run(opt, p, 2)
+	run(opt2, q, 2)
+	for i := range p.Data {
+		if p.Data[i] != q.Data[i] {
+			t.Fatalf("w[%d]: %v continuing, %v resumed", i, p.Data[i], q.Data[i])
+		}
+	}
+	if opt2.Steps() != 5 {
+		t.Fatalf("steps = %d, want 5", opt2.Steps())
 	}
 }
