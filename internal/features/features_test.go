@@ -12,7 +12,7 @@ import (
 	"github.com/moviegenie/genie/internal/dataset"
 )
 
-func i32(v int32) *int32    { return &v }
+func i32(v int32) *int32   { return &v }
 func str(s string) *string { return &s }
 
 // tinyTables is a hand-checkable catalogue: two sci-fi films from the

@@ -1,0 +1,169 @@
+// Package twotower is the Two-Tower retrieval model: a user tower (user id
+// embedding, user features and a mean-pooled embedding of the user's
+// history, through an MLP) and an item tower (item id embedding and content
+// features, through an MLP), scored by the dot product of their
+// L2-normalised outputs times a learned inverse temperature. It trains on
+// the nn engine with an in-batch sampled softmax and logQ popularity
+// correction, stops early on a held-out share of the training
+// interactions, and serves users without an id embedding (cold start) from
+// their history and demographics alone.
+//
+// It implements model.Recommender for the evaluation harness, and Save /
+// Load with exact top-K retrieval for serving.
+package twotower
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config holds the model's hyper-parameters, read from
+// model_training.two_tower in params.yaml.
+type Config struct {
+	// EmbeddingDim is the width of the id and history embeddings.
+	EmbeddingDim int `yaml:"embedding_dim" json:"embedding_dim"`
+	// HiddenDims are the tower MLP widths; the last is the output width.
+	HiddenDims []int `yaml:"hidden_dims" json:"hidden_dims"`
+	// BatchSize is the number of (user, item) pairs per step, and so the
+	// number of in-batch negatives + 1.
+	BatchSize    int     `yaml:"batch_size" json:"batch_size"`
+	LearningRate float64 `yaml:"learning_rate" json:"learning_rate"`
+	// Epochs is the maximum number of passes over the training pairs.
+	Epochs      int     `yaml:"epochs" json:"epochs"`
+	WeightDecay float64 `yaml:"weight_decay" json:"weight_decay"`
+	// Temperature is the initial softmax temperature (learned afterwards).
+	Temperature float64 `yaml:"temperature" json:"temperature"`
+	// IDDropout is the probability of hiding a training pair's user id (and,
+	// separately, item id), so the towers learn to work without them.
+	IDDropout float64 `yaml:"id_dropout" json:"id_dropout"`
+	// ShortHistory is the probability of cutting a training pair's history
+	// to 1-10 random items (users with only a handful of ratings).
+	ShortHistory float64 `yaml:"short_history" json:"short_history"`
+	// HistoryLength caps the pooled history to the user's most recent items.
+	HistoryLength int `yaml:"history_length" json:"history_length"`
+	// Patience stops training after this many epochs without a better
+	// validation recall; ValidationShare of the pairs are held out for it
+	// (0 disables early stopping).
+	Patience        int     `yaml:"patience" json:"patience"`
+	ValidationShare float64 `yaml:"validation_share" json:"validation_share"`
+	// Seed seeds initialisation, shuffling and dropout; 0 means
+	// data_processing.random_seed.
+	Seed uint64 `yaml:"seed" json:"seed"`
+	// Threads is the goroutine count (0: 2). Results are bit-identical for
+	// a given seed and thread count.
+	Threads int `yaml:"threads" json:"threads"`
+}
+
+// DefaultConfig returns the seed pipeline's values plus our defaults for the
+// keys the seed does not have.
+func DefaultConfig() Config {
+	return Config{
+		EmbeddingDim: 64, HiddenDims: []int{128, 64}, BatchSize: 512, LearningRate: 0.001, Epochs: 100,
+		WeightDecay: 0, Temperature: 0.05, IDDropout: 0.1, ShortHistory: 0.1, HistoryLength: 200,
+		Patience: 5, ValidationShare: 0.05, Seed: 42, Threads: 2,
+	}
+}
+
+// Validate names every out-of-range value.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, want string, got any) {
+		errs = append(errs, fmt.Errorf("model_training.two_tower.%s: expected %s, got %v", key, want, got))
+	}
+	if c.EmbeddingDim < 1 {
+		bad("embedding_dim", ">= 1", c.EmbeddingDim)
+	}
+	if len(c.HiddenDims) == 0 {
+		bad("hidden_dims", "at least one width", c.HiddenDims)
+	}
+	for _, h := range c.HiddenDims {
+		if h < 1 {
+			bad("hidden_dims", "widths >= 1", c.HiddenDims)
+			break
+		}
+	}
+	if c.BatchSize < 2 {
+		bad("batch_size", ">= 2", c.BatchSize)
+	}
+	if !(c.LearningRate > 0) {
+		bad("learning_rate", "> 0", c.LearningRate)
+	}
+	if c.Epochs < 1 {
+		bad("epochs", ">= 1", c.Epochs)
+	}
+	if c.WeightDecay < 0 {
+		bad("weight_decay", ">= 0", c.WeightDecay)
+	}
+	if !(c.Temperature > 0) {
+		bad("temperature", "> 0", c.Temperature)
+	}
+	if c.IDDropout < 0 || c.IDDropout >= 1 {
+		bad("id_dropout", "0 <= p < 1", c.IDDropout)
+	}
+	if c.ShortHistory < 0 || c.ShortHistory > 1 {
+		bad("short_history", "0 <= p <= 1", c.ShortHistory)
+	}
+	if c.HistoryLength < 1 {
+		bad("history_length", ">= 1", c.HistoryLength)
+	}
+	if c.Patience < 1 {
+		bad("patience", ">= 1", c.Patience)
+	}
+	if c.ValidationShare < 0 || c.ValidationShare >= 0.5 {
+		bad("validation_share", "0 <= share < 0.5", c.ValidationShare)
+	}
+	if c.Threads < 0 {
+		bad("threads", ">= 0", c.Threads)
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) threads() int {
+	if c.Threads < 1 {
+		return 2
+	}
+	return c.Threads
+}
+
+// LoadConfig reads model_training.two_tower from the YAML file at path over
+// DefaultConfig, taking the seed from data_processing.random_seed unless
+// the section sets one. Other keys are ignored; a missing file or section
+// gives the defaults.
+func LoadConfig(path string) (Config, error) {
+	c := DefaultConfig()
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("read params: %w", err)
+	}
+	var doc struct {
+		DataProcessing struct {
+			RandomSeed *uint64 `yaml:"random_seed"`
+		} `yaml:"data_processing"`
+		ModelTraining struct {
+			TwoTower yaml.Node `yaml:"two_tower"`
+		} `yaml:"model_training"`
+	}
+	if err := yaml.NewDecoder(bytes.NewReader(b)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	if doc.DataProcessing.RandomSeed != nil {
+		c.Seed = *doc.DataProcessing.RandomSeed
+	}
+	if n := &doc.ModelTraining.TwoTower; n.Kind != 0 {
+		if err := n.Decode(&c); err != nil {
+			return c, fmt.Errorf("%s: model_training.two_tower: %w", path, err)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,96 @@
+package twotower_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moviegenie/genie/internal/dataset"
+	"github.com/moviegenie/genie/internal/eval"
+	"github.com/moviegenie/genie/internal/eval/evaltest"
+	"github.com/moviegenie/genie/internal/features"
+	"github.com/moviegenie/genie/internal/model"
+	"github.com/moviegenie/genie/internal/model/baseline"
+	"github.com/moviegenie/genie/internal/model/twotower"
+	"github.com/moviegenie/genie/internal/movielens"
+)
+
+// ml100kTables processes the raw ml-100k release as `genie process` does
+// with the default parameters, or skips the test when it is absent.
+func ml100kTables(t *testing.T) *dataset.Tables {
+	t.Helper()
+	dir := evaltest.ML100KDir
+	if d := os.Getenv("GENIE_ML100K_DIR"); d != "" {
+		dir = d
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("ml-100k not available: %v", err)
+	}
+	ds, err := movielens.Load(context.Background(), dir, movielens.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, _, err := dataset.Process(context.Background(), ds, dataset.Options{MinRatingsPerUser: 20, MinRatingsPerMovie: 5, TestSplitRatio: 0.2, Seed: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
+// TestML100K trains the default configuration under the TFRS and RecBole
+// protocols and prints the tables (with the baselines when
+// GENIE_TT_BASELINES is set). GENIE_TT_EPOCHS caps the epochs.
+func TestML100K(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on ml-100k")
+	}
+	tb := ml100kTables(t)
+	content, _, err := features.BuildContent(tb.Movies, tb.Tags, features.ContentOptions{Dim: features.DefaultDim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	side := twotower.NewSideInfo(tb, content)
+	in := make([]eval.Interaction, len(tb.Ratings))
+	for i, r := range tb.Ratings {
+		in[i] = eval.Interaction{User: int64(r.UserID), Item: int64(r.MovieID), Rating: r.Rating, Timestamp: r.Timestamp}
+	}
+	d, err := eval.NewDataset(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := twotower.DefaultConfig()
+	if e, err := strconv.Atoi(os.Getenv("GENIE_TT_EPOCHS")); err == nil {
+		cfg.Epochs = e
+	}
+	if v, err := strconv.ParseFloat(os.Getenv("GENIE_TT_LR"), 64); err == nil {
+		cfg.LearningRate = v
+	}
+	if v, err := strconv.ParseFloat(os.Getenv("GENIE_TT_WD"), 64); err == nil {
+		cfg.WeightDecay = v
+	}
+	protocols := []eval.Protocol{eval.TFRS, eval.RecBole}
+	if p := os.Getenv("GENIE_TT_PROTOCOL"); p != "" {
+		protocols = []eval.Protocol{eval.Protocol(p)}
+	}
+	specs := []model.Spec{twotower.Spec(cfg, side, t.Logf)}
+	if os.Getenv("GENIE_TT_BASELINES") != "" {
+		specs = append(baseline.Specs(), specs...)
+	}
+	var all []*eval.Result
+	for _, p := range protocols {
+		start := time.Now()
+		res, err := eval.Evaluate(context.Background(), d, p, specs, eval.Options{Seed: 42, Workers: 2, Log: t.Logf, ExportDir: os.Getenv("GENIE_EVAL_EXPORT")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %v", p, time.Since(start))
+		all = append(all, res...)
+	}
+	var sb strings.Builder
+	eval.WriteTable(&sb, all)
+	t.Log("\n" + sb.String())
+}
+
