@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -147,6 +148,9 @@ type trainReport struct {
 	Users   int                `json:"users"`
 	Items   int                `json:"items"`
 	Seconds float64            `json:"seconds"`
+	// CPUSeconds is the process's user+system CPU time, steadier than wall
+	// time on a shared machine.
+	CPUSeconds float64 `json:"cpu_seconds"`
 }
 
 // runTrain trains cfg on the ratings file and writes the model folder.
@@ -188,7 +192,7 @@ func runTrain(ctx context.Context, cfg seqnn.Config, ratingsPath, out string, st
 	rep := &trainReport{
 		Model: cfg.Name, Backend: blas.Backend, Config: cfg, History: m.History(),
 		Protocol: string(eval.Sequential), Test: metricMap(test), Users: d.NumUsers(), Items: d.NumItems(),
-		Seconds: time.Since(start).Seconds(),
+		Seconds: time.Since(start).Seconds(), CPUSeconds: cpuSeconds(),
 	}
 	if err := m.Save(out, seqnn.Fingerprint(sp.Test.Train)); err != nil {
 		return nil, fmt.Errorf("train %s: %w", cfg.Name, err)
@@ -204,9 +208,18 @@ func runTrain(ctx context.Context, cfg seqnn.Config, ratingsPath, out string, st
 		return nil, fmt.Errorf("train %s: %w", cfg.Name, err)
 	}
 	h := rep.History
-	fmt.Fprintf(stdout, "%s: best epoch %d (valid ndcg@10 %.4f, hr@10 %.4f), refit %d epochs; test ndcg@10 %.4f hr@10 %.4f; %.0fs; wrote %s\n",
-		cfg.Name, h.BestEpoch, h.BestNDCG10, h.BestHR10, h.RefitEpochs, rep.Test["ndcg@10"], rep.Test["hr@10"], rep.Seconds, out)
+	fmt.Fprintf(stdout, "%s: best epoch %d (valid ndcg@10 %.4f, hr@10 %.4f), refit %d epochs; test ndcg@10 %.4f hr@10 %.4f; %.0fs (%.0f CPU s); wrote %s\n",
+		cfg.Name, h.BestEpoch, h.BestNDCG10, h.BestHR10, h.RefitEpochs, rep.Test["ndcg@10"], rep.Test["hr@10"], rep.Seconds, rep.CPUSeconds, out)
 	return rep, nil
+}
+
+// cpuSeconds returns the user and system CPU time of the process so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 func metricMap(ms eval.Metrics) map[string]float64 {

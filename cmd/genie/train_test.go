@@ -119,7 +119,9 @@ func TestReadModelParams(t *testing.T) {
 		{"missing file", "", true, func(c seqnn.Config) bool { return c == sasrec.DefaultConfig() }},
 		{"no section", "data:\n  dataset: ml-100k\n", true, func(c seqnn.Config) bool { return c == sasrec.DefaultConfig() }},
 		{"override", "model_training:\n  sasrec:\n    hidden_size: 128\n    dropout: 0.3\n", true,
-			func(c seqnn.Config) bool { return c.Dim == 128 && c.Dropout == 0.3 && c.Layers == sasrec.DefaultConfig().Layers }},
+			func(c seqnn.Config) bool {
+				return c.Dim == 128 && c.Dropout == 0.3 && c.Layers == sasrec.DefaultConfig().Layers
+			}},
 		{"unknown key", "model_training:\n  sasrec:\n    hiden_size: 128\n", false, nil},
 		{"invalid", "model_training:\n  sasrec:\n    num_heads: 3\n", false, nil},
 	} {
