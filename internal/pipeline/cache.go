@@ -113,29 +113,28 @@ func (c *Cache) HasEntries(ctx context.Context, md5 string, entries []DirEntry) 
 func (c *Cache) hasAll(ctx context.Context, entries []DirEntry) bool {
 	if len(entries) > 256 {
 		// one directory listing per prefix instead of a stat per object
-		listed := map[string]map[string]bool{}
-		has := func(md5 string) bool {
-			if len(md5) < 3 {
+		listed := map[string]bool{}
+		present := map[string]bool{}
+		for _, e := range entries {
+			if len(e.MD5) < 3 {
 				return false
 			}
-			pre := md5[:2]
-			set, ok := listed[pre]
-			if !ok {
-				set = map[string]bool{}
-				for _, dir := range []string{filepath.Dir(c.ObjectPath(md5)), filepath.Dir(c.LegacyPath(md5))} {
-					ents, _ := os.ReadDir(dir)
-					for _, e := range ents {
-						if !e.IsDir() {
-							set[e.Name()] = true
-						}
+			pre := e.MD5[:2]
+			if !listed[pre] {
+				listed[pre] = true
+				for _, dir := range []string{filepath.Dir(c.ObjectPath(e.MD5)), filepath.Dir(c.LegacyPath(e.MD5))} {
+					f, err := os.Open(dir)
+					if err != nil {
+						continue
+					}
+					names, _ := f.Readdirnames(-1)
+					f.Close()
+					for _, n := range names {
+						present[pre+n] = true
 					}
 				}
-				listed[pre] = set
 			}
-			return set[md5[2:]]
-		}
-		for _, e := range entries {
-			if !has(e.MD5) {
+			if !present[e.MD5] {
 				return false
 			}
 		}
@@ -380,7 +379,7 @@ func (c *Cache) Checkout(ctx context.Context, h *Hasher, path string, hi HashInf
 			}
 			continue
 		}
-		r, err := h.file(ctx, f.abs, f.fi)
+		r, err := h.file(ctx, f.abs, f.fi, true)
 		if err == nil && r.md5 == e.MD5 {
 			delete(want, f.rel)
 		}

@@ -15,9 +15,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // HashInfo is the hash and metadata of a file or directory.
@@ -99,6 +101,10 @@ type Hasher struct {
 	Workers  int        // parallel file hashing; 0 means GOMAXPROCS
 	Stat     *StatCache // optional persistent cache
 	Progress Progress   // optional
+	// Manifests loads a cached .dir object's entries (optional); with the
+	// stat cache's directory records it lets an unchanged tree skip
+	// per-file lookups.
+	Manifests func(md5 string) ([]DirEntry, error)
 
 	mu    sync.Mutex
 	files map[string]*call[fileResult]
@@ -169,12 +175,16 @@ func (h *Hasher) Hash(ctx context.Context, path string) (HashInfo, error) {
 		r, err := h.dir(ctx, path)
 		return r.info, err
 	}
-	r, err := h.file(ctx, path, fi)
+	r, err := h.file(ctx, path, fi, false)
 	if err != nil {
 		return HashInfo{}, err
 	}
 	return HashInfo{MD5: r.md5, Size: r.size, IsExec: r.exec}, nil
 }
+
+// smallFile is the size under which a lone file is simply re-read: cheaper
+// than loading the per-file stat table.
+const smallFile = 256 << 10
 
 // Manifest returns the entries of a directory (hashing it if needed).
 func (h *Hasher) Manifest(ctx context.Context, path string) (HashInfo, []DirEntry, error) {
@@ -182,7 +192,7 @@ func (h *Hasher) Manifest(ctx context.Context, path string) (HashInfo, []DirEntr
 	return r.info, r.entries, err
 }
 
-func (h *Hasher) file(ctx context.Context, path string, fi os.FileInfo) (fileResult, error) {
+func (h *Hasher) file(ctx context.Context, path string, fi os.FileInfo, inDir bool) (fileResult, error) {
 	h.mu.Lock()
 	if c, ok := h.files[path]; ok {
 		h.mu.Unlock()
@@ -195,7 +205,8 @@ func (h *Hasher) file(ctx context.Context, path string, fi os.FileInfo) (fileRes
 	defer close(c.done)
 	c.val.size = fi.Size()
 	c.val.exec = fi.Mode()&0o111 != 0
-	if h.Stat != nil {
+	useStat := h.Stat != nil && (inDir || fi.Size() >= smallFile)
+	if useStat {
 		if sum, ok := h.Stat.Lookup(path, fi); ok {
 			c.val.md5 = sum
 			return c.val, nil
@@ -210,7 +221,7 @@ func (h *Hasher) file(ctx context.Context, path string, fi os.FileInfo) (fileRes
 		return c.val, err
 	}
 	c.val.md5 = sum
-	if h.Stat != nil {
+	if useStat {
 		h.Stat.Store(path, fi, sum)
 	}
 	if h.Progress != nil {
@@ -270,35 +281,44 @@ func walkDir(root string) ([]walkedFile, error) {
 func listDir(root string) ([]walkedFile, error) {
 	ign := loadDvcIgnore(root)
 	var files []walkedFile
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	var walk func(dir, relDir string) error
+	walk = func(dir, relDir string) error {
+		f, err := os.Open(dir)
 		if err != nil {
 			return err
 		}
-		if p == root {
-			return nil
+		ents, err := f.ReadDir(-1)
+		f.Close()
+		if err != nil {
+			return err
 		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			switch d.Name() {
-			case ".git", ".hg", ".dvc":
-				return filepath.SkipDir
+		for _, d := range ents {
+			name := d.Name()
+			rel := name
+			if relDir != "" {
+				rel = relDir + "/" + name
 			}
-			if ign.match(rel, true) {
-				return filepath.SkipDir
+			abs := dir + string(filepath.Separator) + name
+			if d.IsDir() {
+				if name == ".git" || name == ".hg" || name == ".dvc" || ign.match(rel, true) {
+					continue
+				}
+				if err := walk(abs, rel); err != nil {
+					return err
+				}
+				continue
 			}
-			return nil
+			if name == ".dvcignore" || ign.match(rel, false) {
+				continue
+			}
+			if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+				continue
+			}
+			files = append(files, walkedFile{abs: abs, rel: rel})
 		}
-		if d.Name() == ".dvcignore" || ign.match(rel, false) {
-			return nil
-		}
-		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
-			return nil
-		}
-		files = append(files, walkedFile{abs: p, rel: rel})
 		return nil
-	})
-	return files, err
+	}
+	return files, walk(filepath.Clean(root), "")
 }
 
 func (h *Hasher) hashDir(ctx context.Context, path string) (dirResult, error) {
@@ -306,42 +326,91 @@ func (h *Hasher) hashDir(ctx context.Context, path string) (dirResult, error) {
 	if err != nil {
 		return dirResult{}, fmt.Errorf("walk %s: %w", path, err)
 	}
+	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
+	// Phase 1: stat every file (in parallel).
+	if err := h.parallel(ctx, len(files), func(i int) error {
+		fi, err := os.Stat(files[i].abs) // symlinks followed
+		if err != nil {
+			return fmt.Errorf("stat %s: %w", files[i].abs, err)
+		}
+		if fi.Mode().IsRegular() {
+			files[i].fi = fi
+		}
+		return nil
+	}); err != nil {
+		return dirResult{}, err
+	}
+	kept := files[:0]
+	for _, f := range files {
+		if f.fi != nil {
+			kept = append(kept, f)
+		}
+	}
+	files = kept
+	// Phase 2: an unchanged tree (same names, inodes, mtimes, sizes) has
+	// the manifest recorded last time: no per-file lookups at all.
+	fp, racy := dirFingerprint(files, h.now())
+	if h.Stat != nil && h.Manifests != nil {
+		if md5, ok := h.Stat.LookupDir(path, fp); ok {
+			if entries, err := h.Manifests(md5); err == nil && len(entries) == len(files) {
+				match := true
+				for i := range entries {
+					if entries[i].RelPath != files[i].rel {
+						match = false
+						break
+					}
+					entries[i].Size = files[i].fi.Size()
+					entries[i].IsExec = files[i].fi.Mode()&0o111 != 0
+				}
+				if match {
+					hi := DirHash(entries)
+					if hi.MD5 == md5 {
+						return dirResult{info: hi, entries: entries}, nil
+					}
+				}
+			}
+		}
+	}
+	// Phase 3: hash (or look up) each file.
 	entries := make([]DirEntry, len(files))
-	skip := make([]bool, len(files))
+	if err := h.parallel(ctx, len(files), func(i int) error {
+		r, err := h.file(ctx, files[i].abs, files[i].fi, true)
+		if err != nil {
+			return err
+		}
+		entries[i] = DirEntry{RelPath: files[i].rel, MD5: r.md5, Size: r.size, IsExec: r.exec}
+		return nil
+	}); err != nil {
+		return dirResult{}, err
+	}
+	res := dirResult{info: DirHash(entries), entries: entries}
+	if h.Stat != nil && !racy {
+		h.Stat.StoreDir(path, fp, res.info.MD5)
+	}
+	return res, nil
+}
+
+// parallel runs fn(0..n-1) on the hasher's workers; the first error wins.
+func (h *Hasher) parallel(ctx context.Context, n int, fn func(i int) error) error {
 	jobs := make(chan int)
 	errs := make(chan error, 1)
 	var wg sync.WaitGroup
-	for w := 0; w < min(h.workers(), max(1, len(files))); w++ {
+	for w := 0; w < min(h.workers(), max(1, n)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				fi, err := os.Stat(files[i].abs) // symlinks followed
-				if err != nil {
-					select {
-					case errs <- fmt.Errorf("stat %s: %w", files[i].abs, err):
-					default:
-					}
-					continue
-				}
-				if !fi.Mode().IsRegular() {
-					skip[i] = true
-					continue
-				}
-				r, err := h.file(ctx, files[i].abs, fi)
-				if err != nil {
+				if err := fn(i); err != nil {
 					select {
 					case errs <- err:
 					default:
 					}
-					continue
 				}
-				entries[i] = DirEntry{RelPath: files[i].rel, MD5: r.md5, Size: r.size, IsExec: r.exec}
 			}
 		}()
 	}
 feed:
-	for i := range files {
+	for i := 0; i < n; i++ {
 		select {
 		case jobs <- i:
 		case <-ctx.Done():
@@ -351,22 +420,47 @@ feed:
 	close(jobs)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return dirResult{}, err
+		return err
 	}
 	select {
 	case err := <-errs:
-		return dirResult{}, err
+		return err
 	default:
 	}
-	kept := entries[:0]
-	for i, e := range entries {
-		if !skip[i] {
-			kept = append(kept, e)
+	return nil
+}
+
+func (h *Hasher) now() time.Time {
+	if h.Stat != nil {
+		return h.Stat.now()
+	}
+	return time.Now()
+}
+
+// dirFingerprint digests the (name, inode, mtime, size, mode) of sorted
+// files; racy reports a file modified within the racy window.
+func dirFingerprint(files []walkedFile, now time.Time) (string, bool) {
+	d := md5.New()
+	racy := false
+	var buf []byte
+	for _, f := range files {
+		buf = buf[:0]
+		buf = append(buf, f.rel...)
+		buf = append(buf, 0)
+		buf = strconv.AppendUint(buf, inode(f.fi), 10)
+		buf = append(buf, ' ')
+		buf = strconv.AppendInt(buf, f.fi.ModTime().UnixNano(), 10)
+		buf = append(buf, ' ')
+		buf = strconv.AppendInt(buf, f.fi.Size(), 10)
+		buf = append(buf, ' ')
+		buf = strconv.AppendUint(buf, uint64(f.fi.Mode()), 10)
+		buf = append(buf, '\n')
+		d.Write(buf)
+		if now.Sub(f.fi.ModTime()) < racyWindow {
+			racy = true
 		}
 	}
-	entries = kept
-	sort.Slice(entries, func(i, j int) bool { return entries[i].RelPath < entries[j].RelPath })
-	return dirResult{info: DirHash(entries), entries: entries}, nil
+	return hex.EncodeToString(d.Sum(nil)), racy
 }
 
 const hashBufSize = 1 << 20

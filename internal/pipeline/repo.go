@@ -64,6 +64,9 @@ func Open(root string) (*Repo, error) {
 		Hasher: NewHasher(sc), Stdout: os.Stdout, Stderr: os.Stderr,
 		locks: map[string]*Lockfile{}, params: map[string]*paramsFile{}, stat: sc, newLock: map[string]bool{},
 	}
+	r.Hasher.Manifests = func(md5 string) ([]DirEntry, error) {
+		return r.Cache.ReadManifest(context.Background(), md5)
+	}
 	return r, nil
 }
 

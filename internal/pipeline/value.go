@@ -421,6 +421,19 @@ func writePyJSON(b *strings.Builder, v any, sortKeys bool) {
 }
 
 func writePyJSONString(b *strings.Builder, s string) {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	b.WriteByte('"')
 	for _, r := range s {
 		switch r {
