@@ -254,3 +254,38 @@ func TestRemoteAddRelativePath(t *testing.T) {
 		t.Errorf("overwriting a remote without force must fail")
 	}
 }
+
+func TestDirFingerprintRecord(t *testing.T) {
+	root := newTestRepo(t, map[string]string{"dvc.yaml": "stages:\n  s:\n    cmd: mkdir -p d && echo 1 > d/a && echo 2 > d/b\n    outs: [d]\n"})
+	mustRepro(t, root, ReproOptions{})
+	old := time.Now().Add(-time.Hour)
+	for _, f := range []string{"d/a", "d/b"} {
+		os.Chtimes(filepath.Join(root, f), old, old)
+	}
+	if len(status(t, root)) != 0 { // records the fingerprint
+		t.Fatal("not clean")
+	}
+	r, _ := Open(root)
+	fp := r.stat.dirs[filepath.Join(root, "d")]
+	r.Close()
+	if fp.md5 == "" {
+		t.Fatal("no directory record stored")
+	}
+	// a content change with a new mtime is seen
+	writeFile(t, filepath.Join(root, "d/b"), "3\n")
+	os.Chtimes(filepath.Join(root, "d/b"), old.Add(time.Second), old.Add(time.Second))
+	sts := status(t, root)
+	if len(sts) != 1 {
+		t.Fatalf("modified file in a recorded dir not noticed: %+v", sts)
+	}
+	// an added file too
+	writeFile(t, filepath.Join(root, "d/b"), "2\n")
+	os.Chtimes(filepath.Join(root, "d/b"), old, old)
+	if len(status(t, root)) != 0 {
+		t.Fatal("restored content not clean")
+	}
+	writeFile(t, filepath.Join(root, "d/c"), "new")
+	if len(status(t, root)) != 1 {
+		t.Fatal("added file not noticed")
+	}
+}
