@@ -17,8 +17,10 @@ import (
 // Expected is what a database loaded from processed tables must contain:
 // the row counts of every table and a checksum of the rating values.
 type Expected struct {
-	Counts    map[string]int64 // table -> rows (interactions: dataset rows only)
+	Counts    map[string]int64 // table -> rows (users, interactions: dataset rows only)
 	RatingSum float64          // sum of all dataset rating values
+	// MovieRatingCounts is the sum of movies.parquet's rating_count column.
+	MovieRatingCounts int64
 }
 
 // Table names, as used in counts and reports.
@@ -43,6 +45,10 @@ func Expect(t *dataset.Tables) Expected {
 		mg += int64(len(UniqueGenres(t.Movies[i].Genres)))
 	}
 	var sum float64
+	var movieCounts int64
+	for i := range t.Movies {
+		movieCounts += int64(t.Movies[i].RatingCount)
+	}
 	for i := range t.Ratings {
 		sum += float64(t.Ratings[i].Rating)
 	}
@@ -52,7 +58,8 @@ func Expect(t *dataset.Tables) Expected {
 			TableUsers: int64(len(t.Users)), TableInteractions: int64(len(t.Ratings)), TableTags: int64(len(t.Tags)),
 			TableSearchDocuments: int64(len(t.Movies)),
 		},
-		RatingSum: sum,
+		RatingSum:         sum,
+		MovieRatingCounts: movieCounts,
 	}
 }
 

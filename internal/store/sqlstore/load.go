@@ -204,8 +204,8 @@ func Validate(ctx context.Context, q Querier, d Dialect, want store.Expected, r 
 		return fmt.Errorf("validate: movie stats: %w", err)
 	}
 	wantRatings := want.Counts[store.TableInteractions]
-	r.AddCheck("movie_rating_counts", stats.Int64 == wantRatings,
-		"movies' rating_count sums to %d, dataset ratings %d", stats.Int64, wantRatings)
+	r.AddCheck("movie_rating_counts", stats.Int64 == wantRatings && stats.Int64 == want.MovieRatingCounts,
+		"movies' rating_count sums to %d, in movies.parquet to %d, dataset ratings %d", stats.Int64, want.MovieRatingCounts, wantRatings)
 
 	orphans := []struct{ name, query string }{
 		{"orphan_interactions_user", `SELECT i.id, i.user_id FROM interactions i LEFT JOIN users u ON u.user_id = i.user_id WHERE u.user_id IS NULL ORDER BY i.id`},

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver, to create a test database
+
+	"github.com/moviegenie/genie/internal/store"
+	"github.com/moviegenie/genie/internal/store/storetest"
+)
+
+func runDB(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newDBCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func readReport(t *testing.T, path string) store.Report {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r store.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestDBCmd(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "processed")
+	storetest.WriteProcessed(t, good, storetest.Tables())
+	broken := filepath.Join(dir, "broken")
+	bt := storetest.Tables()
+	bt.Movies[3].RatingCount += 2
+	storetest.WriteProcessed(t, broken, bt)
+
+	dbs := []string{filepath.Join(dir, "data", "genie.db")}
+	if pg := os.Getenv("GENIE_TEST_POSTGRES"); pg != "" {
+		dbs = append(dbs, createPGDatabase(t, pg))
+	} else {
+		t.Log("GENIE_TEST_POSTGRES not set: testing the SQLite backend only")
+	}
+	for _, db := range dbs {
+		name := "sqlite"
+		if strings.HasPrefix(db, "postgres") {
+			name = "postgres"
+		}
+		report := filepath.Join(dir, name, "db_validation.json")
+		tests := []struct {
+			name    string
+			args    []string
+			wantOut string
+			wantErr string
+			ok      bool // the report's verdict, when one is written
+		}{
+			{"setup", []string{"setup", "--processed", good, "--db", db, "--report", report}, "set up", "", true},
+			{"setup again", []string{"setup", "--processed", good, "--db", db, "--report", report}, "ok   row_counts", "", true},
+			{"validate", []string{"validate", "--processed", good, "--db", db, "--report", report}, "validated", "", true},
+			{"validate against other data", []string{"validate", "--processed", broken, "--db", db, "--report", report}, "FAIL movie_rating_counts",
+				"movie_rating_counts: movies' rating_count sums to", false},
+			{"setup from broken data", []string{"setup", "--processed", broken, "--db", db, "--report", report}, "FAIL movie_rating_counts",
+				"database validation failed", false},
+			{"the database is unchanged", []string{"validate", "--processed", good, "--db", db, "--report", report}, "validated", "", true},
+			{"setup --fresh", []string{"setup", "--fresh", "--processed", good, "--db", db, "--report", report}, "set up", "", true},
+			{"no processed data", []string{"setup", "--processed", filepath.Join(dir, "nope"), "--db", db, "--report", report}, "",
+				"run genie process first", true},
+		}
+		for _, tc := range tests {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				os.Remove(report)
+				out, err := runDB(t, tc.args...)
+				if tc.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+						t.Fatalf("err = %v, want %q\n%s", err, tc.wantErr, out)
+					}
+				} else if err != nil {
+					t.Fatalf("%v\n%s", err, out)
+				}
+				if !strings.Contains(out, tc.wantOut) {
+					t.Errorf("output %q, want %q", out, tc.wantOut)
+				}
+				if _, statErr := os.Stat(report); statErr == nil {
+					if r := readReport(t, report); r.OK != tc.ok || r.Backend != name || r.Counts["movies"].Actual != 30 {
+						t.Errorf("report ok=%v backend=%s counts=%v", r.OK, r.Backend, r.Counts)
+					}
+				} else if tc.wantErr == "" || strings.Contains(tc.wantErr, "validation") {
+					t.Errorf("no report written: %v", statErr)
+				}
+			})
+		}
+	}
+}
+
+// createPGDatabase creates an empty database on the test server, dropped at
+// the end of the test, and returns its URL.
+func createPGDatabase(t *testing.T, admin string) string {
+	t.Helper()
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("genie_cmd_test_%d", time.Now().UnixNano()%1e12)
+	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
+		db.Close()
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}

@@ -1,0 +1,71 @@
+// Package backend picks the store backend from a --db value: a
+// postgres:// or postgresql:// URL selects PostgreSQL, anything else is a
+// SQLite file path. It is what commands and the server call; the backends
+// themselves do not know about each other.
+package backend
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/moviegenie/genie/internal/dataset"
+	"github.com/moviegenie/genie/internal/store"
+	"github.com/moviegenie/genie/internal/store/postgres"
+	"github.com/moviegenie/genie/internal/store/sqlite"
+)
+
+// DefaultDB is the default --db: the embedded SQLite file.
+const DefaultDB = "data/genie.db"
+
+// Name returns "postgres" or "sqlite" for a --db value.
+func Name(db string) string {
+	if postgres.IsURL(db) {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// Display returns db fit for logs and reports (a URL without its password).
+func Display(db string) string {
+	if postgres.IsURL(db) {
+		return postgres.Redact(db)
+	}
+	return db
+}
+
+// Open opens an existing database for serving. A SQLite file must exist
+// (run `genie db setup` first); pending migrations are applied.
+func Open(ctx context.Context, db string) (store.Store, error) {
+	if db == "" {
+		return nil, fmt.Errorf("%w: no database given", store.ErrInvalid)
+	}
+	if postgres.IsURL(db) {
+		return postgres.Open(ctx, db, postgres.Options{})
+	}
+	return sqlite.Open(ctx, db, sqlite.Options{NoCreate: true})
+}
+
+// SetupOptions tune Setup.
+type SetupOptions struct {
+	// Fresh discards the app's rows (users it created, feedback, model
+	// versions) instead of carrying them into the rebuilt database.
+	Fresh bool
+}
+
+// Setup loads the processed tables into db atomically and validates it (see
+// sqlite.Setup and postgres.Setup). The report is non-nil whenever the
+// validation ran, also when it failed.
+func Setup(ctx context.Context, db string, t *dataset.Tables, opt SetupOptions) (*store.Report, error) {
+	if postgres.IsURL(db) {
+		return postgres.Setup(ctx, db, t, postgres.SetupOptions{Fresh: opt.Fresh})
+	}
+	return sqlite.Setup(ctx, db, t, sqlite.SetupOptions{Fresh: opt.Fresh})
+}
+
+// Validate checks an existing database against the processed tables.
+func Validate(ctx context.Context, db string, t *dataset.Tables) (*store.Report, error) {
+	if postgres.IsURL(db) {
+		return postgres.ValidateDB(ctx, db, t)
+	}
+	return sqlite.ValidateFile(ctx, db, t)
+}
