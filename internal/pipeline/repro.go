@@ -310,6 +310,9 @@ func (r *Repo) reproStage(ctx context.Context, s *Stage, opts ReproOptions, forc
 	if err != nil {
 		return false, err
 	}
+	if s.Frozen {
+		r.logf("Stage '%s' is frozen. Its dependencies are not going to be reproduced.", s.Addr)
+	}
 	var status *StageStatus
 	if !force {
 		status, err = r.StageStatus(ctx, s)
@@ -321,8 +324,18 @@ func (r *Repo) reproStage(ctx context.Context, s *Stage, opts ReproOptions, forc
 			return false, nil
 		}
 	}
-	if s.Frozen && !force {
-		r.logf("Stage '%s' is frozen. Its dependencies are not going to be reproduced.", s.Addr)
+	if s.Frozen {
+		// DVC never runs a frozen stage's command: it verifies the outputs
+		// and records them.
+		r.logf("Verifying outputs in frozen stage: '%s'", s.Addr)
+		if opts.Dry {
+			return true, nil
+		}
+		deps, params, err := r.collectDeps(ctx, s)
+		if err != nil {
+			return false, err
+		}
+		return true, r.commitStage(ctx, s, deps, params, opts)
 	}
 	if err := r.checkDeps(s, opts.Dry); err != nil {
 		return false, err

@@ -247,6 +247,14 @@ func TestFrozenStage(t *testing.T) {
 	if len(sts) != 1 || sts[0].Addr != "a" {
 		t.Errorf("status %v", sts)
 	}
+	// a frozen stage whose output is missing is not run: its output is
+	// verified, and the missing output is an error
+	os.Remove(filepath.Join(root, "w/b.out"))
+	_, err := repro(t, root, ReproOptions{Targets: []string{"b"}})
+	var mo *MissingOutputError
+	if !errors.As(err, &mo) || logLines(t, root) != "" {
+		t.Errorf("frozen stage with a missing output: %v, log %q", err, logLines(t, root))
+	}
 }
 
 func TestKeepGoingVsIgnoreErrors(t *testing.T) {
