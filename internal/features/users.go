@@ -142,7 +142,11 @@ func fitStd(xs []float64) Standardizer {
 	}
 	n := math.Max(float64(len(xs)), 1)
 	m := s / n
-	return Standardizer{Mean: m, Std: math.Sqrt(math.Max(ss/n-m*m, 1e-12))}
+	sd := math.Sqrt(math.Max(ss/n-m*m, 0))
+	if sd < 1e-6 { // a constant column: centre it, do not blow it up
+		sd = 1
+	}
+	return Standardizer{Mean: m, Std: sd}
 }
 
 // Apply returns the z-score of x.

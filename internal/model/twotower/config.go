@@ -38,8 +38,9 @@ type Config struct {
 	WeightDecay float64 `yaml:"weight_decay" json:"weight_decay"`
 	// Temperature is the initial softmax temperature (learned afterwards).
 	Temperature float64 `yaml:"temperature" json:"temperature"`
-	// IDDropout is the probability of hiding a training pair's user id (and,
-	// separately, item id), so the towers learn to work without them.
+	// IDDropout is the probability of hiding a training pair's user id and,
+	// independently, its item id, the user's demographics and the user's
+	// whole history, so the towers learn to work without each of them.
 	IDDropout float64 `yaml:"id_dropout" json:"id_dropout"`
 	// ShortHistory is the probability of cutting a training pair's history
 	// to 1-10 random items (users with only a handful of ratings).
@@ -158,7 +159,13 @@ func LoadConfig(path string) (Config, error) {
 		c.Seed = *doc.DataProcessing.RandomSeed
 	}
 	if n := &doc.ModelTraining.TwoTower; n.Kind != 0 {
-		if err := n.Decode(&c); err != nil {
+		b, err := yaml.Marshal(n)
+		if err != nil {
+			return c, fmt.Errorf("%s: model_training.two_tower: %w", path, err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil {
 			return c, fmt.Errorf("%s: model_training.two_tower: %w", path, err)
 		}
 	}

@@ -93,4 +93,3 @@ func TestML100K(t *testing.T) {
 	eval.WriteTable(&sb, all)
 	t.Log("\n" + sb.String())
 }
-

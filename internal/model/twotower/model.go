@@ -20,6 +20,10 @@ const Name = "two_tower"
 // held-out pairs, the user's other training items filtered).
 const valK = 50
 
+// minActivityStd floors the spread of log1p(history length) in the
+// activity feature's z-score.
+const minActivityStd = 0.5
+
 // EpochStats is one epoch of training, as written to history.json.
 type EpochStats struct {
 	Epoch       int     `json:"epoch"`
@@ -173,6 +177,10 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 		}
 	}
 
+	hasVal := false
+	for _, v := range valSeqs {
+		hasVal = hasVal || len(v) > 0
+	}
 	act := make([]float64, U)
 	for u, s := range fitSeqs {
 		act[u] = math.Log1p(float64(len(s)))
@@ -255,7 +263,6 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 				if drop.Float64() < cfg.IDDropout {
 					iids[b] = -1
 				}
-				copy(featBuf[b*F:(b+1)*F], userFeats[int(pr.u)*F:])
 				// History: the pooled window without the target position.
 				lo := max(0, len(seq)-cfg.HistoryLength)
 				scratch = scratch[:0]
@@ -264,7 +271,9 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 						scratch = append(scratch, seq[p])
 					}
 				}
-				if len(scratch) > 1 && drop.Float64() < cfg.ShortHistory {
+				if drop.Float64() < cfg.IDDropout {
+					scratch = scratch[:0] // no history: demographics (and id) only
+				} else if len(scratch) > 1 && drop.Float64() < cfg.ShortHistory {
 					k := 1 + drop.IntN(min(10, len(scratch)))
 					for j := range k {
 						r := j + drop.IntN(len(scratch)-j)
@@ -272,6 +281,13 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 					}
 					scratch = scratch[:k]
 				}
+				// Features describe the history the tower sees; demographics
+				// are hidden as often as ids, so new users are in distribution.
+				demo := m.userDemo[pr.u]
+				if drop.Float64() < cfg.IDDropout {
+					demo = Demographic{}
+				}
+				m.featureRow(featBuf[b*F:b*F], demo, scratch)
 				if len(scratch) > 0 {
 					w := 1 / float32(len(scratch))
 					row := poolBuf[b*I : (b+1)*I]
@@ -304,7 +320,7 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 		st.Seconds = time.Since(start).Seconds()
 		m.history = append(m.history, st)
 		m.logf("two-tower epoch %d: loss %.4f, val recall@%d %.4f, temperature %.4f, %.1fs", epoch, st.Loss, valK, st.ValRecall, st.Temperature, st.Seconds)
-		if cfg.ValidationShare == 0 {
+		if !hasVal {
 			m.bestEpoch = epoch
 			continue
 		}
@@ -428,7 +444,9 @@ func standardizer(xs []float64) features.Standardizer {
 	}
 	n := math.Max(float64(len(xs)), 1)
 	mean := s / n
-	return features.Standardizer{Mean: mean, Std: math.Sqrt(math.Max(ss/n-mean*mean, 1e-12))}
+	// A floor on the spread keeps a history a little longer or shorter than
+	// every training user's (a cold-start user) from exploding the z-score.
+	return features.Standardizer{Mean: mean, Std: math.Max(math.Sqrt(math.Max(ss/n-mean*mean, 0)), minActivityStd)}
 }
 
 // parallel calls fn(i) for i in [0, n) on threads goroutines; each i is

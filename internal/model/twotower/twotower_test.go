@@ -1,0 +1,227 @@
+package twotower
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/moviegenie/genie/internal/dataset"
+	"github.com/moviegenie/genie/internal/features"
+	"github.com/moviegenie/genie/internal/model"
+	"github.com/moviegenie/genie/internal/nn"
+)
+
+const (
+	synGenres  = 3
+	synItems   = 60 // item i has genre i % synGenres
+	synUsers   = 300// user u prefers genre u % synGenres
+	synPerUser = 12
+)
+
+var synOccupations = []string{"astronaut", "baker", "chemist"}
+
+// synthetic plants a user-genre preference: each user rates synPerUser
+// random items of their favourite genre, and their occupation names it.
+// Items carry a genre one-hot as content.
+func synthetic() (*model.TrainData, *SideInfo) {
+	r := rand.New(rand.NewPCG(3, 4))
+	td := &model.TrainData{NumUsers: synUsers, NumItems: synItems}
+	side := &SideInfo{Content: map[int64][]float32{}, Genres: map[int64][]int{}, Users: map[int64]Demographic{},
+		ContentDim: 8, GenreNames: []string{"Action", "Comedy", "Drama"}}
+	var rows []dataset.UserRow
+	for u := range synUsers {
+		id := int64(1000 + u)
+		td.UserIDs = append(td.UserIDs, id)
+		occ := synOccupations[u%synGenres]
+		side.Users[id] = Demographic{Occupation: &occ}
+		rows = append(rows, dataset.UserRow{UserID: int32(id), Occupation: &occ})
+		perm := r.Perm(synItems / synGenres)
+		var seq []int32
+		for _, p := range perm[:synPerUser] {
+			seq = append(seq, int32(p*synGenres+u%synGenres))
+		}
+		td.Seqs = append(td.Seqs, seq)
+	}
+	side.Demographics = features.FitDemographics(rows)
+	for i := range synItems {
+		id := int64(10 + 2*i)
+		td.ItemIDs = append(td.ItemIDs, id)
+		v := make([]float32, 8)
+		v[i%synGenres] = 1
+		side.Content[id] = v
+		side.Genres[id] = []int{i % synGenres}
+	}
+	return td, side
+}
+
+func smallConfig() Config {
+	c := DefaultConfig()
+	c.EmbeddingDim, c.HiddenDims, c.BatchSize, c.Epochs, c.LearningRate = 16, []int{32, 16}, 64, 20, 0.01
+	c.Threads = 2
+	return c
+}
+
+// genreShare returns the share of recs whose genre (raw id -> (id-10)/2 %
+// synGenres) is g.
+func genreShare(recs []Scored, g int) float64 {
+	n := 0
+	for _, r := range recs {
+		if int((r.MovieID-10)/2)%synGenres == g {
+			n++
+		}
+	}
+	return float64(n) / float64(len(recs))
+}
+
+func fitSynthetic(t *testing.T, cfg Config) (*Model, *model.TrainData) {
+	t.Helper()
+	td, side := synthetic()
+	m := New(cfg, side)
+	if err := m.Fit(context.Background(), td); err != nil {
+		t.Fatal(err)
+	}
+	return m, td
+}
+
+func TestLearnsPlantedPreference(t *testing.T) {
+	m, td := fitSynthetic(t, smallConfig())
+	share := 0.0
+	dst := make([]float32, synItems)
+	for u := range synUsers {
+		m.Score(u, td.Seqs[u], dst)
+		share += genreShare(m.top(dst, 10, nil), u%synGenres)
+	}
+	share /= synUsers
+	if share < 0.95 {
+		t.Errorf("top-10 share of the favourite genre %.3f, want >= 0.95", share)
+	}
+	if len(m.History()) == 0 || m.BestEpoch() < 1 {
+		t.Errorf("history %v, best epoch %d", m.History(), m.BestEpoch())
+	}
+}
+
+func TestColdStart(t *testing.T) {
+	m, _ := fitSynthetic(t, smallConfig())
+	occ := func(s string) *string { return &s }
+	tests := []struct {
+		name  string
+		q     UserQuery
+		genre int
+	}{
+		// A new user who rated three comedies (genre 1) and told us nothing.
+		{"handful of ratings", UserQuery{History: []int64{10 + 2*1, 10 + 2*4, 10 + 2*7}}, 1},
+		// A new user with only an occupation, which predicts genre 2.
+		{"demographics only", UserQuery{Demographic: Demographic{Occupation: occ("chemist")}}, 2},
+		// An unknown id counts as a new user.
+		{"unknown id", UserQuery{UserID: new(int64(1)), History: []int64{10, 10 + 2*3}}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			recs := m.Recommend(m.EmbedUser(tc.q), 10, tc.q.History)
+			if s := genreShare(recs, tc.genre); s < 0.9 {
+				t.Errorf("top-10 share of genre %d: %.2f, want >= 0.9 (%v)", tc.genre, s, recs)
+			}
+			for _, r := range recs {
+				if slices.Contains(tc.q.History, r.MovieID) {
+					t.Errorf("excluded movie %d recommended", r.MovieID)
+				}
+			}
+		})
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Epochs = 3
+	a, _ := fitSynthetic(t, cfg)
+	b, _ := fitSynthetic(t, cfg)
+	if !slices.Equal(a.itemEmb, b.itemEmb) || !slices.Equal(a.userEmb, b.userEmb) {
+		t.Error("two fits with the same seed and threads differ")
+	}
+	cfg.Seed++
+	c, _ := fitSynthetic(t, cfg)
+	if slices.Equal(a.itemEmb, c.itemEmb) {
+		t.Error("a different seed gives the same model")
+	}
+}
+
+// TestInferenceMatchesGraph checks the plain-Go towers used for serving
+// against the graph forward pass used in training.
+func TestInferenceMatchesGraph(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Epochs = 1
+	m, td := fitSynthetic(t, cfg)
+	n := m.net
+	g := nn.NewGraph(nn.Config{Threads: 1})
+	g.Train, g.NoGrad = false, true
+	users := []int32{0, 5, -1}
+	F, I := n.featDim, n.numItems
+	feats := make([]float32, len(users)*F)
+	pool := make([]float32, len(users)*I)
+	var want [][]float32
+	for b, u := range users {
+		hist := td.Seqs[max(u, 0)][:3]
+		copy(feats[b*F:], m.featureRow(nil, Demographic{}, hist))
+		for _, h := range hist {
+			pool[b*I+int(h)] += 1.0 / 3
+		}
+		want = append(want, n.userVec(u, feats[b*F:(b+1)*F], hist))
+	}
+	uv := n.userTower(g, users, nn.NewTensor(feats, len(users), F), nn.NewTensor(pool, len(users), I))
+	items := []int32{0, 7, 59}
+	iv := n.itemTower(g, items, items)
+	close := func(a, b []float32) bool {
+		for i := range a {
+			if d := a[i] - b[i]; d > 1e-5 || d < -1e-5 {
+				return false
+			}
+		}
+		return true
+	}
+	for b := range users {
+		if got := uv.Data[b*n.out : (b+1)*n.out]; !close(got, want[b]) {
+			t.Errorf("user %d: graph %v, plain %v", users[b], got, want[b])
+		}
+	}
+	for b, i := range items {
+		if got := iv.Data[b*n.out : (b+1)*n.out]; !close(got, n.itemVec(i)) {
+			t.Errorf("item %d: graph %v, plain %v", i, got, n.itemVec(i))
+		}
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, yaml, wantErr string
+		check               func(Config) bool
+	}{
+		{name: "defaults with the data seed", yaml: "data_processing:\n  random_seed: 7\n",
+			check: func(c Config) bool { return c.Seed == 7 && c.EmbeddingDim == 64 && slices.Equal(c.HiddenDims, []int{128, 64}) }},
+		{name: "seed section", yaml: "model_training:\n  two_tower:\n    embedding_dim: 32\n    hidden_dims: [64]\n    epochs: 3\n  bert4rec:\n    hidden_size: 8\n",
+			check: func(c Config) bool { return c.EmbeddingDim == 32 && slices.Equal(c.HiddenDims, []int{64}) && c.Epochs == 3 && c.BatchSize == 512 }},
+		{name: "bad values", yaml: "model_training:\n  two_tower:\n    batch_size: 1\n    learning_rate: 0\n",
+			wantErr: "batch_size: expected >= 2, got 1"},
+		{name: "unknown key", yaml: "model_training:\n  two_tower:\n    layers: 3\n", wantErr: "field layers not found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".yaml")
+			os.WriteFile(path, []byte(tc.yaml), 0o644)
+			c, err := LoadConfig(path)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || !tc.check(c) {
+				t.Errorf("got %+v, %v", c, err)
+			}
+		})
+	}
+}
