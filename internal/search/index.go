@@ -37,6 +37,9 @@ type Index struct {
 	movies     []Movie
 	pos        map[int32]int32
 	prior      []float32
+	// genres[i] is movie i's genre set as bits of genreBit.
+	genres   []uint32
+	genreBit map[string]uint32
 	lex        *lexIndex
 	neighbours [][]Neighbour
 	collab     *CollabText
@@ -94,6 +97,18 @@ func newIndex(ctx context.Context, movies []Movie, nb [][]Neighbour, ct *CollabT
 		ix.pos[m.ID] = int32(i)
 	}
 	ix.prior = qualityPrior(movies)
+	ix.genreBit = map[string]uint32{}
+	ix.genres = make([]uint32, len(movies))
+	for i, m := range movies {
+		for _, g := range m.Genres {
+			b, ok := ix.genreBit[g]
+			if !ok && len(ix.genreBit) < 32 {
+				b = 1 << len(ix.genreBit)
+				ix.genreBit[g] = b
+			}
+			ix.genres[i] |= b
+		}
+	}
 	ix.lex = newLexIndex(movies)
 	if ct != nil {
 		if err := ix.AddEmbedder(ctx, ct); err != nil {
@@ -143,6 +158,15 @@ func (ix *Index) Similar(id int32) []Neighbour {
 		out[i] = Neighbour{Movie: ix.movies[n.Movie].ID, Score: n.Score}
 	}
 	return out
+}
+
+// genreMask is the bit set of the named genres (unknown names add nothing).
+func (ix *Index) genreMask(names []string) uint32 {
+	var m uint32
+	for _, g := range names {
+		m |= ix.genreBit[g]
+	}
+	return m
 }
 
 // manifest describes an index folder.

@@ -11,6 +11,9 @@ import (
 // character boundary and the Query says so in Notes.
 const MaxQueryBytes = 512
 
+// MaxTerms is the most distinct text words a query searches.
+const MaxTerms = 32
+
 // Filter is one constraint the parser read from a query, with the words it
 // came from, so a UI can show "genre Sci-Fi (from "space")".
 type Filter struct {
@@ -409,6 +412,11 @@ func ParseQuery(raw string) Query {
 			q.Filters = append(q.Filters, Filter{Kind: "year", Value: hintYears[0], Source: hintYears[0]})
 		}
 	}
+	q.Terms = dedupe(q.Terms)
+	if len(q.Terms) > MaxTerms {
+		q.Terms = q.Terms[:MaxTerms]
+		q.Notes = append(q.Notes, fmt.Sprintf("only the first %d distinct words were searched", MaxTerms))
+	}
 	if q.YearMin != 0 && q.YearMax != 0 && q.YearMin > q.YearMax {
 		q.Notes = append(q.Notes, fmt.Sprintf("no year can be both after %d and before %d", q.YearMin-1, q.YearMax+1))
 	}
@@ -466,6 +474,17 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// dedupe drops repeated words, keeping the first of each.
+func dedupe(xs []string) []string {
+	out := xs[:0:0]
+	for _, x := range xs {
+		if !contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func appendUnique(xs []string, x string) []string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"sort"
 	"strings"
 )
@@ -120,7 +121,8 @@ type cand struct {
 	lex   *lexMatch
 	dense float32
 	sim   float32
-	ranks map[string]int
+	// ranks[i] is the 1-based rank in list i (0 when absent).
+	ranks [2]int32
 	exact bool
 }
 
@@ -187,7 +189,7 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 	get := func(d int32) *cand {
 		c := cands[d]
 		if c == nil {
-			c = &cand{doc: d, ranks: map[string]int{}}
+			c = &cand{doc: d}
 			cands[d] = c
 		}
 		return c
@@ -247,26 +249,21 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 		if useDense {
 			tv := space.vecs[target]
 			if tv != nil {
-				docs := ix.denseTop(space.vecs, tv, 200, func(d int32) bool { return d != target && allowed(d) }, get)
+				docs := ix.denseTop(space.vecs, tv, listDepth, func(d int32) bool { return d != target && allowed(d) }, get)
 				lists = append(lists, ranked{name: "dense", docs: docs, weight: denseSupportWeight})
 			}
 		}
 	case q.GenresOnly:
+		want := ix.genreMask(q.Genres)
 		var docs []int32
 		for d := range ix.movies {
-			if allowed(int32(d)) && (len(q.Genres) == 0 || genreOverlap(&ix.movies[d], q.Genres) > 0) {
+			if allowed(int32(d)) && (want == 0 || ix.genres[d]&want != 0) {
 				docs = append(docs, int32(d))
 			}
 		}
+		overlap := func(d int32) float64 { return float64(bits.OnesCount32(ix.genres[d] & want)) }
 		if useLex {
-			l := append([]int32(nil), docs...)
-			sort.SliceStable(l, func(a, b int) bool {
-				ga, gb := genreOverlap(&ix.movies[l[a]], q.Genres), genreOverlap(&ix.movies[l[b]], q.Genres)
-				if ga != gb {
-					return ga > gb
-				}
-				return ix.prior[l[a]] > ix.prior[l[b]]
-			})
+			l := ix.selectTop(docs, listDepth, func(d int32) float64 { return overlap(d)*2 + float64(ix.prior[d]) })
 			lists = append(lists, ranked{name: "catalogue", docs: l, weight: 1})
 		}
 		if useDense {
@@ -275,26 +272,22 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 				return nil, fmt.Errorf("search: embed query: %w", err)
 			}
 			if qv != nil {
-				l := append([]int32(nil), docs...)
-				cos := make(map[int32]float32, len(l))
+				l := ix.selectTop(docs, listDepth, func(d int32) float64 {
+					v := space.vecs[d]
+					if v == nil {
+						return overlap(d) * 4
+					}
+					return overlap(d)*4 + float64(dot(qv, v)) + 1
+				})
 				for _, d := range l {
 					if v := space.vecs[d]; v != nil {
-						cos[d] = dot(qv, v)
-						get(d).dense = cos[d]
+						get(d).dense = dot(qv, v)
 					}
 				}
-				sort.SliceStable(l, func(a, b int) bool {
-					ga, gb := genreOverlap(&ix.movies[l[a]], q.Genres), genreOverlap(&ix.movies[l[b]], q.Genres)
-					if ga != gb {
-						return ga > gb
-					}
-					return cos[l[a]] > cos[l[b]]
-				})
 				lists = append(lists, ranked{name: "dense", docs: l, weight: denseSupportWeight})
 			} else if !useLex {
 				// Nothing for the embedder to read ("90s"): quality order.
-				l := append([]int32(nil), docs...)
-				sort.SliceStable(l, func(a, b int) bool { return ix.prior[l[a]] > ix.prior[l[b]] })
+				l := ix.selectTop(docs, listDepth, func(d int32) float64 { return float64(ix.prior[d]) })
 				lists = append(lists, ranked{name: "catalogue", docs: l, weight: 1})
 			}
 		}
@@ -322,7 +315,7 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 				return nil, fmt.Errorf("search: embed query: %w", err)
 			}
 			if qv != nil {
-				docs := ix.denseTop(space.vecs, qv, 200, allowed, get)
+				docs := ix.denseTop(space.vecs, qv, listDepth, allowed, get)
 				// A query that names a title needs little help from meaning.
 				lists = append(lists, ranked{name: "dense", docs: docs, weight: 1 - 0.9*float64(topCover)})
 			} else if mode == ModeDense {
@@ -331,9 +324,9 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 		}
 	}
 	// Fuse (one list keeps its own order).
-	for _, l := range lists {
+	for li, l := range lists {
 		for r, d := range l.docs {
-			get(d).ranks[l.name] = r + 1
+			get(d).ranks[li] = int32(r + 1)
 		}
 	}
 	var order []int32
@@ -362,9 +355,9 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 		for _, d := range order {
 			c := cands[d]
 			c.score = 0
-			for _, l := range lists {
-				if r, ok := c.ranks[l.name]; ok {
-					c.score += l.weight / float64(rrfK+r)
+			for li, l := range lists {
+				if r := c.ranks[li]; r > 0 {
+					c.score += l.weight / float64(rrfK+int(r))
 				}
 			}
 			// Rank fusion forgets by how much the lexical retriever was
@@ -378,11 +371,12 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 	// Boosts for asked-for genres and a mentioned year, when they are not
 	// already the selection.
 	if !q.GenresOnly && (len(q.Genres) > 0 || q.YearHint != 0) {
+		want := ix.genreMask(q.Genres)
 		for _, d := range order {
 			c := cands[d]
 			boost := 1.0
 			if len(q.Genres) > 0 {
-				boost += 0.5 * float64(genreOverlap(&ix.movies[d], q.Genres)) / float64(len(q.Genres))
+				boost += 0.5 * float64(bits.OnesCount32(ix.genres[d]&want)) / float64(len(q.Genres))
 			}
 			if q.YearHint != 0 && ix.movies[d].Year == q.YearHint {
 				boost += 0.3
@@ -400,7 +394,7 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 			for _, d := range ds {
 				if allowed(d) {
 					c := get(d)
-					if len(c.ranks) == 0 {
+					if c.ranks == [2]int32{} {
 						order = append(order, d)
 					}
 					c.exact = true
@@ -422,7 +416,7 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 		order = order[:limit]
 	}
 	for _, d := range order {
-		res.Hits = append(res.Hits, ix.explain(cands[d], &q))
+		res.Hits = append(res.Hits, ix.explain(cands[d], &q, lists))
 	}
 	if personal {
 		res.Rerank(opt.UserScores, opt.PersonalWeight)
@@ -450,30 +444,97 @@ func sortByScore(docs []int32, cands map[int32]*cand, ix *Index) {
 
 // denseTop returns the n allowed movies nearest to v.
 func (ix *Index) denseTop(vecs [][]float32, v []float32, n int, allowed func(int32) bool, get func(int32) *cand) []int32 {
-	type sc struct {
-		d int32
-		s float32
-	}
-	all := make([]sc, 0, len(vecs))
+	h := topHeap{n: n, prior: ix.prior, movies: ix.movies}
 	for d, w := range vecs {
 		if w == nil || !allowed(int32(d)) {
 			continue
 		}
-		all = append(all, sc{int32(d), dot(v, w)})
+		h.push(int32(d), float64(dot(v, w)))
 	}
-	sort.Slice(all, func(a, b int) bool {
-		if all[a].s != all[b].s {
-			return all[a].s > all[b].s
+	out := h.sorted()
+	for _, d := range out {
+		get(d).dense = dot(v, vecs[d])
+	}
+	return out
+}
+
+// listDepth is how deep each retriever's list goes into fusion.
+const listDepth = 200
+
+// selectTop returns the n docs with the highest key, best first (ties:
+// higher prior, then lower movie id).
+func (ix *Index) selectTop(docs []int32, n int, key func(int32) float64) []int32 {
+	h := topHeap{n: n, prior: ix.prior, movies: ix.movies}
+	for _, d := range docs {
+		h.push(d, key(d))
+	}
+	return h.sorted()
+}
+
+// topHeap keeps the n best (doc, key) pairs in a min-heap.
+type topHeap struct {
+	n      int
+	items  []keyedDoc
+	prior  []float32
+	movies []Movie
+}
+
+type keyedDoc struct {
+	doc int32
+	key float64
+}
+
+// better orders pairs: higher key, higher prior, lower movie id.
+func (h *topHeap) better(a, b keyedDoc) bool {
+	if a.key != b.key {
+		return a.key > b.key
+	}
+	if h.prior[a.doc] != h.prior[b.doc] {
+		return h.prior[a.doc] > h.prior[b.doc]
+	}
+	return h.movies[a.doc].ID < h.movies[b.doc].ID
+}
+
+func (h *topHeap) push(d int32, key float64) {
+	x := keyedDoc{d, key}
+	if len(h.items) < h.n {
+		h.items = append(h.items, x)
+		for i := len(h.items) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !h.better(h.items[p], h.items[i]) {
+				break
+			}
+			h.items[p], h.items[i] = h.items[i], h.items[p]
+			i = p
 		}
-		return all[a].d < all[b].d
-	})
-	if len(all) > n {
-		all = all[:n]
+		return
 	}
-	out := make([]int32, len(all))
-	for i, x := range all {
-		out[i] = x.d
-		get(x.d).dense = x.s
+	if h.n == 0 || !h.better(x, h.items[0]) {
+		return
+	}
+	h.items[0] = x
+	for i := 0; ; {
+		l, r, w := 2*i+1, 2*i+2, i
+		if l < len(h.items) && h.better(h.items[w], h.items[l]) {
+			w = l
+		}
+		if r < len(h.items) && h.better(h.items[w], h.items[r]) {
+			w = r
+		}
+		if w == i {
+			break
+		}
+		h.items[w], h.items[i] = h.items[i], h.items[w]
+		i = w
+	}
+}
+
+// sorted returns the kept docs, best first.
+func (h *topHeap) sorted() []int32 {
+	sort.Slice(h.items, func(a, b int) bool { return h.better(h.items[a], h.items[b]) })
+	out := make([]int32, len(h.items))
+	for i, x := range h.items {
+		out[i] = x.doc
 	}
 	return out
 }
@@ -523,7 +584,7 @@ func (ix *Index) hit(d int32) Hit {
 }
 
 // explain turns a candidate into a Hit with its reasons.
-func (ix *Index) explain(c *cand, q *Query) Hit {
+func (ix *Index) explain(c *cand, q *Query, lists []ranked) Hit {
 	h := ix.hit(c.doc)
 	h.Score = float32(c.score)
 	h.Why.ExactTitle = c.exact
@@ -544,8 +605,13 @@ func (ix *Index) explain(c *cand, q *Query) Hit {
 		h.Why.Similarity = c.sim
 	}
 	h.Why.Dense = c.dense
-	if len(c.ranks) > 0 {
-		h.Why.Ranks = c.ranks
+	for li, l := range lists {
+		if r := c.ranks[li]; r > 0 {
+			if h.Why.Ranks == nil {
+				h.Why.Ranks = map[string]int{}
+			}
+			h.Why.Ranks[l.name] = int(r)
+		}
 	}
 	return h
 }
