@@ -34,12 +34,12 @@ var ErrNoIndex = errors.New("no search index (run `genie search index`)")
 // neighbours and the dense vectors of one or more embedders. It is safe for
 // concurrent searches once built; it is never mutated by Search.
 type Index struct {
-	movies     []Movie
-	pos        map[int32]int32
-	prior      []float32
+	movies []Movie
+	pos    map[int32]int32
+	prior  []float32
 	// genres[i] is movie i's genre set as bits of genreBit.
-	genres   []uint32
-	genreBit map[string]uint32
+	genres     []uint32
+	genreBit   map[string]uint32
 	lex        *lexIndex
 	neighbours [][]Neighbour
 	collab     *CollabText
