@@ -98,17 +98,29 @@ type Count struct {
 // Report is the outcome of loading and validating a database, written as
 // JSON by `genie db setup --report`.
 type Report struct {
-	Backend   string           `json:"backend"`
-	Database  string           `json:"database"` // path or URL without password
-	Processed string           `json:"processed,omitempty"`
-	Created   time.Time        `json:"created"`
-	LoadMS    int64            `json:"load_ms"`
+	Backend   string    `json:"backend"`
+	Database  string    `json:"database"` // path or URL without password
+	Processed string    `json:"processed,omitempty"`
+	Created   time.Time `json:"created"`
+	// TimingsMS are the durations of the setup's phases (load, carry,
+	// validate, commit, total) in milliseconds.
+	TimingsMS map[string]int64 `json:"timings_ms,omitempty"`
 	Counts    map[string]Count `json:"counts"`
 	// AppRows are rows written by the app (users, feedback, model versions)
 	// kept from the previous database.
 	AppRows map[string]int64 `json:"app_rows,omitempty"`
 	Checks  []Check          `json:"checks"`
 	OK      bool             `json:"ok"`
+}
+
+// Time records the duration of a phase since start and returns now.
+func (r *Report) Time(phase string, start time.Time) time.Time {
+	now := time.Now()
+	if r.TimingsMS == nil {
+		r.TimingsMS = map[string]int64{}
+	}
+	r.TimingsMS[phase] += now.Sub(start).Milliseconds()
+	return now
 }
 
 // AddCheck appends a check.

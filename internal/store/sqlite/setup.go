@@ -67,7 +67,7 @@ func Setup(ctx context.Context, path string, t *dataset.Tables, opt SetupOptions
 		}
 		return rep, err
 	}
-	rep.LoadMS = time.Since(start).Milliseconds()
+	phase := time.Now()
 	if err := syncFile(tmp); err != nil {
 		return rep, err
 	}
@@ -77,6 +77,8 @@ func Setup(ctx context.Context, path string, t *dataset.Tables, opt SetupOptions
 	if err := syncFile(filepath.Dir(path)); err != nil {
 		return rep, err
 	}
+	rep.Time("rename", phase)
+	rep.Time("total", start)
 	return rep, nil
 }
 
@@ -162,20 +164,24 @@ func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.R
 		return fmt.Errorf("sqlite setup: %w", err)
 	}
 	defer tx.Rollback()
+	phase := time.Now()
 	for _, td := range sqlstore.Plan(t) {
 		if err := insertAll(ctx, tx, td); err != nil {
 			return err
 		}
 	}
+	phase = rep.Time("load", phase)
 	var kept map[string]int64
 	if old != "" {
 		if kept, err = sqlstore.CarryApp(ctx, tx, func(table string) string { return "old." + table }); err != nil {
 			return fmt.Errorf("sqlite setup: %w", err)
 		}
+		phase = rep.Time("carry", phase)
 	}
 	if err := Validate(ctx, tx, t, rep); err != nil {
 		return err
 	}
+	phase = rep.Time("validate", phase)
 	if old != "" {
 		sqlstore.CheckAppRows(rep, kept)
 		rep.Finish()
@@ -186,6 +192,7 @@ func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.R
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite setup: commit: %w", err)
 	}
+	defer rep.Time("finish", phase)
 	if old != "" {
 		if _, err := conn.ExecContext(ctx, `DETACH DATABASE old`); err != nil {
 			return fmt.Errorf("sqlite setup: detach: %w", err)
@@ -205,26 +212,56 @@ func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.R
 	return db.Close()
 }
 
-// insertAll inserts td's rows with one prepared statement.
+// insertBatch is the rows per INSERT statement of insertAll: multi-row
+// VALUES cut the per-statement overhead of database/sql and the VDBE setup
+// (SQLite allows 32766 parameters).
+const insertBatch = 256
+
+// insertAll inserts td's rows with prepared multi-row INSERTs.
 func insertAll(ctx context.Context, tx *sql.Tx, td sqlstore.TableData) error {
-	q := `INSERT INTO ` + td.Table + ` (` + strings.Join(td.Columns, ", ") + `) VALUES (?` +
-		strings.Repeat(", ?", len(td.Columns)-1) + `)`
-	stmt, err := tx.PrepareContext(ctx, q)
+	ncol := len(td.Columns)
+	prepare := func(rows int) (*sql.Stmt, error) {
+		one := "(?" + strings.Repeat(", ?", ncol-1) + ")"
+		q := `INSERT INTO ` + td.Table + ` (` + strings.Join(td.Columns, ", ") + `) VALUES ` +
+			one + strings.Repeat(", "+one, rows-1)
+		return tx.PrepareContext(ctx, q)
+	}
+	full, err := prepare(insertBatch)
 	if err != nil {
 		return fmt.Errorf("sqlite setup: load %s: %w", td.Table, err)
 	}
-	defer stmt.Close()
+	defer full.Close()
+	args := make([]any, 0, insertBatch*ncol)
 	n := 0
-	for row := range td.Rows {
-		if _, err := stmt.ExecContext(ctx, row...); err != nil {
-			return fmt.Errorf("sqlite setup: load %s: row %d %v: %w", td.Table, n, row, err)
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
 		}
+		stmt := full
+		if rows := len(args) / ncol; rows < insertBatch {
+			var err error
+			if stmt, err = prepare(rows); err != nil {
+				return err
+			}
+			defer stmt.Close()
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		args = args[:0]
+		return nil
+	}
+	for row := range td.Rows {
+		args = append(args, row...)
 		n++
-		if n%65536 == 0 {
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("sqlite setup: load %s: %w", td.Table, err)
+		if n%insertBatch == 0 {
+			if err := flush(); err != nil {
+				return fmt.Errorf("sqlite setup: load %s: rows %d-%d: %w", td.Table, n-insertBatch, n-1, err)
 			}
 		}
+	}
+	if err := flush(); err != nil {
+		return fmt.Errorf("sqlite setup: load %s: rows %d-%d: %w", td.Table, n-n%insertBatch, n-1, err)
 	}
 	return nil
 }
