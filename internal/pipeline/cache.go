@@ -20,12 +20,12 @@ type Cache struct {
 	Types []string // link types tried in order
 }
 
-// DefaultCacheTypes is DVC's default cache.type.
-var defaultCacheTypes = []string{"reflink", "copy"}
+// defaultCacheTypes returns DVC's default cache.type.
+func defaultCacheTypes() []string { return []string{"reflink", "copy"} }
 
 // OpenCache returns the cache configured for the repository at root.
 func OpenCache(root string, cfg *Config) *Cache {
-	c := &Cache{Root: filepath.Join(root, ".dvc", "cache"), Types: defaultCacheTypes}
+	c := &Cache{Root: filepath.Join(root, ".dvc", "cache"), Types: defaultCacheTypes()}
 	if d, ok := cfg.Get("cache", "dir"); ok && d != "" {
 		if filepath.IsAbs(d) {
 			c.Root = d

@@ -160,7 +160,7 @@ const killYAML = `stages:
 func checkConsistent(t *testing.T, root string) {
 	t.Helper()
 	ctx := context.Background()
-	c := &Cache{Root: filepath.Join(root, ".dvc", "cache"), Types: defaultCacheTypes}
+	c := &Cache{Root: filepath.Join(root, ".dvc", "cache"), Types: defaultCacheTypes()}
 	filepath.Walk(filepath.Join(c.Root, "files", "md5"), func(p string, fi os.FileInfo, err error) error {
 		if err != nil || fi.IsDir() || strings.Contains(fi.Name(), ".tmp-") {
 			return nil
