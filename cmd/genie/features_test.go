@@ -11,29 +11,36 @@ import (
 	"github.com/moviegenie/genie/internal/features"
 )
 
-func TestFeaturesCmd(t *testing.T) {
-	work := t.TempDir()
-	params := filepath.Join(work, "params.yaml")
-	os.WriteFile(params, []byte("feature_engineering:\n  embedding_dim: 128\n  similarity_top_k: 3\n"), 0o644)
+// writeFeatureTables writes processed tables to dir: nm movies alternating
+// Comedy and Drama, nu users who rated every movie.
+func writeFeatureTables(t *testing.T, dir string, nm, nu int32) {
+	t.Helper()
 	y := int32(1990)
 	tb := &dataset.Tables{}
-	for m := int32(1); m <= 6; m++ {
+	for m := int32(1); m <= nm; m++ {
 		g := []string{"Comedy"}
 		if m%2 == 0 {
 			g = []string{"Drama"}
 		}
 		tb.Movies = append(tb.Movies, dataset.MovieRow{MovieID: m, Title: "Movie " + itoa(int(m)), Year: &y, Genres: g})
 	}
-	for u := int32(1); u <= 4; u++ {
-		tb.Users = append(tb.Users, dataset.UserRow{UserID: u, RatingCount: 6, RatingMean: 3})
-		for m := int32(1); m <= 6; m++ {
-			tb.Ratings = append(tb.Ratings, dataset.Rating{UserID: u, MovieID: m, Rating: 3, Timestamp: int64(u*10 + m)})
+	for u := int32(1); u <= nu; u++ {
+		tb.Users = append(tb.Users, dataset.UserRow{UserID: u, RatingCount: nm, RatingMean: 3})
+		for m := int32(1); m <= nm; m++ {
+			tb.Ratings = append(tb.Ratings, dataset.Rating{UserID: u, MovieID: m, Rating: 3, UserSeq: m - 1, Timestamp: int64(u*100 + m)})
 		}
 	}
-	processed := filepath.Join(work, "processed")
-	if err := tb.Write(processed); err != nil {
+	if err := tb.Write(dir); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestFeaturesCmd(t *testing.T) {
+	work := t.TempDir()
+	params := filepath.Join(work, "params.yaml")
+	os.WriteFile(params, []byte("feature_engineering:\n  embedding_dim: 128\n  similarity_top_k: 3\n"), 0o644)
+	processed := filepath.Join(work, "processed")
+	writeFeatureTables(t, processed, 6, 4)
 	tests := []struct {
 		name      string
 		args      []string

@@ -17,8 +17,8 @@ import (
 
 const (
 	synGenres  = 3
-	synItems   = 60 // item i has genre i % synGenres
-	synUsers   = 300// user u prefers genre u % synGenres
+	synItems   = 60  // item i has genre i % synGenres
+	synUsers   = 300 // user u prefers genre u % synGenres
 	synPerUser = 12
 )
 
@@ -201,9 +201,13 @@ func TestLoadConfig(t *testing.T) {
 		check               func(Config) bool
 	}{
 		{name: "defaults with the data seed", yaml: "data_processing:\n  random_seed: 7\n",
-			check: func(c Config) bool { return c.Seed == 7 && c.EmbeddingDim == 64 && slices.Equal(c.HiddenDims, []int{128, 64}) }},
+			check: func(c Config) bool {
+				return c.Seed == 7 && c.EmbeddingDim == 64 && slices.Equal(c.HiddenDims, []int{128, 64})
+			}},
 		{name: "seed section", yaml: "model_training:\n  two_tower:\n    embedding_dim: 32\n    hidden_dims: [64]\n    epochs: 3\n  bert4rec:\n    hidden_size: 8\n",
-			check: func(c Config) bool { return c.EmbeddingDim == 32 && slices.Equal(c.HiddenDims, []int{64}) && c.Epochs == 3 && c.BatchSize == 512 }},
+			check: func(c Config) bool {
+				return c.EmbeddingDim == 32 && slices.Equal(c.HiddenDims, []int{64}) && c.Epochs == 3 && c.BatchSize == 512
+			}},
 		{name: "bad values", yaml: "model_training:\n  two_tower:\n    batch_size: 1\n    learning_rate: 0\n",
 			wantErr: "batch_size: expected >= 2, got 1"},
 		{name: "unknown key", yaml: "model_training:\n  two_tower:\n    layers: 3\n", wantErr: "field layers not found"},
@@ -223,5 +227,50 @@ func TestLoadConfig(t *testing.T) {
 				t.Errorf("got %+v, %v", c, err)
 			}
 		})
+	}
+}
+
+func TestSaveLoad(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Epochs = 3
+	m, _ := fitSynthetic(t, cfg)
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{WeightsFile, ConfigFile, UserEmbeddingsFile, ItemEmbeddingsFile, HistoryFile, HistoryPlotFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	l, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(l.itemEmb, m.itemEmb) || !slices.Equal(l.userEmb, m.userEmb) {
+		t.Fatal("embeddings differ after a round trip")
+	}
+	a, _ := m.UserEmbedding(1005)
+	b, ok := l.UserEmbedding(1005)
+	if !ok || !slices.Equal(a, b) {
+		t.Errorf("user 1005: %v vs %v", a, b)
+	}
+	q := UserQuery{History: []int64{12, 18}}
+	if x, y := m.Recommend(m.EmbedUser(q), 5, nil), l.Recommend(l.EmbedUser(q), 5, nil); !slices.Equal(x, y) {
+		t.Errorf("cold-start recommendations %v vs %v", x, y)
+	}
+	sim, err := l.SimilarItems(10, 5)
+	if err != nil || len(sim) != 5 || slices.ContainsFunc(sim, func(s Scored) bool { return s.MovieID == 10 }) {
+		t.Errorf("similar items %v, %v", sim, err)
+	}
+	if genreShare(sim, 0) < 0.8 {
+		t.Errorf("movies similar to a genre-0 movie: %v", sim)
+	}
+	if _, err := l.SimilarItems(11, 5); err == nil {
+		t.Error("unknown movie accepted")
+	}
+	os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"model": "sasrec"}`), 0o644)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), `model "sasrec"`) {
+		t.Errorf("wrong model loaded: %v", err)
 	}
 }

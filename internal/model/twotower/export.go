@@ -1,0 +1,189 @@
+package twotower
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/moviegenie/genie/internal/dataset"
+	"github.com/moviegenie/genie/internal/features"
+	"github.com/moviegenie/genie/internal/nn"
+)
+
+// Files of a saved model inside its folder (models/two_tower by default).
+const (
+	WeightsFile        = "model.safetensors"
+	ConfigFile         = "config.json"
+	UserEmbeddingsFile = "user_embeddings.parquet"
+	ItemEmbeddingsFile = "item_embeddings.parquet"
+	HistoryFile        = "history.json"
+	HistoryPlotFile    = "history.svg"
+)
+
+// contentTensor names the item content matrix stored with the weights.
+const contentTensor = "item.content"
+
+// savedConfig is config.json: everything besides the weights that is needed
+// to rebuild the towers and encode a new user.
+type savedConfig struct {
+	Model        string                `json:"model"`
+	Config       Config                `json:"config"`
+	BestEpoch    int                   `json:"best_epoch"`
+	OutputDim    int                   `json:"output_dim"`
+	FeatureDim   int                   `json:"feature_dim"`
+	ContentDim   int                   `json:"content_dim"`
+	UserIDs      []int64               `json:"user_ids"`
+	ItemIDs      []int64               `json:"item_ids"`
+	GenreNames   []string              `json:"genre_names"`
+	ItemGenres   [][]int               `json:"item_genres"`
+	Demographics features.Demographics `json:"demographics"`
+	Activity     features.Standardizer `json:"activity"`
+	UserDemo     []Demographic         `json:"user_demographics"`
+}
+
+// EmbeddingRow is one row of user_embeddings.parquet (ID is the user id)
+// or item_embeddings.parquet (ID is the movie id).
+type EmbeddingRow struct {
+	ID        int64     `parquet:"id"`
+	Embedding []float32 `parquet:"embedding,list"`
+}
+
+// Save writes the fitted model into dir: weights, config with the id
+// vocabularies, user and item embeddings, and the training history (JSON
+// and an SVG plot).
+func (m *Model) Save(dir string) error {
+	if m.net == nil {
+		return errors.New("two-tower: save: model not fitted")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("two-tower: save: %w", err)
+	}
+	tensors := append([]*nn.Tensor{}, m.net.params...)
+	content := *m.net.content
+	content.Name = contentTensor
+	tensors = append(tensors, &content)
+	if err := nn.SaveSafetensorsFile(filepath.Join(dir, WeightsFile), tensors, map[string]string{"model": Name}); err != nil {
+		return fmt.Errorf("two-tower: save: %w", err)
+	}
+	sc := savedConfig{Model: Name, Config: m.cfg, BestEpoch: m.bestEpoch, OutputDim: m.net.out, FeatureDim: m.net.featDim,
+		ContentDim: m.net.contentDim, UserIDs: m.userIDs, ItemIDs: m.itemIDs, GenreNames: m.side.GenreNames,
+		ItemGenres: m.itemGenres, Demographics: m.demo, Activity: m.activity, UserDemo: m.userDemo}
+	if err := writeJSON(filepath.Join(dir, ConfigFile), sc); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, HistoryFile), m.history); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(dir, HistoryPlotFile), historySVG(m.history, m.bestEpoch)); err != nil {
+		return err
+	}
+	out := m.net.out
+	rows := func(ids []int64, emb []float32) []EmbeddingRow {
+		r := make([]EmbeddingRow, len(ids))
+		for i, id := range ids {
+			r[i] = EmbeddingRow{ID: id, Embedding: emb[i*out : (i+1)*out]}
+		}
+		return r
+	}
+	if err := dataset.WriteParquet(filepath.Join(dir, UserEmbeddingsFile), rows(m.userIDs, m.userEmb)); err != nil {
+		return fmt.Errorf("two-tower: save: %w", err)
+	}
+	if err := dataset.WriteParquet(filepath.Join(dir, ItemEmbeddingsFile), rows(m.itemIDs, m.itemEmb)); err != nil {
+		return fmt.Errorf("two-tower: save: %w", err)
+	}
+	return nil
+}
+
+// Load reads a model written by Save. The loaded model serves
+// (UserEmbedding, EmbedUser, Recommend, SimilarItems); it cannot Score
+// dense harness users without a Fit.
+func Load(dir string) (*Model, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if err != nil {
+		return nil, fmt.Errorf("two-tower: load: %w", err)
+	}
+	var sc savedConfig
+	if err := json.Unmarshal(b, &sc); err != nil {
+		return nil, fmt.Errorf("two-tower: load %s: %w", ConfigFile, err)
+	}
+	if sc.Model != Name {
+		return nil, fmt.Errorf("two-tower: load %s: model %q, want %q", ConfigFile, sc.Model, Name)
+	}
+	if err := sc.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("two-tower: load %s: %w", ConfigFile, err)
+	}
+	ck, err := nn.LoadSafetensorsFile(filepath.Join(dir, WeightsFile))
+	if err != nil {
+		return nil, fmt.Errorf("two-tower: load: %w", err)
+	}
+	U, I := len(sc.UserIDs), len(sc.ItemIDs)
+	n := newNet(sc.Config, U, I, sc.FeatureDim, sc.ContentDim, rand.New(rand.NewPCG(0, 0)))
+	if err := ck.Restore(n.params); err != nil {
+		return nil, fmt.Errorf("two-tower: load: %w", err)
+	}
+	ct, ok := ck.Tensors[contentTensor]
+	if !ok || len(ct.Data) != I*sc.ContentDim {
+		return nil, fmt.Errorf("two-tower: load: %s missing or of the wrong size", contentTensor)
+	}
+	n.content = nn.NewTensor(ct.Data, I, sc.ContentDim)
+	if n.out != sc.OutputDim || len(sc.ItemGenres) != I || len(sc.UserDemo) != U {
+		return nil, fmt.Errorf("two-tower: load %s: inconsistent sizes", ConfigFile)
+	}
+	m := &Model{cfg: sc.Config, net: n, userIDs: sc.UserIDs, itemIDs: sc.ItemIDs, itemGenres: sc.ItemGenres,
+		numGenres: len(sc.GenreNames), demo: sc.Demographics, activity: sc.Activity, userDemo: sc.UserDemo,
+		bestEpoch: sc.BestEpoch, side: &SideInfo{GenreNames: sc.GenreNames, ContentDim: sc.ContentDim, Demographics: sc.Demographics}}
+	m.userIndex = make(map[int64]int32, U)
+	for i, id := range m.userIDs {
+		m.userIndex[id] = int32(i)
+	}
+	m.itemIndex = make(map[int64]int32, I)
+	for i, id := range m.itemIDs {
+		m.itemIndex[id] = int32(i)
+	}
+	if m.featDim() != sc.FeatureDim {
+		return nil, fmt.Errorf("two-tower: load %s: feature width %d, encoders give %d", ConfigFile, sc.FeatureDim, m.featDim())
+	}
+	m.computeItemEmb()
+	users, err := dataset.ReadParquet[EmbeddingRow](filepath.Join(dir, UserEmbeddingsFile))
+	if err != nil {
+		return nil, fmt.Errorf("two-tower: load: %w", err)
+	}
+	if len(users) != U {
+		return nil, fmt.Errorf("two-tower: load %s: %d users, want %d", UserEmbeddingsFile, len(users), U)
+	}
+	m.userEmb = make([]float32, U*n.out)
+	for i, r := range users {
+		if r.ID != m.userIDs[i] || len(r.Embedding) != n.out {
+			return nil, fmt.Errorf("two-tower: load %s: row %d does not match the config", UserEmbeddingsFile, i)
+		}
+		copy(m.userEmb[i*n.out:], r.Embedding)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, HistoryFile)); err == nil {
+		json.Unmarshal(b, &m.history) // optional
+	}
+	return m, nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("two-tower: save %s: %w", filepath.Base(path), err)
+	}
+	return writeFile(path, append(b, '\n'))
+}
+
+// writeFile writes b to path through a temporary file and a rename.
+func writeFile(path string, b []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("two-tower: save: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("two-tower: save: %w", err)
+	}
+	return nil
+}
