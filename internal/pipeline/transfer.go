@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/moviegenie/genie/internal/pipeline/remote"
 	"github.com/moviegenie/genie/internal/pipeline/remote/local"
@@ -87,138 +88,223 @@ type TransferStats struct {
 	Transferred, Skipped, Missing int
 }
 
-// Push uploads cached outputs to the remote; a .dir object goes up only
-// after all its files.
+// transferJobs is how many objects move at once.
+const transferJobs = 8
+
+// forEach runs fn over items on transferJobs goroutines; the first error
+// cancels the rest.
+func forEach(ctx context.Context, items []string, fn func(ctx context.Context, md5 string) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var first error
+	sem := make(chan struct{}, transferJobs)
+	var wg sync.WaitGroup
+	for _, it := range items {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fn(ctx, it); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+					cancel()
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+// transferCounter counts objects, safely across goroutines.
+type transferCounter struct {
+	mu sync.Mutex
+	st TransferStats
+}
+
+func (c *transferCounter) add(transferred, skipped, missing int) {
+	c.mu.Lock()
+	c.st.Transferred += transferred
+	c.st.Skipped += skipped
+	c.st.Missing += missing
+	c.mu.Unlock()
+}
+
+// Push uploads cached outputs to the remote, several objects at once; a
+// .dir object goes up only after all its files are there.
 func (r *Repo) Push(ctx context.Context, rem remote.Remote) (TransferStats, error) {
-	var st TransferStats
+	var cnt transferCounter
 	used, err := r.usedOuts(true)
 	if err != nil {
-		return st, err
+		return cnt.st, err
 	}
-	done := map[string]bool{}
-	put := func(md5 string) error {
-		if done[md5] {
+	seen := map[string]bool{}
+	var files, dirs []string
+	dirFiles := map[string][]string{}
+	for _, u := range used {
+		m := u.entry.MD5
+		if seen[m] {
+			continue
+		}
+		seen[m] = true
+		if !u.entry.Info().IsDir {
+			files = append(files, m)
+			continue
+		}
+		dirs = append(dirs, m)
+		entries, err := r.Cache.ReadManifest(ctx, m)
+		if err != nil {
+			continue // counted as missing below
+		}
+		for _, e := range entries {
+			dirFiles[m] = append(dirFiles[m], e.MD5)
+			if !seen[e.MD5] {
+				seen[e.MD5] = true
+				files = append(files, e.MD5)
+			}
+		}
+	}
+	var mu sync.Mutex
+	ok := map[string]bool{}
+	put := func(ctx context.Context, md5 string) error {
+		p, found := r.Cache.find(ctx, md5)
+		if !found {
+			cnt.add(0, 0, 1)
 			return nil
 		}
-		done[md5] = true
-		p, ok := r.Cache.find(ctx, md5)
-		if !ok {
-			st.Missing++
-			return nil
-		}
-		ok, err := rem.Exists(ctx, objectKey(md5))
+		exists, err := rem.Exists(ctx, objectKey(md5))
 		if err != nil {
 			return err
 		}
-		if ok {
-			st.Skipped++
-			return nil
+		if exists {
+			cnt.add(0, 1, 0)
+		} else {
+			if err := rem.Upload(ctx, objectKey(md5), p); err != nil {
+				return err
+			}
+			cnt.add(1, 0, 0)
 		}
-		if err := rem.Upload(ctx, objectKey(md5), p); err != nil {
-			return err
-		}
-		st.Transferred++
+		mu.Lock()
+		ok[md5] = true
+		mu.Unlock()
 		return nil
 	}
-	for _, u := range used {
-		if u.entry.Info().IsDir {
-			entries, err := r.Cache.ReadManifest(ctx, u.entry.MD5)
-			if err != nil {
-				st.Missing++
-				continue
-			}
-			missing := false
-			for _, e := range entries {
-				before := st.Missing
-				if err := put(e.MD5); err != nil {
-					return st, err
-				}
-				missing = missing || st.Missing > before
-			}
-			if missing {
-				continue // never upload a .dir whose files are not all there
-			}
+	if err := forEach(ctx, files, put); err != nil {
+		return cnt.st, err
+	}
+	var readyDirs []string
+	for _, d := range dirs {
+		complete := true
+		if _, found := r.Cache.find(ctx, d); !found {
+			complete = false
 		}
-		if err := put(u.entry.MD5); err != nil {
-			return st, err
+		for _, f := range dirFiles[d] {
+			complete = complete && ok[f]
+		}
+		if complete {
+			readyDirs = append(readyDirs, d)
+		} else {
+			cnt.add(0, 0, 1) // never upload a .dir whose files are not all there
 		}
 	}
-	if st.Missing > 0 {
-		return st, fmt.Errorf("push: %d object(s) missing from the local cache (run `genie repro` or `genie pull` first)", st.Missing)
+	if err := forEach(ctx, readyDirs, put); err != nil {
+		return cnt.st, err
 	}
-	return st, nil
+	if cnt.st.Missing > 0 {
+		return cnt.st, fmt.Errorf("push: %d object(s) missing from the local cache (run `genie repro` or `genie pull` first)", cnt.st.Missing)
+	}
+	return cnt.st, nil
 }
 
-// Fetch downloads missing objects of every locked output into the cache.
+// Fetch downloads missing objects of every locked output into the cache,
+// several at once: .dir objects first, then the files they list.
 func (r *Repo) Fetch(ctx context.Context, rem remote.Remote) (TransferStats, error) {
-	var st TransferStats
+	var cnt transferCounter
 	used, err := r.usedOuts(false)
 	if err != nil {
-		return st, err
+		return cnt.st, err
 	}
-	get := func(md5 string) error {
+	get := func(ctx context.Context, md5 string) error {
 		if _, ok := r.Cache.find(ctx, md5); ok {
-			st.Skipped++
+			cnt.add(0, 1, 0)
 			return nil
 		}
 		dst := r.Cache.ObjectPath(md5)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return fmt.Errorf("fetch: %w", err)
 		}
-		tmp := dst + ".fetch"
-		if err := rem.Download(ctx, objectKey(md5), tmp); err != nil {
+		tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
+		if err != nil {
+			return fmt.Errorf("fetch: %w", err)
+		}
+		tmp.Close()
+		defer os.Remove(tmp.Name())
+		if err := rem.Download(ctx, objectKey(md5), tmp.Name()); err != nil {
 			if errors.Is(err, remote.ErrNotFound) {
-				st.Missing++
+				cnt.add(0, 0, 1)
 				return nil
 			}
 			return err
 		}
-		got, err := FileMD5(ctx, tmp)
+		got, err := FileMD5(ctx, tmp.Name())
 		if err != nil {
-			os.Remove(tmp)
 			return err
 		}
 		if got != strings.TrimSuffix(md5, ".dir") {
-			os.Remove(tmp)
 			return fmt.Errorf("fetch: object %s is corrupted in the remote (content hashes to %s)", md5, got)
 		}
-		os.Chmod(tmp, 0o444)
-		if err := os.Rename(tmp, dst); err != nil {
-			os.Remove(tmp)
+		os.Chmod(tmp.Name(), 0o444)
+		if err := os.Rename(tmp.Name(), dst); err != nil {
 			return fmt.Errorf("fetch: %w", err)
 		}
-		st.Transferred++
+		cnt.add(1, 0, 0)
 		return nil
 	}
 	seen := map[string]bool{}
+	var files, dirs []string
 	for _, u := range used {
 		if seen[u.entry.MD5] {
 			continue
 		}
 		seen[u.entry.MD5] = true
-		if err := get(u.entry.MD5); err != nil {
-			return st, err
-		}
 		if u.entry.Info().IsDir {
-			entries, err := r.Cache.ReadManifest(ctx, u.entry.MD5)
-			if err != nil {
-				continue
-			}
-			for _, e := range entries {
-				if seen[e.MD5] {
-					continue
-				}
+			dirs = append(dirs, u.entry.MD5)
+		} else {
+			files = append(files, u.entry.MD5)
+		}
+	}
+	if err := forEach(ctx, dirs, get); err != nil {
+		return cnt.st, err
+	}
+	for _, d := range dirs {
+		entries, err := r.Cache.ReadManifest(ctx, d)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if !seen[e.MD5] {
 				seen[e.MD5] = true
-				if err := get(e.MD5); err != nil {
-					return st, err
-				}
+				files = append(files, e.MD5)
 			}
 		}
 	}
-	if st.Missing > 0 {
-		return st, fmt.Errorf("fetch: %d object(s) are missing from the remote", st.Missing)
+	if err := forEach(ctx, files, get); err != nil {
+		return cnt.st, err
 	}
-	return st, nil
+	if cnt.st.Missing > 0 {
+		return cnt.st, fmt.Errorf("fetch: %d object(s) are missing from the remote", cnt.st.Missing)
+	}
+	return cnt.st, nil
 }
 
 // Pull fetches then checks out every locked output.
