@@ -132,3 +132,26 @@ func createPGDatabase(t *testing.T, admin string) string {
 	u.Path = "/" + name
 	return u.String()
 }
+
+// TestDBSetupProcessed runs db setup on the output of a real `genie process`
+// run when GENIE_TEST_PROCESSED names its folder (e.g. data/processed), into
+// SQLite and, with GENIE_TEST_POSTGRES, PostgreSQL; it logs the report.
+func TestDBSetupProcessed(t *testing.T) {
+	processed := os.Getenv("GENIE_TEST_PROCESSED")
+	if processed == "" {
+		t.Skip("GENIE_TEST_PROCESSED is not set")
+	}
+	dbs := []string{filepath.Join(t.TempDir(), "genie.db")}
+	if pg := os.Getenv("GENIE_TEST_POSTGRES"); pg != "" {
+		dbs = append(dbs, createPGDatabase(t, pg))
+	}
+	for _, db := range dbs {
+		report := filepath.Join(t.TempDir(), "db_validation.json")
+		out, err := runDB(t, "setup", "--processed", processed, "--db", db, "--report", report)
+		t.Log(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("phases (ms): %v", readReport(t, report).TimingsMS)
+	}
+}
