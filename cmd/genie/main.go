@@ -70,7 +70,10 @@ pipeline (dvc.yaml + params.yaml -> dvc.lock).`,
 			stopProfile()
 		}
 	}
-	root.AddCommand(newDataCmd(), newProcessCmd(), newSequencesCmd(), newEvalCmd(), newSearchCmd(), newServeCmd(), newUpCmd())
+	train := newTrainCmd()
+	train.AddCommand(newTrainTwoTowerCmd())
+	root.AddCommand(newDataCmd(), newProcessCmd(), newSequencesCmd(), newFeaturesCmd(), train,
+		newEvalCmd(), newSearchCmd(), newDBCmd(), newServeCmd(), newUpCmd())
 	addPipelineCommands(root)
 	return root
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/moviegenie/genie/internal/search"
 	"github.com/moviegenie/genie/internal/server"
-	"github.com/moviegenie/genie/internal/store/sqlite"
+	"github.com/moviegenie/genie/internal/store/backend"
 )
 
 // serveOptions are the flags of "genie serve" (and of "genie up").
@@ -36,7 +36,7 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1", "address to listen on")
 	f.IntVar(&o.port, "port", 8080, "port to listen on (0 picks a free one)")
-	f.StringVar(&o.db, "db", filepath.Join("data", "genie.db"), "database: a SQLite file")
+	f.StringVar(&o.db, "db", filepath.Join("data", "genie.db"), "database: a SQLite file or a postgres:// URL")
 	f.StringVar(&o.src.Processed, "processed", filepath.Join("data", "processed"), "folder of the processed tables")
 	f.StringVar(&o.src.Metrics, "metrics", filepath.Join("metrics", "eval.json"), "evaluation metrics to serve")
 	f.StringVar(&o.src.ModelsDir, "models", "models", "folder of trained models")
@@ -73,7 +73,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	st, err := sqlite.Open(ctx, o.db, sqlite.Options{NoCreate: true})
+	st, err := backend.Open(ctx, o.db)
 	if err != nil {
 		return err
 	}
