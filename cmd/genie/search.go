@@ -34,7 +34,9 @@ retrieval, and each says why it matched.`,
 		Example: `  genie search "shawshank redemtion"
   genie search --json --k 5 "90s thrillers"
   genie search --mode lexical "movies like fargo"`,
-		Args: cobra.MinimumNArgs(1),
+		Args:          cobra.MinimumNArgs(1),
+		SilenceUsage:  true,
+		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := search.ParseMode(mode)
 			if err != nil {

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -19,6 +20,10 @@ type Embedder interface {
 	// EmbedMovies embeds catalogue movies, one vector per movie in order.
 	EmbedMovies(ctx context.Context, movies []Movie) ([][]float32, error)
 }
+
+// ErrTooFewRatings means the ratings cannot train the default embedder (fewer
+// than two rated movies); the index then has lexical search only.
+var ErrTooFewRatings = errors.New("too few rated movies to learn an item space")
 
 // CollabTextName is the name of the default embedder.
 const CollabTextName = "collab-text"
@@ -201,7 +206,17 @@ func (c *CollabText) init() {
 // ratings (implicit feedback: every rating is one interaction).
 func TrainCollabText(ctx context.Context, movies []Movie, in interactions, opt CollabTextOptions) (*CollabText, error) {
 	opt.defaults()
-	n, d := len(movies), opt.Dim
+	var rated []int
+	for i := range movies {
+		if len(in.itemUsers[i]) > 0 {
+			rated = append(rated, i)
+		}
+	}
+	if len(rated) < 2 {
+		return nil, fmt.Errorf("train %s: %w", CollabTextName, ErrTooFewRatings)
+	}
+	// A small catalogue gets a smaller space.
+	n, d := len(movies), min(opt.Dim, max(1, len(rated)/2))
 	c := &CollabText{Dim: d}
 	// Vocabulary and IDF over the catalogue's words.
 	words := make([]map[string]float64, n)
@@ -222,15 +237,6 @@ func TrainCollabText(ctx context.Context, movies []Movie, in interactions, opt C
 	}
 	c.init()
 	// Item space: subspace iteration on S = D^-1/2 X^T X D^-1/2.
-	var rated []int
-	for i := range movies {
-		if len(in.itemUsers[i]) > 0 {
-			rated = append(rated, i)
-		}
-	}
-	if len(rated) == 0 || d > len(rated) {
-		return nil, fmt.Errorf("train %s: %d movies with ratings, need more than the dimension %d", CollabTextName, len(rated), d)
-	}
 	invSqrt := make([]float64, n)
 	for i := range movies {
 		if k := len(in.itemUsers[i]); k > 0 {

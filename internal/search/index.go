@@ -83,7 +83,9 @@ func BuildFromCatalog(ctx context.Context, movies []Movie, ratings []dataset.Rat
 		return nil, fmt.Errorf("build search index: %w", err)
 	}
 	ct, err := TrainCollabText(ctx, movies, in, opt.Dense)
-	if err != nil {
+	if errors.Is(err, ErrTooFewRatings) {
+		ct = nil // lexical search still works
+	} else if err != nil {
 		return nil, fmt.Errorf("build search index: %w", err)
 	}
 	return newIndex(ctx, movies, nb, ct)

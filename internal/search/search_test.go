@@ -339,3 +339,25 @@ func FuzzSearch(f *testing.F) {
 		}
 	})
 }
+
+func TestIndexWithoutRatings(t *testing.T) {
+	movies, _ := tinyCatalogue()
+	ix, err := BuildFromCatalog(context.Background(), movies, nil, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), "godfater", Options{})
+	if err != nil || len(res.Hits) == 0 || res.Hits[0].MovieID != 2 {
+		t.Fatalf("lexical search without ratings: %v %v", err, res)
+	}
+	if _, err := ix.Search(context.Background(), "godfather", Options{Mode: ModeDense}); err == nil {
+		t.Error("dense search without an embedder did not fail")
+	}
+	dir := t.TempDir()
+	if err := ix.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/moviegenie/genie/internal/dataset"
+)
+
+// writeSearchProcessed writes a small processed dataset: movies, ratings and
+// empty users/links/tags tables.
+func writeSearchProcessed(t *testing.T, dir string) {
+	t.Helper()
+	y := func(v int32) *int32 { return &v }
+	movies := []dataset.MovieRow{
+		{MovieID: 1, Title: "Shawshank Redemption, The", Year: y(1994), Genres: []string{"Drama"}},
+		{MovieID: 2, Title: "Godfather, The", Year: y(1972), Genres: []string{"Crime", "Drama"}},
+		{MovieID: 3, Title: "Fargo", Year: y(1996), Genres: []string{"Crime", "Thriller"}},
+		{MovieID: 4, Title: "Toy Story", Year: y(1995), Genres: []string{"Animation", "Children's", "Comedy"}},
+		{MovieID: 5, Title: "Aladdin", Year: y(1992), Genres: []string{"Animation", "Children's", "Comedy"}},
+		{MovieID: 6, Title: "Scream", Year: y(1996), Genres: []string{"Horror", "Thriller"}},
+	}
+	var ratings []dataset.Rating
+	for u := range int32(12) {
+		for m := range int32(6) {
+			if (u+m)%3 != 0 {
+				ratings = append(ratings, dataset.Rating{UserID: u + 1, MovieID: m + 1, Rating: 4})
+			}
+		}
+	}
+	tb := &dataset.Tables{Movies: movies, Ratings: ratings}
+	if err := tb.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runSearchCmd(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newSearchCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestSearchCommand(t *testing.T) {
+	dir := t.TempDir()
+	processed, index := filepath.Join(dir, "processed"), filepath.Join(dir, "search")
+	writeSearchProcessed(t, processed)
+	out, err := runSearchCmd(t, "index", "--processed", processed, "--out", index)
+	if err != nil {
+		t.Fatalf("index: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "indexed 6 movies") {
+		t.Errorf("index output %q", out)
+	}
+	first, _ := os.ReadFile(filepath.Join(index, "collab_text.bin"))
+	if _, err := runSearchCmd(t, "index", "--processed", processed, "--out", index); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := os.ReadFile(filepath.Join(index, "collab_text.bin"))
+	if len(first) == 0 || !bytes.Equal(first, second) {
+		t.Error("two index runs wrote different bytes")
+	}
+
+	out, err = runSearchCmd(t, "--index", index, "shawshank", "redemtion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(out), "1. The Shawshank Redemption (1994)") {
+		t.Errorf("text output:\n%s", out)
+	}
+
+	out, err = runSearchCmd(t, "--index", index, "--json", "--k", "2", "movies like fargo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Like *struct {
+			MovieID int32 `json:"movie_id"`
+		} `json:"like"`
+		Hits []struct {
+			MovieID int32           `json:"movie_id"`
+			Title   string          `json:"title"`
+			Score   float32         `json:"score"`
+			Why     json.RawMessage `json:"why"`
+		} `json:"hits"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("json output: %v\n%s", err, out)
+	}
+	if res.Like == nil || res.Like.MovieID != 3 || len(res.Hits) != 2 || res.Hits[0].MovieID == 3 {
+		t.Errorf("like fargo: %s", out)
+	}
+
+	out, err = runSearchCmd(t, "--index", index, "\x00")
+	if err != nil || !strings.Contains(out, "empty query") {
+		t.Errorf("control characters: %v %q", err, out)
+	}
+	if _, err := runSearchCmd(t, "--index", filepath.Join(dir, "missing"), "fargo"); err == nil ||
+		!strings.Contains(err.Error(), "genie search index") {
+		t.Errorf("missing index: %v", err)
+	}
+	if _, err := runSearchCmd(t, "--index", index, "--mode", "psychic", "fargo"); err == nil {
+		t.Error("bad mode accepted")
+	}
+}
