@@ -55,6 +55,7 @@ type DB struct {
 	d           Dialect
 	close       func() error
 	now         func() time.Time
+	trace       func(query string, args []any)
 }
 
 var _ store.Store = (*DB)(nil)
@@ -121,7 +122,7 @@ func scanMovie(r rowScanner) (store.Movie, error) {
 
 // Movie implements store.Store.
 func (db *DB) Movie(ctx context.Context, id int32) (store.Movie, error) {
-	row := db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT `+movieCols+` FROM movies m WHERE m.movie_id = ?`), id)
+	row := db.queryRow(ctx, `SELECT `+movieCols+` FROM movies m WHERE m.movie_id = ?`, id)
 	m, err := scanMovie(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("movie %d: %w", id, store.ErrNotFound)
@@ -145,7 +146,7 @@ func (db *DB) Movies(ctx context.Context, ids []int32) ([]store.Movie, error) {
 		args[i] = id
 	}
 	q := `SELECT ` + movieCols + ` FROM movies m WHERE m.movie_id IN (?` + strings.Repeat(`, ?`, len(ids)-1) + `)`
-	rows, err := db.read.QueryContext(ctx, db.d.Rebind(q), args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, db.errf(err, "movies by id")
 	}
@@ -212,7 +213,7 @@ func (db *DB) ListMovies(ctx context.Context, q store.MovieQuery) (store.MoviePa
 		return page, nil // only punctuation: matches nothing rather than everything
 	}
 	from, args := movieFilter(q)
-	if err := db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT count(*)`+from), args...).Scan(&page.Total); err != nil {
+	if err := db.queryRow(ctx, `SELECT count(*)`+from, args...).Scan(&page.Total); err != nil {
 		return page, db.errf(err, "count movies")
 	}
 	if page.Total <= q.Offset {
@@ -228,7 +229,7 @@ func (db *DB) ListMovies(ctx context.Context, q store.MovieQuery) (store.MoviePa
 }
 
 func (db *DB) queryMovies(ctx context.Context, q string, args ...any) ([]store.Movie, error) {
-	rows, err := db.read.QueryContext(ctx, db.d.Rebind(q), args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +253,7 @@ func (db *DB) PopularMovies(ctx context.Context, genre string, limit int) ([]sto
 
 // Genres implements store.Store.
 func (db *DB) Genres(ctx context.Context) ([]store.GenreCount, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT g.name, count(mg.movie_id) FROM genres g
+	rows, err := db.query(ctx, `SELECT g.name, count(mg.movie_id) FROM genres g
 		LEFT JOIN movie_genres mg ON mg.genre_id = g.genre_id GROUP BY g.name ORDER BY g.name`)
 	if err != nil {
 		return nil, db.errf(err, "genres")
@@ -282,7 +283,7 @@ func (db *DB) UserIDs(ctx context.Context, offset, limit int) ([]int32, int, err
 		return nil, 0, err
 	}
 	var total int
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT count(*) FROM users`).Scan(&total); err != nil {
 		return nil, 0, db.errf(err, "count users")
 	}
 	ids, err := db.queryIDs(ctx, `SELECT user_id FROM users ORDER BY user_id LIMIT ? OFFSET ?`, limit, offset)
@@ -293,7 +294,7 @@ func (db *DB) UserIDs(ctx context.Context, offset, limit int) ([]int32, int, err
 }
 
 func (db *DB) queryIDs(ctx context.Context, q string, args ...any) ([]int32, error) {
-	rows, err := db.read.QueryContext(ctx, db.d.Rebind(q), args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +319,7 @@ func (db *DB) SampleUsers(ctx context.Context, n int, seed uint64) ([]int32, err
 	}
 	var lo, hi sql.NullInt64
 	var count int
-	if err := db.read.QueryRowContext(ctx, `SELECT min(user_id), max(user_id), count(*) FROM users`).Scan(&lo, &hi, &count); err != nil {
+	if err := db.queryRow(ctx, `SELECT min(user_id), max(user_id), count(*) FROM users`).Scan(&lo, &hi, &count); err != nil {
 		return nil, db.errf(err, "sample users")
 	}
 	if count <= n {
@@ -332,11 +333,11 @@ func (db *DB) SampleUsers(ctx context.Context, n int, seed uint64) ([]int32, err
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	seen := make(map[int32]bool, n)
 	out := make([]int32, 0, n)
-	probe := db.d.Rebind(`SELECT user_id FROM users WHERE user_id >= ? ORDER BY user_id LIMIT 1`)
+	const probe = `SELECT user_id FROM users WHERE user_id >= ? ORDER BY user_id LIMIT 1`
 	for tries := 0; len(out) < n && tries < 50*n; tries++ {
 		at := lo.Int64 + rng.Int64N(hi.Int64-lo.Int64+1)
 		var id int32
-		if err := db.read.QueryRowContext(ctx, probe, at).Scan(&id); err != nil {
+		if err := db.queryRow(ctx, probe, at).Scan(&id); err != nil {
 			return nil, db.errf(err, "sample users")
 		}
 		if !seen[id] {
@@ -378,7 +379,7 @@ func strPtr(s sql.NullString) *string {
 }
 
 func (db *DB) user(ctx context.Context, id int32) (store.User, error) {
-	u, err := scanUser(db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT `+userCols+` FROM users WHERE user_id = ?`), id))
+	u, err := scanUser(db.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE user_id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user %d: %w", id, store.ErrNotFound)
 	}
@@ -404,7 +405,7 @@ func (db *DB) UserProfile(ctx context.Context, id int32, topGenres int) (store.P
 		mean, sq    sql.NullFloat64
 		first, last sql.NullInt64
 	)
-	err = db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT count(*),
+	err = db.queryRow(ctx, `SELECT count(*),
 		COALESCE(sum(CASE WHEN kind = 'rating' THEN 1 ELSE 0 END), 0),
 		COALESCE(sum(CASE WHEN kind = 'like' THEN 1 ELSE 0 END), 0),
 		COALESCE(sum(CASE WHEN kind = 'dislike' THEN 1 ELSE 0 END), 0),
@@ -412,7 +413,7 @@ func (db *DB) UserProfile(ctx context.Context, id int32, topGenres int) (store.P
 		CAST(avg(CASE WHEN kind = 'rating' THEN value END) AS DOUBLE PRECISION),
 		CAST(avg(CASE WHEN kind = 'rating' THEN value * value END) AS DOUBLE PRECISION),
 		min(ts), max(ts)
-		FROM interactions WHERE user_id = ?`), id).
+		FROM interactions WHERE user_id = ?`, id).
 		Scan(&s.Interactions, &s.Ratings, &s.Likes, &s.Dislikes, &s.Watched, &mean, &sq, &first, &last)
 	if err != nil {
 		return p, db.errf(err, "user %d stats", id)
@@ -428,9 +429,9 @@ func (db *DB) UserProfile(ctx context.Context, id int32, topGenres int) (store.P
 	if topGenres == 0 {
 		return p, nil
 	}
-	rows, err := db.read.QueryContext(ctx, db.d.Rebind(`SELECT g.name, count(*) AS n FROM interactions i
+	rows, err := db.query(ctx, `SELECT g.name, count(*) AS n FROM interactions i
 		JOIN movie_genres mg ON mg.movie_id = i.movie_id JOIN genres g ON g.genre_id = mg.genre_id
-		WHERE i.user_id = ? AND i.kind <> 'dislike' GROUP BY g.name ORDER BY n DESC, g.name LIMIT ?`), id, topGenres)
+		WHERE i.user_id = ? AND i.kind <> 'dislike' GROUP BY g.name ORDER BY n DESC, g.name LIMIT ?`, id, topGenres)
 	if err != nil {
 		return p, db.errf(err, "user %d top genres", id)
 	}
@@ -467,7 +468,7 @@ func (db *DB) History(ctx context.Context, userID int32, offset, limit int) (sto
 	if err := store.CheckPage(offset, limit); err != nil {
 		return page, err
 	}
-	if err := db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT count(*) FROM interactions WHERE user_id = ?`), userID).Scan(&page.Total); err != nil {
+	if err := db.queryRow(ctx, `SELECT count(*) FROM interactions WHERE user_id = ?`, userID).Scan(&page.Total); err != nil {
 		return page, db.errf(err, "user %d history", userID)
 	}
 	if page.Total == 0 {
@@ -477,9 +478,9 @@ func (db *DB) History(ctx context.Context, userID int32, offset, limit int) (sto
 	if page.Total <= offset {
 		return page, nil
 	}
-	rows, err := db.read.QueryContext(ctx, db.d.Rebind(`SELECT `+interactionCols+`, m.title, m.year
+	rows, err := db.query(ctx, `SELECT `+interactionCols+`, m.title, m.year
 		FROM interactions i JOIN movies m ON m.movie_id = i.movie_id
-		WHERE i.user_id = ? ORDER BY i.ts DESC, i.id DESC LIMIT ? OFFSET ?`), userID, limit, offset)
+		WHERE i.user_id = ? ORDER BY i.ts DESC, i.id DESC LIMIT ? OFFSET ?`, userID, limit, offset)
 	if err != nil {
 		return page, db.errf(err, "user %d history", userID)
 	}
@@ -506,8 +507,8 @@ func (db *DB) History(ctx context.Context, userID int32, offset, limit int) (sto
 
 // Sequence implements store.Store.
 func (db *DB) Sequence(ctx context.Context, userID int32) ([]store.Interaction, error) {
-	rows, err := db.read.QueryContext(ctx, db.d.Rebind(`SELECT `+interactionCols+`
-		FROM interactions i WHERE i.user_id = ? ORDER BY i.ts, i.id`), userID)
+	rows, err := db.query(ctx, `SELECT `+interactionCols+`
+		FROM interactions i WHERE i.user_id = ? ORDER BY i.ts, i.id`, userID)
 	if err != nil {
 		return nil, db.errf(err, "user %d sequence", userID)
 	}
@@ -687,7 +688,7 @@ func (db *DB) ModelVersions(ctx context.Context, name string) ([]store.ModelVers
 		args = append(args, name)
 	}
 	q += ` ORDER BY created_at DESC, name, version DESC`
-	rows, err := db.read.QueryContext(ctx, db.d.Rebind(q), args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, db.errf(err, "model versions")
 	}
@@ -721,8 +722,8 @@ func scanModel(r rowScanner) (store.ModelVersion, error) {
 
 // LatestModelVersion implements store.Store.
 func (db *DB) LatestModelVersion(ctx context.Context, name string) (store.ModelVersion, error) {
-	m, err := scanModel(db.read.QueryRowContext(ctx, db.d.Rebind(`SELECT name, version, metrics, created_at FROM model_versions
-		WHERE name = ? ORDER BY created_at DESC, version DESC LIMIT 1`), name))
+	m, err := scanModel(db.queryRow(ctx, `SELECT name, version, metrics, created_at FROM model_versions
+		WHERE name = ? ORDER BY created_at DESC, version DESC LIMIT 1`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("model %q: %w", name, store.ErrNotFound)
 	}
@@ -734,7 +735,7 @@ func (db *DB) LatestModelVersion(ctx context.Context, name string) (store.ModelV
 
 // SearchDocuments implements store.Store.
 func (db *DB) SearchDocuments(ctx context.Context) ([]store.SearchDocument, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT movie_id, title, body FROM search_documents ORDER BY movie_id`)
+	rows, err := db.query(ctx, `SELECT movie_id, title, body FROM search_documents ORDER BY movie_id`)
 	if err != nil {
 		return nil, db.errf(err, "search documents")
 	}
@@ -751,6 +752,27 @@ func (db *DB) SearchDocuments(ctx context.Context) ([]store.SearchDocument, erro
 		return nil, db.errf(err, "search documents")
 	}
 	return out, nil
+}
+
+// Trace makes every read query call f (with the dialect's placeholders)
+// before it runs, for query-plan tests and debugging. Set it before using
+// the store concurrently.
+func (db *DB) Trace(f func(query string, args []any)) { db.trace = f }
+
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	q = db.d.Rebind(q)
+	if db.trace != nil {
+		db.trace(q, args)
+	}
+	return db.read.QueryContext(ctx, q, args...)
+}
+
+func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	q = db.d.Rebind(q)
+	if db.trace != nil {
+		db.trace(q, args)
+	}
+	return db.read.QueryRowContext(ctx, q, args...)
 }
 
 // Reader returns the read pool, for validation and tests.
