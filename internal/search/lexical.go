@@ -317,93 +317,107 @@ func (ix *lexIndex) expand(w string, prefix bool) []expansion {
 	return out
 }
 
-// lexMatch is what one movie matched lexically.
-type lexMatch struct {
-	score float32
-	// terms are the catalogue words matched, with their field bits.
-	terms []matchedTerm
-	// cover is how completely the query names the title, 0..1.
-	cover float32
-}
-
+// matchedTerm is a query word found in a movie.
 type matchedTerm struct {
 	query, term string
 	fields      uint8
 	edits       int
 }
 
+// lexHits is a lexical search's outcome: the matching movies with their
+// scores and title coverage (indexed by catalogue position).
+type lexHits struct {
+	words []string
+	exps  [][]expansion
+	// docs are the matching movies, in order of first match.
+	docs  []int32
+	score []float32
+	// cover is how completely the query names each title, 0..1.
+	cover []float32
+}
+
 // search scores every movie matching at least one query word. prior is a
 // per-movie popularity prior in [0,1] added with priorWeight.
-func (ix *lexIndex) search(words []string, prefixLast bool, prior []float32) map[int32]*lexMatch {
-	res := map[int32]*lexMatch{}
+func (ix *lexIndex) search(words []string, prefixLast bool, prior []float32) *lexHits {
+	n := len(ix.titleLen)
+	h := &lexHits{words: words, score: make([]float32, n), cover: make([]float32, n)}
 	if len(words) == 0 {
-		return res
+		return h
 	}
-	titleHits := map[int32]float32{}
-	titleWords := map[int32]int32{}
+	// Per-word scratch: the best expansion's score and title weight.
+	wBest := make([]float32, n)
+	wTitle := make([]float32, n)
+	stamp := make([]int32, n)
+	titleHits := make([]float32, n)
+	titleWords := make([]int32, n)
+	seen := make([]bool, n)
+	var touched []int32
 	for qi, w := range words {
 		exps := ix.expand(w, prefixLast && qi == len(words)-1)
-		// Per document, the best expansion of this query word counts.
-		type best struct {
-			score float32
-			p     posting
-			term  int32
-			exp   expansion
-		}
-		bests := map[int32]*best{}
+		h.exps = append(h.exps, exps)
+		mark := int32(qi + 1)
+		touched = touched[:0]
 		for _, x := range exps {
 			idf := ix.idf[x.term]
 			for _, p := range ix.postings[x.term] {
 				tf := p.tf
-				s := x.weight * idf * tf * (bm25K1 + 1) / (tf + bm25K1)
-				if b := bests[p.doc]; b == nil || s > b.score {
-					bests[p.doc] = &best{score: s, p: p, term: x.term, exp: x}
+				sc := x.weight * idf * tf * (bm25K1 + 1) / (tf + bm25K1)
+				tw := float32(0)
+				if p.fields&(1<<fieldTitle) != 0 {
+					tw = x.weight
 				}
+				if stamp[p.doc] != mark {
+					stamp[p.doc] = mark
+					wBest[p.doc], wTitle[p.doc] = sc, tw
+					touched = append(touched, p.doc)
+					continue
+				}
+				wBest[p.doc] = max(wBest[p.doc], sc)
+				wTitle[p.doc] = max(wTitle[p.doc], tw)
 			}
 		}
-		for d, b := range bests {
-			m := res[d]
-			if m == nil {
-				m = &lexMatch{}
-				res[d] = m
+		for _, d := range touched {
+			if !seen[d] {
+				seen[d] = true
+				h.docs = append(h.docs, d)
 			}
-			m.score += b.score
-			m.terms = append(m.terms, matchedTerm{query: w, term: ix.terms[b.term], fields: b.p.fields, edits: b.exp.edits})
-			if b.p.fields&(1<<fieldTitle) != 0 {
-				// Recheck: the best-scoring expansion may come from another
-				// field; any expansion present in the title counts.
-				titleHits[d] += b.exp.weight
+			h.score[d] += wBest[d]
+			if wTitle[d] > 0 {
+				titleHits[d] += wTitle[d]
 				titleWords[d]++
-			} else {
-				for _, x := range exps {
-					if hasTitle(ix.postings[x.term], d) {
-						titleHits[d] += x.weight * 0.9
-						titleWords[d]++
-						break
-					}
-				}
 			}
 		}
 	}
 	nq := float32(len(words))
-	for d, m := range res {
+	for _, d := range h.docs {
 		if tw := titleWords[d]; tw > 0 {
 			qcov := titleHits[d] / nq
 			tcov := min(float32(tw)/float32(max(ix.titleLen[d], 1)), 1)
-			m.cover = qcov * tcov
-			m.score += coverWeight * m.cover
+			h.cover[d] = qcov * tcov
+			h.score[d] += coverWeight * h.cover[d]
 		}
 		if prior != nil {
-			m.score += priorWeight * prior[d]
+			h.score[d] += priorWeight * prior[d]
 		}
 	}
-	return res
+	return h
 }
 
-// hasTitle reports whether the postings list has doc d with a title hit.
-func hasTitle(ps []posting, d int32) bool {
-	i := sort.Search(len(ps), func(i int) bool { return ps[i].doc >= d })
-	return i < len(ps) && ps[i].doc == d && ps[i].fields&(1<<fieldTitle) != 0
+// matched lists the query words movie d matched, each by its best
+// expansion present in the movie.
+func (ix *lexIndex) matched(h *lexHits, d int32) []matchedTerm {
+	var out []matchedTerm
+	for i, exps := range h.exps {
+		for _, x := range exps {
+			ps := ix.postings[x.term]
+			k := sort.Search(len(ps), func(k int) bool { return ps[k].doc >= d })
+			if k < len(ps) && ps[k].doc == d {
+				out = append(out, matchedTerm{query: h.words[i], term: ix.terms[x.term], fields: ps[k].fields, edits: x.edits})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // fieldList names the fields in a bit set.

@@ -65,6 +65,7 @@ func computeNeighbours(ctx context.Context, in interactions, k int) ([][]Neighbo
 	out := make([][]Neighbour, n)
 	acc := make([]int32, n)
 	var touched []int32
+	var cand []Neighbour
 	for i := range n {
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -81,7 +82,7 @@ func computeNeighbours(ctx context.Context, in interactions, k int) ([][]Neighbo
 			}
 		}
 		ni := float64(len(in.itemUsers[i]))
-		cand := make([]Neighbour, 0, len(touched))
+		cand = cand[:0]
 		for _, j := range touched {
 			co := float64(acc[j])
 			acc[j] = 0
@@ -92,16 +93,55 @@ func computeNeighbours(ctx context.Context, in interactions, k int) ([][]Neighbo
 			s := co / math.Sqrt(ni*nj) * co / (co + neighbourShrink)
 			cand = append(cand, Neighbour{Movie: j, Score: float32(s)})
 		}
-		sort.Slice(cand, func(a, b int) bool {
-			if cand[a].Score != cand[b].Score {
-				return cand[a].Score > cand[b].Score
-			}
-			return cand[a].Movie < cand[b].Movie
-		})
-		if len(cand) > k {
-			cand = cand[:k]
-		}
-		out[i] = cand
+		out[i] = topNeighbours(cand, k)
 	}
 	return out, nil
+}
+
+// nbBetter orders neighbours: higher score, then lower catalogue position.
+func nbBetter(a, b Neighbour) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	return a.Movie < b.Movie
+}
+
+// topNeighbours returns a fresh slice of the k best candidates, best first,
+// by a bounded min-heap (popular movies co-occur with most of a catalogue).
+func topNeighbours(cand []Neighbour, k int) []Neighbour {
+	h := make([]Neighbour, 0, min(k, len(cand)))
+	for _, x := range cand {
+		if len(h) < k {
+			h = append(h, x)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if !nbBetter(h[p], h[i]) {
+					break
+				}
+				h[p], h[i] = h[i], h[p]
+				i = p
+			}
+			continue
+		}
+		if !nbBetter(x, h[0]) {
+			continue
+		}
+		h[0] = x
+		for i := 0; ; {
+			l, r, w := 2*i+1, 2*i+2, i
+			if l < len(h) && nbBetter(h[w], h[l]) {
+				w = l
+			}
+			if r < len(h) && nbBetter(h[w], h[r]) {
+				w = r
+			}
+			if w == i {
+				break
+			}
+			h[w], h[i] = h[i], h[w]
+			i = w
+		}
+	}
+	sort.Slice(h, func(a, b int) bool { return nbBetter(h[a], h[b]) })
+	return h
 }

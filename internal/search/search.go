@@ -118,7 +118,11 @@ type Result struct {
 type cand struct {
 	doc   int32
 	score float64
-	lex   *lexMatch
+	// lex is set when the lexical retriever matched the movie, with its
+	// score and title coverage.
+	lex      bool
+	lexScore float32
+	cover    float32
 	dense float32
 	sim   float32
 	// ranks[i] is the 1-based rank in list i (0 when absent).
@@ -203,6 +207,7 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 		useDense = false
 	}
 	var lists []ranked
+	var lh *lexHits
 	target := int32(-1)
 	if q.Like != "" {
 		if d, ok := ix.resolveTitle(q.Like); ok {
@@ -294,19 +299,20 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 	default:
 		topCover := float32(0)
 		if useLex {
-			matches := ix.lex.search(q.Terms, !strings.HasSuffix(q.Raw, " "), ix.prior)
-			var docs []int32
-			for d, m := range matches {
-				if !allowed(d) {
-					continue
+			lh = ix.lex.search(q.Terms, !strings.HasSuffix(q.Raw, " "), ix.prior)
+			var ok []int32
+			for _, d := range lh.docs {
+				if allowed(d) {
+					ok = append(ok, d)
+					topCover = max(topCover, lh.cover[d])
 				}
-				c := get(d)
-				c.lex = m
-				c.score = float64(m.score)
-				topCover = max(topCover, m.cover)
-				docs = append(docs, d)
 			}
-			sortByScore(docs, cands, ix)
+			docs := ix.selectTop(ok, listDepth, func(d int32) float64 { return float64(lh.score[d]) })
+			for _, d := range docs {
+				c := get(d)
+				c.lex, c.lexScore, c.cover = true, lh.score[d], lh.cover[d]
+				c.score = float64(lh.score[d])
+			}
 			lists = append(lists, ranked{name: "lexical", docs: docs, weight: 1})
 		}
 		if useDense {
@@ -362,8 +368,8 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 			}
 			// Rank fusion forgets by how much the lexical retriever was
 			// sure; a query naming a title (typos allowed) keeps it first.
-			if c.lex != nil {
-				cv := float64(c.lex.cover)
+			if c.lex {
+				cv := float64(c.cover)
 				c.score += coverFusion * cv * cv / (rrfK + 1)
 			}
 		}
@@ -416,7 +422,7 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 		order = order[:limit]
 	}
 	for _, d := range order {
-		res.Hits = append(res.Hits, ix.explain(cands[d], &q, lists))
+		res.Hits = append(res.Hits, ix.explain(cands[d], &q, lists, lh))
 	}
 	if personal {
 		res.Rerank(opt.UserScores, opt.PersonalWeight)
@@ -555,12 +561,13 @@ func (ix *Index) resolveTitle(title string) (int32, bool) {
 		words = toks
 	}
 	best, bestScore := int32(-1), float32(0)
-	for d, m := range ix.lex.search(words, false, ix.prior) {
-		if m.cover < 0.5 {
+	h := ix.lex.search(words, false, ix.prior)
+	for _, d := range h.docs {
+		if h.cover[d] < 0.5 {
 			continue
 		}
-		if m.score > bestScore || (m.score == bestScore && d < best) {
-			best, bestScore = d, m.score
+		if s := h.score[d]; s > bestScore || (s == bestScore && d < best) {
+			best, bestScore = d, s
 		}
 	}
 	return best, best >= 0
@@ -584,13 +591,13 @@ func (ix *Index) hit(d int32) Hit {
 }
 
 // explain turns a candidate into a Hit with its reasons.
-func (ix *Index) explain(c *cand, q *Query, lists []ranked) Hit {
+func (ix *Index) explain(c *cand, q *Query, lists []ranked, lh *lexHits) Hit {
 	h := ix.hit(c.doc)
 	h.Score = float32(c.score)
 	h.Why.ExactTitle = c.exact
-	if c.lex != nil {
-		h.Why.TitleCoverage = c.lex.cover
-		for _, t := range c.lex.terms {
+	if c.lex && lh != nil {
+		h.Why.TitleCoverage = c.cover
+		for _, t := range ix.lex.matched(lh, c.doc) {
 			h.Why.Terms = append(h.Why.Terms, TermMatch{Query: t.query, Matched: t.term, Fields: fieldList(t.fields),
 				Typo: t.edits > 0, Prefix: t.edits < 0})
 		}
