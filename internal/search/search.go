@@ -123,8 +123,8 @@ type cand struct {
 	lex      bool
 	lexScore float32
 	cover    float32
-	dense float32
-	sim   float32
+	dense    float32
+	sim      float32
 	// ranks[i] is the 1-based rank in list i (0 when absent).
 	ranks [2]int32
 	exact bool
