@@ -62,6 +62,10 @@ type CollabTextOptions struct {
 	Lambda float64
 	// Seed seeds the subspace iteration's start.
 	Seed uint64
+	// HoldOut, when set, names movies left out of the text encoder's fit
+	// (they keep their item vectors), to measure the encoder on movies it
+	// has not seen.
+	HoldOut func(movieID int32) bool
 }
 
 func (o *CollabTextOptions) defaults() {
@@ -318,18 +322,24 @@ func TrainCollabText(ctx context.Context, movies []Movie, in interactions, opt C
 	}
 	// Text encoder: ridge regression from features to item vectors, by
 	// conjugate gradients on (F^T F + lambda I) w = F^T v per dimension.
-	rows := make([]sparseRow, len(rated))
-	for k, i := range rated {
+	var fit []int
+	for _, i := range rated {
+		if opt.HoldOut == nil || !opt.HoldOut(movies[i].ID) {
+			fit = append(fit, i)
+		}
+	}
+	rows := make([]sparseRow, len(fit))
+	for k, i := range fit {
 		rows[k] = c.features(words[i])
 	}
 	c.W = make([]float32, len(c.Vocab)*d)
 	nf := len(c.Vocab)
-	target := make([]float64, len(rated))
+	target := make([]float64, len(fit))
 	for j := range d {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("train %s: ridge: %w", CollabTextName, err)
 		}
-		for k, i := range rated {
+		for k, i := range fit {
 			target[k] = float64(v[i*d+j])
 		}
 		w := ridgeCG(rows, target, nf, opt.Lambda, 100)
