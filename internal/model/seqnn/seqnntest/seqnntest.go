@@ -35,6 +35,7 @@ func EnvOverride(cfg *seqnn.Config) {
 	i("GENIE_SEQ_STEP", &cfg.WindowStep)
 	i("GENIE_SEQ_MAXEP", &cfg.MaxEpochs)
 	i("GENIE_SEQ_EPOCHS", &cfg.Epochs)
+	i("GENIE_SEQ_THREADS", &cfg.Threads)
 	i("GENIE_SEQ_PATIENCE", &cfg.Patience)
 	i("GENIE_SEQ_EVAL", &cfg.EvalEvery)
 	i("GENIE_SEQ_WARMUP", &cfg.WarmupSteps)
