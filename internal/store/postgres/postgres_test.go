@@ -20,7 +20,7 @@ import (
 )
 
 // serverURL returns $GENIE_TEST_POSTGRES or skips the test.
-func serverURL(t *testing.T) string {
+func serverURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("GENIE_TEST_POSTGRES")
 	if u == "" {
@@ -31,7 +31,7 @@ func serverURL(t *testing.T) string {
 
 // freshDB creates an empty database on the test server, dropped when the
 // test ends, and returns its URL.
-func freshDB(t *testing.T) string {
+func freshDB(t testing.TB) string {
 	t.Helper()
 	admin := serverURL(t)
 	db, err := openDB(context.Background(), admin, Options{MaxConns: 1})

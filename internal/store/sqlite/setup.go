@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/store"
 	"github.com/moviegenie/genie/internal/store/sqlstore"
@@ -40,11 +43,18 @@ func Setup(ctx context.Context, path string, t *dataset.Tables, opt SetupOptions
 	}
 	old := ""
 	if _, err := os.Stat(path); err == nil {
-		if err := quiesce(ctx, path); err != nil {
+		switch err := quiesce(ctx, path); {
+		case err == nil:
+			if !opt.Fresh {
+				old = path
+			}
+		case opt.Fresh && !isBusy(err):
+			// Unreadable (not a database, corrupt): --fresh replaces it, but
+			// its side files must go so they are not applied to the new one.
+			os.Remove(path + "-wal")
+			os.Remove(path + "-shm")
+		default:
 			return nil, err
-		}
-		if !opt.Fresh {
-			old = path
 		}
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".setup-*")
@@ -99,7 +109,10 @@ func quiesce(ctx context.Context, path string) error {
 	db.SetMaxOpenConns(1)
 	var mode string
 	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode = DELETE`).Scan(&mode); err != nil {
-		return fmt.Errorf("sqlite setup: %s is in use or unreadable (stop genie serve; delete it if it is corrupt): %w", path, err)
+		if isBusy(err) {
+			return fmt.Errorf("sqlite setup: %s is in use: stop genie serve first: %w", path, err)
+		}
+		return fmt.Errorf("sqlite setup: previous database %s is unreadable (--fresh replaces it): %w", path, err)
 	}
 	if mode != "delete" {
 		return fmt.Errorf("sqlite setup: %s is in use (journal mode stays %q): stop genie serve first", path, mode)
@@ -339,6 +352,17 @@ func ValidateFile(ctx context.Context, path string, t *dataset.Tables) (*store.R
 		return nil, err
 	}
 	return rep, nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked" (another
+// connection holds it).
+func isBusy(err error) bool {
+	var se *msqlite.Error
+	if errors.As(err, &se) {
+		code := se.Code() & 0xff // primary result code
+		return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+	}
+	return false
 }
 
 func syncFile(path string) error {

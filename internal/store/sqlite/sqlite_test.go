@@ -277,6 +277,26 @@ func TestSetupKeepsAppData(t *testing.T) {
 	}
 }
 
+// TestSetupReplacesUnreadableFile: a file that is not a database blocks
+// setup (it might be something else) unless Fresh.
+func TestSetupReplacesUnreadableFile(t *testing.T) {
+	_, tables := storetest.Processed(t)
+	path := filepath.Join(t.TempDir(), "genie.db")
+	junk := []byte(strings.Repeat("this is not a database\n", 400))
+	if err := os.WriteFile(path, junk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Setup(context.Background(), path, tables, SetupOptions{}); err == nil || !strings.Contains(err.Error(), "--fresh") {
+		t.Errorf("Setup over junk: %v, want a hint at --fresh", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != string(junk) {
+		t.Error("the file was changed")
+	}
+	if rep := setup(t, path, tables, SetupOptions{Fresh: true}); !rep.OK {
+		t.Errorf("fresh setup over junk: %+v", rep)
+	}
+}
+
 func TestMigrationsAreIdempotent(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "empty.db")
