@@ -546,63 +546,54 @@ func (db *DB) feedbackTime(t time.Time) (int64, error) {
 	return ts, nil
 }
 
-// insertFeedback adds f inside tx, checking that the movie exists.
-func (db *DB) insertFeedback(ctx context.Context, tx *sql.Tx, f store.Feedback) (store.Interaction, error) {
+// rowQuerier is a *sql.DB or *sql.Tx.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// insertFeedback adds f with one statement that inserts only if the user
+// and the movie exist (so a write is one round trip and one implicit
+// transaction); when nothing was inserted it finds out which is missing.
+func (db *DB) insertFeedback(ctx context.Context, q rowQuerier, f store.Feedback) (store.Interaction, error) {
 	it := store.Interaction{UserID: f.UserID, MovieID: f.MovieID, Kind: f.Kind, Source: store.SourceApp}
 	ts, err := db.feedbackTime(f.Time)
 	if err != nil {
 		return it, err
 	}
 	it.Time = time.Unix(ts, 0).UTC()
-	var exists int
-	err = tx.QueryRowContext(ctx, db.d.Rebind(`SELECT 1 FROM movies WHERE movie_id = ?`), f.MovieID).Scan(&exists)
-	if errors.Is(err, sql.ErrNoRows) {
-		return it, fmt.Errorf("movie %d: %w", f.MovieID, store.ErrNotFound)
-	}
-	if err != nil {
-		return it, db.errf(err, "feedback: movie %d", f.MovieID)
-	}
 	var value any
 	if f.Kind == store.KindRating {
 		v := f.Value
 		it.Value, value = &v, float64(v)
 	}
-	err = tx.QueryRowContext(ctx, db.d.Rebind(`INSERT INTO interactions (user_id, movie_id, kind, value, ts, source)
-		VALUES (?, ?, ?, ?, ?, 'app') RETURNING id`), f.UserID, f.MovieID, string(f.Kind), value, ts).Scan(&it.ID)
+	err = q.QueryRowContext(ctx, db.d.Rebind(`INSERT INTO interactions (user_id, movie_id, kind, value, ts, source)
+		SELECT u.user_id, m.movie_id, ?, ?, ?, 'app' FROM users u, movies m WHERE u.user_id = ? AND m.movie_id = ?
+		RETURNING id`), string(f.Kind), value, ts, f.UserID, f.MovieID).Scan(&it.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		var users, movies int
+		if err := q.QueryRowContext(ctx, db.d.Rebind(`SELECT (SELECT count(*) FROM users WHERE user_id = ?), (SELECT count(*) FROM movies WHERE movie_id = ?)`),
+			f.UserID, f.MovieID).Scan(&users, &movies); err != nil {
+			return it, db.errf(err, "feedback: user %d, movie %d", f.UserID, f.MovieID)
+		}
+		if users == 0 {
+			return it, fmt.Errorf("user %d: %w", f.UserID, store.ErrNotFound)
+		}
+		return it, fmt.Errorf("movie %d: %w", f.MovieID, store.ErrNotFound)
+	}
 	if err != nil {
 		return it, db.errf(err, "feedback: insert")
 	}
 	return it, nil
 }
 
-// AddFeedback implements store.Store. The transaction commits with the
+// AddFeedback implements store.Store. The statement commits with the
 // backend's durable settings (SQLite synchronous=FULL, PostgreSQL
 // synchronous_commit=on), so a returned row survives a crash.
 func (db *DB) AddFeedback(ctx context.Context, f store.Feedback) (store.Interaction, error) {
 	if err := f.Validate(); err != nil {
 		return store.Interaction{}, err
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return store.Interaction{}, db.errf(err, "feedback: begin")
-	}
-	defer tx.Rollback()
-	var exists int
-	err = tx.QueryRowContext(ctx, db.d.Rebind(`SELECT 1 FROM users WHERE user_id = ?`), f.UserID).Scan(&exists)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Interaction{}, fmt.Errorf("user %d: %w", f.UserID, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.Interaction{}, db.errf(err, "feedback: user %d", f.UserID)
-	}
-	it, err := db.insertFeedback(ctx, tx, f)
-	if err != nil {
-		return it, err
-	}
-	if err := tx.Commit(); err != nil {
-		return store.Interaction{}, db.errf(err, "feedback: commit")
-	}
-	return it, nil
+	return db.insertFeedback(ctx, db.write, f)
 }
 
 // CreateUser implements store.Store.
