@@ -18,6 +18,11 @@ func copyTree(t testing.TB, src string) string {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
+		// the fixture is stored so that neither DVC nor genie mistakes it for
+		// part of this repository's pipeline: _dvc is .dvc, dvc.yaml.fixture
+		// is dvc.yaml
+		rel = strings.Replace(rel, "_dvc", ".dvc", 1)
+		rel = strings.TrimSuffix(rel, ".fixture")
 		target := filepath.Join(dst, rel)
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
