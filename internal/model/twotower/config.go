@@ -36,6 +36,10 @@ type Config struct {
 	// Epochs is the maximum number of passes over the training pairs.
 	Epochs      int     `yaml:"epochs" json:"epochs"`
 	WeightDecay float64 `yaml:"weight_decay" json:"weight_decay"`
+	// Negatives selects the softmax: in_batch (the other positives of the
+	// batch, with logQ correction) or all (every item of the catalogue,
+	// an exact softmax; affordable for small catalogues).
+	Negatives string `yaml:"negatives" json:"negatives"`
 	// Temperature is the initial softmax temperature (learned afterwards).
 	Temperature float64 `yaml:"temperature" json:"temperature"`
 	// IDDropout is the probability of hiding a training pair's user id and,
@@ -60,12 +64,18 @@ type Config struct {
 	Threads int `yaml:"threads" json:"threads"`
 }
 
+// Softmax variants of Config.Negatives.
+const (
+	NegativesInBatch = "in_batch"
+	NegativesAll     = "all"
+)
+
 // DefaultConfig returns the seed pipeline's values plus our defaults for the
 // keys the seed does not have.
 func DefaultConfig() Config {
 	return Config{
 		EmbeddingDim: 64, HiddenDims: []int{128, 64}, BatchSize: 512, LearningRate: 0.001, Epochs: 100,
-		WeightDecay: 0, Temperature: 0.05, IDDropout: 0.1, ShortHistory: 0.1, HistoryLength: 200,
+		WeightDecay: 0, Negatives: NegativesInBatch, Temperature: 0.05, IDDropout: 0.1, ShortHistory: 0.1, HistoryLength: 200,
 		Patience: 5, ValidationShare: 0.05, Seed: 42, Threads: 2,
 	}
 }
@@ -99,6 +109,9 @@ func (c Config) Validate() error {
 	}
 	if c.WeightDecay < 0 {
 		bad("weight_decay", ">= 0", c.WeightDecay)
+	}
+	if c.Negatives != NegativesInBatch && c.Negatives != NegativesAll {
+		bad("negatives", NegativesInBatch+" or "+NegativesAll, c.Negatives)
 	}
 	if !(c.Temperature > 0) {
 		bad("temperature", "> 0", c.Temperature)

@@ -3,10 +3,11 @@ package twotower_test
 import (
 	"context"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/eval"
@@ -42,7 +43,7 @@ func ml100kTables(t *testing.T) *dataset.Tables {
 
 // TestML100K trains the default configuration under the TFRS and RecBole
 // protocols and prints the tables (with the baselines when
-// GENIE_TT_BASELINES is set). GENIE_TT_EPOCHS caps the epochs.
+// GENIE_TT_BASELINES is set). GENIE_TT_PROTOCOL picks one protocol.
 func TestML100K(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on ml-100k")
@@ -62,15 +63,12 @@ func TestML100K(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := twotower.DefaultConfig()
-	if e, err := strconv.Atoi(os.Getenv("GENIE_TT_EPOCHS")); err == nil {
-		cfg.Epochs = e
+	// GENIE_TT_CFG overrides the configuration with a YAML mapping, e.g.
+	// "{epochs: 5, weight_decay: 0.1}".
+	if err := yaml.Unmarshal([]byte(os.Getenv("GENIE_TT_CFG")), &cfg); err != nil {
+		t.Fatal(err)
 	}
-	if v, err := strconv.ParseFloat(os.Getenv("GENIE_TT_LR"), 64); err == nil {
-		cfg.LearningRate = v
-	}
-	if v, err := strconv.ParseFloat(os.Getenv("GENIE_TT_WD"), 64); err == nil {
-		cfg.WeightDecay = v
-	}
+	t.Logf("config %+v", cfg)
 	protocols := []eval.Protocol{eval.TFRS, eval.RecBole}
 	if p := os.Getenv("GENIE_TT_PROTOCOL"); p != "" {
 		protocols = []eval.Protocol{eval.Protocol(p)}

@@ -235,6 +235,10 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 	featT := nn.NewTensor(featBuf, B, F)
 	poolT := nn.NewTensor(poolBuf, B, I)
 	var scratch []int32
+	allItems, allIDs := make([]int32, I), make([]int32, I)
+	for i := range allItems {
+		allItems[i] = int32(i)
+	}
 
 	best := math.Inf(-1)
 	var snapshot [][]float32
@@ -298,9 +302,21 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 			}
 			g.Reset()
 			uv := n.userTower(g, uids, featT, poolT)
-			iv := n.itemTower(g, items, iids)
-			logits := g.ScaleExp(g.MatMul(uv, iv, false, true), n.logScale)
-			loss := g.SampledSoftmax(logits, bLogQ, items)
+			var loss *nn.Tensor
+			if cfg.Negatives == NegativesAll {
+				for i := range allIDs {
+					allIDs[i] = int32(i)
+					if drop.Float64() < cfg.IDDropout {
+						allIDs[i] = -1
+					}
+				}
+				iv := n.itemTower(g, allItems, allIDs)
+				loss = g.CrossEntropy(g.ScaleExp(g.MatMul(uv, iv, false, true), n.logScale), items)
+			} else {
+				iv := n.itemTower(g, items, iids)
+				logits := g.ScaleExp(g.MatMul(uv, iv, false, true), n.logScale)
+				loss = g.SampledSoftmax(logits, bLogQ, items)
+			}
 			nn.ZeroGrad(n.params)
 			if err := g.Backward(loss); err != nil {
 				return fmt.Errorf("two-tower: backward: %w", err)
