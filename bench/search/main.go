@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -32,13 +33,18 @@ func main() {
 		queries   = flag.String("queries", "testdata/search/queries.jsonl", "judged query set")
 		synthetic = flag.Int("synthetic", 0, "benchmark a synthetic catalogue of this many movies instead")
 		rounds    = flag.Int("rounds", 5, "timed runs per query")
+		profile   = flag.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
 	)
 	flag.Parse()
+	cpuProfile = *profile
 	if err := run(*processed, *index, *queries, *synthetic, *rounds); err != nil {
 		fmt.Fprintf(os.Stderr, "bench/search: %v\n", err)
 		os.Exit(1)
 	}
 }
+
+// cpuProfile is the --cpuprofile flag.
+var cpuProfile string
 
 func run(processed, indexDir, queryPath string, synthetic, rounds int) error {
 	ctx := context.Background()
@@ -84,6 +90,17 @@ func run(processed, indexDir, queryPath string, synthetic, rounds int) error {
 	}
 	runtime.GOMAXPROCS(1)
 	runtime.GC()
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Println("| mode | p50 all runs | p99 all runs | p50 per-query best | p99 per-query best |")
 	fmt.Println("|---|---:|---:|---:|---:|")
 	for _, mode := range []search.Mode{search.ModeFused, search.ModeLexical, search.ModeDense} {

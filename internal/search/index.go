@@ -48,10 +48,22 @@ type Index struct {
 	dense     string
 }
 
-// denseSpace is an embedder with the catalogue embedded by it.
+// denseSpace is an embedder with the catalogue embedded by it, stored
+// contiguously (row d of flat is movie d; has[d] is false for a movie the
+// embedder could not embed).
 type denseSpace struct {
 	emb  Embedder
-	vecs [][]float32
+	dim  int
+	flat []float32
+	has  []bool
+}
+
+// vec returns movie d's vector, or nil.
+func (s *denseSpace) vec(d int32) []float32 {
+	if !s.has[d] {
+		return nil
+	}
+	return s.flat[int(d)*s.dim : (int(d)+1)*s.dim : (int(d)+1)*s.dim]
 }
 
 // BuildOptions configure Build.
@@ -130,7 +142,25 @@ func (ix *Index) AddEmbedder(ctx context.Context, e Embedder) error {
 	if len(vecs) != len(ix.movies) {
 		return fmt.Errorf("embedder %s: %d vectors for %d movies", e.Name(), len(vecs), len(ix.movies))
 	}
-	ix.embedders[e.Name()] = denseSpace{emb: e, vecs: vecs}
+	sp := denseSpace{emb: e, has: make([]bool, len(vecs))}
+	for _, v := range vecs {
+		if v != nil {
+			sp.dim = len(v)
+			break
+		}
+	}
+	sp.flat = make([]float32, len(vecs)*sp.dim)
+	for d, v := range vecs {
+		if v == nil {
+			continue
+		}
+		if len(v) != sp.dim {
+			return fmt.Errorf("embedder %s: vectors of %d and %d dimensions", e.Name(), sp.dim, len(v))
+		}
+		copy(sp.flat[d*sp.dim:], v)
+		sp.has[d] = true
+	}
+	ix.embedders[e.Name()] = sp
 	ix.dense = e.Name()
 	return nil
 }

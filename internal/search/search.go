@@ -252,9 +252,9 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 			lists = append(lists, ranked{name: "neighbours", docs: docs, weight: 1})
 		}
 		if useDense {
-			tv := space.vecs[target]
+			tv := space.vec(target)
 			if tv != nil {
-				docs := ix.denseTop(space.vecs, tv, listDepth, func(d int32) bool { return d != target && allowed(d) }, get)
+				docs := ix.denseTop(&space, tv, listDepth, func(d int32) bool { return d != target && allowed(d) }, get)
 				lists = append(lists, ranked{name: "dense", docs: docs, weight: denseSupportWeight})
 			}
 		}
@@ -278,14 +278,14 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 			}
 			if qv != nil {
 				l := ix.selectTop(docs, listDepth, func(d int32) float64 {
-					v := space.vecs[d]
+					v := space.vec(d)
 					if v == nil {
 						return overlap(d) * 4
 					}
 					return overlap(d)*4 + float64(dot(qv, v)) + 1
 				})
 				for _, d := range l {
-					if v := space.vecs[d]; v != nil {
+					if v := space.vec(d); v != nil {
 						get(d).dense = dot(qv, v)
 					}
 				}
@@ -321,7 +321,7 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 				return nil, fmt.Errorf("search: embed query: %w", err)
 			}
 			if qv != nil {
-				docs := ix.denseTop(space.vecs, qv, listDepth, allowed, get)
+				docs := ix.denseTop(&space, qv, listDepth, allowed, get)
 				// A query that names a title needs little help from meaning.
 				lists = append(lists, ranked{name: "dense", docs: docs, weight: 1 - 0.9*float64(topCover)})
 			} else if mode == ModeDense {
@@ -449,17 +449,27 @@ func sortByScore(docs []int32, cands map[int32]*cand, ix *Index) {
 }
 
 // denseTop returns the n allowed movies nearest to v.
-func (ix *Index) denseTop(vecs [][]float32, v []float32, n int, allowed func(int32) bool, get func(int32) *cand) []int32 {
+func (ix *Index) denseTop(sp *denseSpace, v []float32, n int, allowed func(int32) bool, get func(int32) *cand) []int32 {
 	h := topHeap{n: n, prior: ix.prior, movies: ix.movies}
-	for d, w := range vecs {
-		if w == nil || !allowed(int32(d)) {
+	dim := sp.dim
+	if len(v) != dim {
+		return nil
+	}
+	for d := range sp.has {
+		if !sp.has[d] {
 			continue
 		}
-		h.push(int32(d), float64(dot(v, w)))
+		s := float64(dot(v, sp.flat[d*dim:(d+1)*dim]))
+		if h.full() && s < h.items[0].key {
+			continue // cannot enter: skip the filter and the heap
+		}
+		if allowed(int32(d)) {
+			h.push(int32(d), s)
+		}
 	}
 	out := h.sorted()
 	for _, d := range out {
-		get(d).dense = dot(v, vecs[d])
+		get(d).dense = dot(v, sp.vec(d))
 	}
 	return out
 }
@@ -501,6 +511,9 @@ func (h *topHeap) better(a, b keyedDoc) bool {
 	return h.movies[a.doc].ID < h.movies[b.doc].ID
 }
 
+// full reports whether the heap holds n items (its root is the worst kept).
+func (h *topHeap) full() bool { return len(h.items) >= h.n && h.n > 0 }
+
 func (h *topHeap) push(d int32, key float64) {
 	x := keyedDoc{d, key}
 	if len(h.items) < h.n {
@@ -515,7 +528,7 @@ func (h *topHeap) push(d int32, key float64) {
 		}
 		return
 	}
-	if h.n == 0 || !h.better(x, h.items[0]) {
+	if h.n == 0 || key < h.items[0].key || !h.better(x, h.items[0]) {
 		return
 	}
 	h.items[0] = x
