@@ -1,0 +1,148 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Link, match, navigate, useLocation } from './lib/router';
+import { useSession } from './lib/session';
+import { SearchIcon } from './components/Icons';
+import { ChooseUser } from './pages/ChooseUser';
+import { NewUser } from './pages/NewUser';
+import { Home } from './pages/Home';
+import { SearchPage } from './pages/Search';
+import { MoviePage } from './pages/Movie';
+import { MetricsPage } from './pages/Metrics';
+
+function SearchBox({ initial }: { initial: string }) {
+  const [q, setQ] = useState(initial);
+  useEffect(() => setQ(initial), [initial]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const t = q.trim();
+    if (t) navigate(`/search?q=${encodeURIComponent(t)}`);
+  };
+  return (
+    <form role="search" className="searchbox" onSubmit={submit}>
+      <label htmlFor="q" className="visually-hidden">
+        Search movies
+      </label>
+      <input id="q" type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Search: a title, “90s comedy”, “like Fargo”…" maxLength={500} autoComplete="off" />
+      <button type="submit" aria-label="Search">
+        <SearchIcon />
+      </button>
+    </form>
+  );
+}
+
+function Header({ q }: { q: string }) {
+  const { userId, setUser } = useSession();
+  return (
+    <header className="topbar">
+      <Link to="/" className="brand" aria-label="Movie Genie home">
+        <span aria-hidden="true" className="logo">
+          G
+        </span>
+        Movie Genie
+      </Link>
+      <SearchBox initial={q} />
+      <nav aria-label="Account and pages" className="topnav">
+        {userId ? <span className="welcome">Welcome, User {userId}</span> : null}
+        <button
+          type="button"
+          onClick={() => {
+            setUser(null);
+            navigate('/users');
+          }}
+        >
+          {userId ? 'Change user' : 'Choose user'}
+        </button>
+        <Link to="/metrics" className="button">
+          Model metrics
+        </Link>
+      </nav>
+    </header>
+  );
+}
+
+/** Toast shows (and announces) the outcome of the last feedback. */
+function Toast() {
+  const { message } = useSession();
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (!message) return;
+    setShown(true);
+    const t = setTimeout(() => setShown(false), 5000);
+    return () => clearTimeout(t);
+  }, [message]);
+  return (
+    <div className={`toast ${message?.tone ?? ''} ${shown ? 'show' : ''}`} role={message?.tone === 'error' ? 'alert' : 'status'} aria-live="polite">
+      {shown ? message?.text : ''}
+    </div>
+  );
+}
+
+export function App() {
+  const { path, params } = useLocation();
+  const { userId } = useSession();
+  const route = match(path, params);
+  const main = useRef<HTMLElement>(null);
+
+  // Pages that need a user send visitors without one to the chooser.
+  const needsUser = route.page === 'home';
+  useEffect(() => {
+    if (needsUser && !userId) navigate('/users', { replace: true });
+  }, [needsUser, userId]);
+
+  // Move focus to the new page's heading for screen-reader users.
+  useEffect(() => {
+    const h = main.current?.querySelector('h1');
+    if (h) {
+      h.setAttribute('tabindex', '-1');
+      h.focus({ preventScroll: true });
+    }
+    document.title = `${h?.textContent ?? 'Movie Genie'} · Movie Genie`;
+  }, [path, params.toString()]);
+
+  let page;
+  switch (route.page) {
+    case 'home':
+      page = userId ? <Home userId={userId} /> : null;
+      break;
+    case 'choose':
+      page = <ChooseUser />;
+      break;
+    case 'new-user':
+      page = <NewUser />;
+      break;
+    case 'search':
+      page = <SearchPage q={route.q} />;
+      break;
+    case 'movie':
+      page = <MoviePage id={route.id} />;
+      break;
+    case 'metrics':
+      page = <MetricsPage />;
+      break;
+    default:
+      page = (
+        <div className="page">
+          <h1>Page not found</h1>
+          <p>
+            There is no page at <code>{route.path}</code>. <Link to="/">Go to the home page</Link>.
+          </p>
+        </div>
+      );
+  }
+  return (
+    <>
+      <a href="#main" className="skip">
+        Skip to content
+      </a>
+      <Header q={route.page === 'search' ? route.q : ''} />
+      <main id="main" ref={main}>
+        {page}
+      </main>
+      <Toast />
+      <footer className="footer">
+        Movie Genie · recommendations from models trained on MovieLens ·{' '}
+        <a href="/docs">API docs</a>
+      </footer>
+    </>
+  );
+}
