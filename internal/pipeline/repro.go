@@ -187,8 +187,8 @@ func (r *Repo) schedule(ctx context.Context, plan []*Stage, opts ReproOptions, j
 	}
 	ups := make([][]int, len(plan))
 	for i, s := range plan {
-		if opts.Single {
-			continue
+		if opts.Single && jobs == 1 {
+			continue // -s -j 1: exactly the given order, like DVC
 		}
 		for _, u := range r.Graph.activeUpstream(s) {
 			if j, ok := inPlan[u]; ok {
