@@ -269,3 +269,21 @@ func TestRepoLockExcludesSecondRepro(t *testing.T) {
 	lk.Release()
 	mustRepro(t, root, ReproOptions{})
 }
+
+func TestRWLockHonoursDVCEntries(t *testing.T) {
+	root := newTestRepo(t, map[string]string{"dvc.yaml": chainYAML, "params.yaml": "lr: 1\n", "src.txt": "x"})
+	// a live process (pid 1) writing prepared.txt, recorded the way DVC does
+	entry := `{"write": {"` + filepath.Join(root, "prepared.txt") + `": {"pid": 1, "cmd": "dvc repro"}}}`
+	writeFile(t, filepath.Join(root, ".dvc/tmp/rwlock"), entry)
+	_, err := repro(t, root, ReproOptions{})
+	if err == nil || !strings.Contains(err.Error(), "is busy, it is being blocked by: (PID 1): dvc repro") {
+		t.Fatalf("err = %v", err)
+	}
+	// a dead process's entry is dropped
+	entry = `{"write": {"` + filepath.Join(root, "prepared.txt") + `": {"pid": 999999999, "cmd": "dvc repro"}}}`
+	writeFile(t, filepath.Join(root, ".dvc/tmp/rwlock"), entry)
+	mustRepro(t, root, ReproOptions{})
+	if got := readFile(t, filepath.Join(root, ".dvc/tmp/rwlock")); got != "{}" {
+		t.Errorf("rwlock after run = %s", got)
+	}
+}

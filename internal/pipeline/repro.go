@@ -381,13 +381,17 @@ func (r *Repo) reproStage(ctx context.Context, s *Stage, opts ReproOptions, forc
 	return true, r.commitStage(ctx, s, deps, params, opts)
 }
 
-// stagePaths lists repo-relative paths a stage reads and writes.
+// stagePaths lists the absolute paths a stage reads (deps and params
+// files) and writes (outs), as DVC records them in its rwlock.
 func (r *Repo) stagePaths(s *Stage) (reads, writes []string) {
 	for _, d := range s.Deps {
-		reads = append(reads, r.rel(d.Abs))
+		reads = append(reads, d.Abs)
+	}
+	for _, p := range s.Params {
+		reads = append(reads, p.Abs)
 	}
 	for _, o := range s.Outs {
-		writes = append(writes, r.rel(o.Abs))
+		writes = append(writes, o.Abs)
 	}
 	return reads, writes
 }

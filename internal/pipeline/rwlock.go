@@ -132,7 +132,15 @@ func rwlockEdit(root string, fn func(d *rwlockData) error) error {
 	if err := fn(&d); err != nil {
 		return err
 	}
-	data, err := json.Marshal(d)
+	// like DVC, drop empty sections
+	out := map[string]any{}
+	if len(d.Read) > 0 {
+		out["read"] = d.Read
+	}
+	if len(d.Write) > 0 {
+		out["write"] = d.Write
+	}
+	data, err := json.Marshal(out)
 	if err != nil {
 		return fmt.Errorf("rwlock: %w", err)
 	}
