@@ -288,6 +288,7 @@ func Validate(ctx context.Context, q sqlstore.Querier, t *dataset.Tables, rep *s
 	if err := sqlstore.Validate(ctx, q, Dialect, store.Expect(t), rep); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
+	start := time.Now()
 	rows, err := q.QueryContext(ctx, `PRAGMA main.foreign_key_check`)
 	if err != nil {
 		return fmt.Errorf("sqlite: validate: foreign_key_check: %w", err)
@@ -317,6 +318,7 @@ func Validate(ctx context.Context, q sqlstore.Querier, t *dataset.Tables, rep *s
 	} else {
 		rep.AddCheck("foreign_key_check", false, "%d violations, first: %s", n, strings.Join(bad, "; "))
 	}
+	start = rep.Time("check_foreign_keys", start)
 	rows, err = q.QueryContext(ctx, `PRAGMA main.integrity_check(20)`)
 	if err != nil {
 		return fmt.Errorf("sqlite: validate: integrity_check: %w", err)
@@ -334,6 +336,7 @@ func Validate(ctx context.Context, q sqlstore.Querier, t *dataset.Tables, rep *s
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlite: validate: integrity_check: %w", err)
 	}
+	rep.Time("check_integrity", start)
 	ok := len(msgs) == 1 && msgs[0] == "ok"
 	rep.AddCheck("integrity_check", ok, strings.Join(msgs, "; "))
 	rep.Finish()

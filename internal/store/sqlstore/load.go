@@ -9,6 +9,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/movielens"
@@ -179,6 +180,7 @@ const maxListed = 5
 // interactions, genre links, tags or search documents, by explicit
 // anti-joins, whatever the backend's constraints say) and the app rows kept.
 func Validate(ctx context.Context, q Querier, d Dialect, want store.Expected, r *store.Report) error {
+	start := time.Now()
 	actual := map[string]int64{}
 	for table := range want.Counts {
 		query := `SELECT count(*) FROM ` + table // table names come from our own constants
@@ -192,6 +194,7 @@ func Validate(ctx context.Context, q Querier, d Dialect, want store.Expected, r 
 		actual[table] = n
 	}
 	r.CompareCounts(want, actual)
+	start = r.Time("check_counts", start)
 
 	var sum sql.NullFloat64
 	if err := q.QueryRowContext(ctx, `SELECT CAST(sum(value) AS DOUBLE PRECISION) FROM interactions WHERE source = 'dataset'`).Scan(&sum); err != nil {
@@ -206,6 +209,7 @@ func Validate(ctx context.Context, q Querier, d Dialect, want store.Expected, r 
 	wantRatings := want.Counts[store.TableInteractions]
 	r.AddCheck("movie_rating_counts", stats.Int64 == wantRatings && stats.Int64 == want.MovieRatingCounts,
 		"movies' rating_count sums to %d, in movies.parquet to %d, dataset ratings %d", stats.Int64, want.MovieRatingCounts, wantRatings)
+	start = r.Time("check_sums", start)
 
 	orphans := []struct{ name, query string }{
 		{"orphan_interactions_user", `SELECT i.id, i.user_id FROM interactions i LEFT JOIN users u ON u.user_id = i.user_id WHERE u.user_id IS NULL ORDER BY i.id`},
@@ -226,6 +230,7 @@ func Validate(ctx context.Context, q Querier, d Dialect, want store.Expected, r 
 		}
 	}
 
+	start = r.Time("check_orphans", start)
 	var genresMismatch int64
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM movies m WHERE m.genres <> '' AND
 		(SELECT count(*) FROM movie_genres mg WHERE mg.movie_id = m.movie_id) = 0`).Scan(&genresMismatch); err != nil {
@@ -233,6 +238,7 @@ func Validate(ctx context.Context, q Querier, d Dialect, want store.Expected, r 
 	}
 	r.AddCheck("movie_genres_linked", genresMismatch == 0, "%d movies list genres without genre links", genresMismatch)
 
+	start = r.Time("check_genres", start)
 	r.AppRows = map[string]int64{}
 	for table, query := range map[string]string{
 		store.TableUsers:        `SELECT count(*) FROM users WHERE source = 'app'`,
@@ -247,6 +253,7 @@ func Validate(ctx context.Context, q Querier, d Dialect, want store.Expected, r 
 			r.AppRows[table] = n
 		}
 	}
+	r.Time("check_app_rows", start)
 	return nil
 }
 
