@@ -189,6 +189,14 @@ func gradCases() []gradCase {
 			},
 		},
 		{
+			name:   "MeanPool",
+			inputs: func(r *rand.Rand) []*Tensor { return []*Tensor{param(r, "x", 1, 3*4, 5)} },
+			build: func(g *Graph, in []*Tensor) *Tensor {
+				valid := []bool{true, true, false, true, false, false, false, false, false, true, true, true}
+				return g.MeanPool(in[0], 3, 4, valid)
+			},
+		},
+		{
 			name:   "L2Normalize",
 			inputs: func(r *rand.Rand) []*Tensor { return []*Tensor{param(r, "x", 1, 4, 6)} },
 			build:  func(g *Graph, in []*Tensor) *Tensor { return g.L2Normalize(in[0]) },

@@ -515,3 +515,59 @@ func (g *Graph) L2Normalize(x *Tensor) *Tensor {
 	}
 	return y
 }
+
+// MeanPool averages x of shape [batch*length, D] over each sequence's
+// valid positions (valid has batch*length entries, nil meaning all valid),
+// giving [batch, D]; a sequence with no valid position pools to zeros. A
+// two-tower user tower pools its history this way.
+func (g *Graph) MeanPool(x *Tensor, batch, length int, valid []bool) *Tensor {
+	d := x.Cols()
+	if x.Rows() != batch*length || (valid != nil && len(valid) != batch*length) {
+		panic(fmt.Sprintf("nn: MeanPool: x %v / mask %d do not match %d x %d", x.Shape, len(valid), batch, length))
+	}
+	y := g.out(g.needGrad(x), batch, d)
+	inv := g.buf(batch, false)
+	g.parallel(batch, length*d, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			dst := y.Data[b*d : (b+1)*d]
+			clear(dst)
+			n := 0
+			for t := 0; t < length; t++ {
+				if valid != nil && !valid[b*length+t] {
+					continue
+				}
+				n++
+				for j, v := range x.Data[(b*length+t)*d : (b*length+t+1)*d] {
+					dst[j] += v
+				}
+			}
+			inv[b] = 0
+			if n > 0 {
+				inv[b] = 1 / float32(n)
+			}
+			for j := range dst {
+				dst[j] *= inv[b]
+			}
+		}
+	})
+	if y.Grad != nil {
+		g.record(func() {
+			x.markDense()
+			g.parallel(batch, length*d, func(lo, hi int) {
+				for b := lo; b < hi; b++ {
+					dy := y.Grad[b*d : (b+1)*d]
+					for t := 0; t < length; t++ {
+						if valid != nil && !valid[b*length+t] {
+							continue
+						}
+						dx := x.Grad[(b*length+t)*d : (b*length+t+1)*d]
+						for j, v := range dy {
+							dx[j] += v * inv[b]
+						}
+					}
+				}
+			})
+		})
+	}
+	return y
+}
