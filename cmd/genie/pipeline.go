@@ -109,6 +109,8 @@ func newReproCmd() *cobra.Command {
 	f.BoolVar(&o.Dry, "dry", false, "print the commands that would run; change nothing")
 	f.BoolVar(&o.NoCommit, "no-commit", false, "do not save outputs to the cache")
 	f.BoolVar(&o.NoRunCache, "no-run-cache", false, "do not restore outputs from the run-cache")
+	f.BoolVar(&o.AllowMissing, "allow-missing", false, "skip stages whose only changes are missing data")
+	f.BoolVar(&o.Pull, "pull", false, "fetch missing data from the default remote before reproducing")
 	f.BoolVarP(&o.Pipeline, "pipeline", "p", false, "reproduce the whole pipeline(s) the targets belong to")
 	f.BoolVarP(&o.AllPipelines, "all-pipelines", "P", false, "reproduce every pipeline in the repository")
 	f.IntVarP(&o.Jobs, "jobs", "j", 1, "number of stages to run at once")

@@ -28,6 +28,8 @@ type ReproOptions struct {
 	Dry             bool // print what would run; change nothing
 	NoCommit        bool // do not save outputs to the cache
 	NoRunCache      bool // do not restore from the run-cache
+	AllowMissing    bool // skip stages whose only changes are missing data
+	Pull            bool // fetch missing cached data from the default remote first
 	Pipeline        bool // -p: every stage of the targets' pipelines
 	AllPipelines    bool // -P: every stage of every pipeline
 	Jobs            int  // stages run at once (default 1)
@@ -148,6 +150,17 @@ func (r *Repo) Reproduce(ctx context.Context, opts ReproOptions) (*ReproResult, 
 			return nil, err
 		}
 		defer lk.Release()
+	}
+	if opts.Pull && !opts.Dry {
+		rem, err := r.OpenRemote("")
+		if err != nil {
+			return nil, fmt.Errorf("--pull: %w", err)
+		}
+		if _, err := r.Fetch(ctx, rem); err != nil && ctx.Err() != nil {
+			return nil, err
+		} else if err != nil {
+			r.logf("WARNING: --pull: %v", err)
+		}
 	}
 	if !opts.Force {
 		r.prefetch(ctx, plan)
@@ -319,7 +332,7 @@ func (r *Repo) reproStage(ctx context.Context, s *Stage, opts ReproOptions, forc
 		if err != nil {
 			return false, err
 		}
-		if !status.needsRun(s) {
+		if !status.needsRun(s) || (opts.AllowMissing && status.onlyMissingData()) {
 			r.logf("Stage '%s' didn't change, skipping", s.Addr)
 			return false, nil
 		}

@@ -511,3 +511,34 @@ stages:
 		t.Errorf("new key status %v", v)
 	}
 }
+
+func TestAllowMissingAndPull(t *testing.T) {
+	root := newTestRepo(t, map[string]string{"dvc.yaml": logYAML, "w/in": "1"})
+	remoteDir := t.TempDir()
+	if err := RemoteAdd(root, "", "r", remoteDir, true, false); err != nil {
+		t.Fatal(err)
+	}
+	mustRepro(t, root, ReproOptions{})
+	r, _ := Open(root)
+	rem, _ := r.OpenRemote("")
+	if _, err := r.Push(context.Background(), rem); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	// a fresh checkout: no cache, no outputs
+	os.RemoveAll(filepath.Join(root, ".dvc/cache"))
+	for _, f := range []string{"w/a.out", "w/b.out", "w/c.out", "log"} {
+		os.Remove(filepath.Join(root, f))
+	}
+	out := mustRepro(t, root, ReproOptions{AllowMissing: true})
+	if len(ranStages(out)) != 0 || logLines(t, root) != "" {
+		t.Errorf("--allow-missing ran stages:\n%s", out)
+	}
+	out = mustRepro(t, root, ReproOptions{Pull: true})
+	if len(ranStages(out)) != 0 || logLines(t, root) != "" || !strings.Contains(out, "is cached") {
+		t.Errorf("--pull did not restore from the remote:\n%s", out)
+	}
+	if len(status(t, root)) != 0 {
+		t.Errorf("not up to date after --pull")
+	}
+}

@@ -45,6 +45,25 @@ func (s *StageStatus) needsRun(st *Stage) bool {
 	return s.AlwaysChanged || s.ChangedDeps.Len() > 0
 }
 
+// onlyMissingData reports changes that are only absent data (deleted or
+// not-in-cache outputs, deleted deps): what --allow-missing tolerates.
+func (s *StageStatus) onlyMissingData() bool {
+	if s.ChangedCmd || s.AlwaysChanged {
+		return false
+	}
+	for _, k := range s.ChangedDeps.Keys() {
+		if v, _ := s.ChangedDeps.Get(k); v != StatusDeleted {
+			return false
+		}
+	}
+	for _, k := range s.ChangedOuts.Keys() {
+		if v, _ := s.ChangedOuts.Get(k); v != StatusDeleted && v != StatusNotInCache {
+			return false
+		}
+	}
+	return true
+}
+
 // cmdEqual compares a stage command with the lock's, exactly.
 func cmdEqual(a, b any) bool {
 	switch x := a.(type) {
