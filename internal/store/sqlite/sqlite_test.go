@@ -315,7 +315,28 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 		}
 		s.Close()
 	}
-	db, err := sql.Open("sqlite", path)
+	// A database at version 1 is brought up to date.
+	old := filepath.Join(t.TempDir(), "v1.db")
+	db, err := sql.Open("sqlite", old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := Migrations()
+	if _, err := sqlstore.Migrate(ctx, db, Dialect, ms[:1], ""); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(ctx, old, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx int
+	if err := s.Reader().QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'movies_year_sort'`).Scan(&idx); err != nil || idx != 1 {
+		t.Errorf("migration 2 not applied to a version-1 database: %d, %v", idx, err)
+	}
+	s.Close()
+
+	db, err = sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,59 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/moviegenie/genie/internal/store"
+	"github.com/moviegenie/genie/internal/store/storetest"
+)
+
+func TestName(t *testing.T) {
+	for db, want := range map[string]string{
+		"data/genie.db": "sqlite", "/tmp/x.db": "sqlite", "postgres://u@h/db": "postgres",
+		"postgresql://u:pw@h/db": "postgres", "postgres.db": "sqlite",
+	} {
+		if got := Name(db); got != want {
+			t.Errorf("Name(%q) = %q, want %q", db, got, want)
+		}
+	}
+	if got := Display("postgres://u:pw@h/db"); got != "postgres://u:xxxxx@h/db" {
+		t.Errorf("Display hides no password: %q", got)
+	}
+}
+
+func TestSetupOpenValidate(t *testing.T) {
+	ctx := context.Background()
+	_, tables := storetest.Processed(t)
+	dbs := []string{filepath.Join(t.TempDir(), "genie.db")}
+	for _, db := range dbs {
+		if _, err := Open(ctx, db); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("Open before setup: %v, want not-exist", err)
+		}
+		rep, err := Setup(ctx, db, tables, SetupOptions{})
+		if err != nil || !rep.OK || rep.Backend != Name(db) {
+			t.Fatalf("Setup: %+v, %v", rep, err)
+		}
+		s, err := Open(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Ping(ctx); err != nil {
+			t.Error(err)
+		}
+		if _, err := s.Movie(ctx, 1); err != nil {
+			t.Error(err)
+		}
+		s.Close()
+		rep, err = Validate(ctx, db, tables)
+		if err != nil || rep.Err() != nil {
+			t.Errorf("Validate: %v, %v", err, rep.Err())
+		}
+	}
+	if _, err := Open(ctx, ""); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("Open(\"\"): %v", err)
+	}
+}
