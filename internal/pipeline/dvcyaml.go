@@ -50,7 +50,6 @@ type Stage struct {
 	Frozen        bool
 	AlwaysChanged bool
 	Desc          string
-	index         int // position in the project
 }
 
 // Lines returns the command lines to run, one process each.
@@ -176,10 +175,7 @@ func LoadProject(root string) (*Project, error) {
 			rel, _ := filepath.Rel(root, f)
 			return nil, fmt.Errorf("%s: %w", rel, err)
 		}
-		for _, s := range stages {
-			s.index = len(p.Stages)
-			p.Stages = append(p.Stages, s)
-		}
+		p.Stages = append(p.Stages, stages...)
 	}
 	return p, nil
 }

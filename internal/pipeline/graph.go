@@ -222,13 +222,11 @@ func (g *Graph) Components() [][]*Stage {
 			continue
 		}
 		id := len(groups)
-		var members []*Stage
 		stack := []*Stage{s}
 		comp[s] = id
 		for len(stack) > 0 {
 			x := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			members = append(members, x)
 			for _, n := range append(append([]*Stage{}, g.upstream[x]...), g.downstream[x]...) {
 				if _, ok := comp[n]; !ok {
 					comp[n] = id
@@ -242,7 +240,6 @@ func (g *Graph) Components() [][]*Stage {
 				groups[id] = append(groups[id], m)
 			}
 		}
-		_ = members
 	}
 	return groups
 }

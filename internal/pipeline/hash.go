@@ -162,9 +162,6 @@ func pathWithin(p, base string) bool {
 	return p == base || strings.HasPrefix(p, base+string(filepath.Separator))
 }
 
-// ErrNotExist is wrapped when a hashed path does not exist.
-var ErrNotExist = fs.ErrNotExist
-
 // Hash returns the hash of a file or directory.
 func (h *Hasher) Hash(ctx context.Context, path string) (HashInfo, error) {
 	fi, err := os.Stat(path)

@@ -351,8 +351,7 @@ func (e *yamlEmitter) writeFolded(s string, indent int, split, quoted bool) {
 				if r[start] == '\n' {
 					e.b.WriteByte('\n')
 				}
-				for _, br := range r[start:end] {
-					_ = br
+				for range r[start:end] {
 					e.b.WriteByte('\n')
 				}
 				e.b.WriteString(strings.Repeat(" ", indent))
