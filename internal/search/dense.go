@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"sync"
 )
 
 // Embedder maps text and movies into one vector space for dense retrieval.
@@ -49,6 +50,7 @@ type CollabText struct {
 	ItemIDs  []int32
 	ItemVecs []float32
 
+	once   sync.Once
 	wordID map[string]int32
 }
 
@@ -196,14 +198,14 @@ func (c *CollabText) EmbedMovies(ctx context.Context, movies []Movie) ([][]float
 	return out, nil
 }
 
+// init builds the word lookup once (safe for concurrent callers).
 func (c *CollabText) init() {
-	if c.wordID != nil {
-		return
-	}
-	c.wordID = make(map[string]int32, len(c.Vocab))
-	for i, w := range c.Vocab {
-		c.wordID[w] = int32(i)
-	}
+	c.once.Do(func() {
+		c.wordID = make(map[string]int32, len(c.Vocab))
+		for i, w := range c.Vocab {
+			c.wordID[w] = int32(i)
+		}
+	})
 }
 
 // TrainCollabText learns the default embedder from the catalogue and its

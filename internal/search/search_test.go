@@ -361,3 +361,25 @@ func TestIndexWithoutRatings(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSearchConcurrent(t *testing.T) {
+	ix := tinyIndex(t)
+	queries := []string{"godfater", "movies like fargo", "90s", "cartoons not musical", "rain", ""}
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			for i := range 50 {
+				if _, err := ix.Search(context.Background(), queries[(g+i)%len(queries)], Options{}); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
