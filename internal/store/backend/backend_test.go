@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/moviegenie/genie/internal/store"
+	"github.com/moviegenie/genie/internal/store/postgres"
+	"github.com/moviegenie/genie/internal/store/sqlite"
 	"github.com/moviegenie/genie/internal/store/storetest"
 )
 
@@ -55,5 +57,26 @@ func TestSetupOpenValidate(t *testing.T) {
 	}
 	if _, err := Open(ctx, ""); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("Open(\"\"): %v", err)
+	}
+}
+
+// TestMigrationsInStep: every schema change exists for both backends, under
+// the same version and name.
+func TestMigrationsInStep(t *testing.T) {
+	lite, err := sqlite.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := postgres.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lite) != len(pg) {
+		t.Fatalf("%d SQLite migrations, %d PostgreSQL ones", len(lite), len(pg))
+	}
+	for i := range lite {
+		if lite[i].Version != pg[i].Version || lite[i].Name != pg[i].Name {
+			t.Errorf("migration %d: SQLite %04d_%s, PostgreSQL %04d_%s", i, lite[i].Version, lite[i].Name, pg[i].Version, pg[i].Name)
+		}
 	}
 }
