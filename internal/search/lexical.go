@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Field weights and BM25 constants for lexical retrieval (BM25F: a term's
@@ -63,6 +64,40 @@ type lexIndex struct {
 	titleLen []int32
 	// exact maps a normalised title ("shawshank redemption") to movies.
 	exact map[string][]int32
+	// scratch recycles per-query buffers (one per concurrent search).
+	scratch sync.Pool
+}
+
+// lexScratch holds a search's per-movie buffers. Marks use an epoch so the
+// buffers need no clearing between searches.
+type lexScratch struct {
+	epoch      int32
+	stamp      []int32 // epoch of the query word that last touched the movie
+	seenAt     []int32 // epoch of the search that first touched the movie
+	wBest      []float32
+	wTitle     []float32
+	titleHits  []float32
+	titleWords []int32
+}
+
+func (ix *lexIndex) getScratch() *lexScratch {
+	if s, ok := ix.scratch.Get().(*lexScratch); ok {
+		return s
+	}
+	n := len(ix.titleLen)
+	return &lexScratch{stamp: make([]int32, n), seenAt: make([]int32, n), wBest: make([]float32, n),
+		wTitle: make([]float32, n), titleHits: make([]float32, n), titleWords: make([]int32, n)}
+}
+
+// next returns a fresh epoch, clearing the marks when the counter wraps.
+func (s *lexScratch) next() int32 {
+	if s.epoch == math.MaxInt32 {
+		clear(s.stamp)
+		clear(s.seenAt)
+		s.epoch = 0
+	}
+	s.epoch++
+	return s.epoch
 }
 
 // titleKey normalises a title or query for exact comparison: folded words
@@ -344,54 +379,51 @@ func (ix *lexIndex) search(words []string, prefixLast bool, prior []float32) *le
 	if len(words) == 0 {
 		return h
 	}
-	// Per-word scratch: the best expansion's score and title weight.
-	wBest := make([]float32, n)
-	wTitle := make([]float32, n)
-	stamp := make([]int32, n)
-	titleHits := make([]float32, n)
-	titleWords := make([]int32, n)
-	seen := make([]bool, n)
+	sc := ix.getScratch()
+	defer ix.scratch.Put(sc)
+	search := sc.next()
 	var touched []int32
 	for qi, w := range words {
 		exps := ix.expand(w, prefixLast && qi == len(words)-1)
 		h.exps = append(h.exps, exps)
-		mark := int32(qi + 1)
+		mark := sc.next()
 		touched = touched[:0]
 		for _, x := range exps {
 			idf := ix.idf[x.term]
 			for _, p := range ix.postings[x.term] {
 				tf := p.tf
-				sc := x.weight * idf * tf * (bm25K1 + 1) / (tf + bm25K1)
+				s := x.weight * idf * tf * (bm25K1 + 1) / (tf + bm25K1)
 				tw := float32(0)
 				if p.fields&(1<<fieldTitle) != 0 {
 					tw = x.weight
 				}
-				if stamp[p.doc] != mark {
-					stamp[p.doc] = mark
-					wBest[p.doc], wTitle[p.doc] = sc, tw
+				if sc.stamp[p.doc] != mark {
+					sc.stamp[p.doc] = mark
+					sc.wBest[p.doc], sc.wTitle[p.doc] = s, tw
 					touched = append(touched, p.doc)
 					continue
 				}
-				wBest[p.doc] = max(wBest[p.doc], sc)
-				wTitle[p.doc] = max(wTitle[p.doc], tw)
+				sc.wBest[p.doc] = max(sc.wBest[p.doc], s)
+				sc.wTitle[p.doc] = max(sc.wTitle[p.doc], tw)
 			}
 		}
 		for _, d := range touched {
-			if !seen[d] {
-				seen[d] = true
+			if sc.seenAt[d] != search {
+				sc.seenAt[d] = search
+				sc.titleHits[d], sc.titleWords[d] = 0, 0
 				h.docs = append(h.docs, d)
 			}
-			h.score[d] += wBest[d]
-			if wTitle[d] > 0 {
-				titleHits[d] += wTitle[d]
-				titleWords[d]++
+			h.score[d] += sc.wBest[d]
+			if sc.wTitle[d] > 0 {
+				sc.titleHits[d] += sc.wTitle[d]
+				sc.titleWords[d]++
 			}
 		}
 	}
 	nq := float32(len(words))
 	for _, d := range h.docs {
-		if tw := titleWords[d]; tw > 0 {
-			qcov := titleHits[d] / nq
+		if tw := sc.titleWords[d]; tw > 0 {
+			qcov := sc.titleHits[d] / nq
 			tcov := min(float32(tw)/float32(max(ix.titleLen[d], 1)), 1)
 			h.cover[d] = qcov * tcov
 			h.score[d] += coverWeight * h.cover[d]
