@@ -367,7 +367,7 @@ func (c *Cache) Checkout(ctx context.Context, h *Hasher, path string, hi HashInf
 	for _, e := range entries {
 		want[e.RelPath] = e
 	}
-	have, err := walkDir(path)
+	have, err := walkDir(path, h.Ignore)
 	if err != nil {
 		return fmt.Errorf("checkout %s: %w", path, err)
 	}

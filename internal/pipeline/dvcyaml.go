@@ -121,6 +121,7 @@ func LoadProject(root string) (*Project, error) {
 		return nil, fmt.Errorf("load project: %w", err)
 	}
 	var files []string
+	dvcIgnore := NewIgnore(root)
 	ignored := map[string]bool{} // dirs listed as /name in a .gitignore: outputs
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -136,7 +137,7 @@ func LoadProject(root string) (*Project, error) {
 					return filepath.SkipDir
 				}
 			}
-			if ignored[p] {
+			if ignored[p] || dvcIgnore.Match(p, true) {
 				return filepath.SkipDir
 			}
 			if gi, err := os.ReadFile(filepath.Join(p, ".gitignore")); err == nil {
@@ -149,7 +150,7 @@ func LoadProject(root string) (*Project, error) {
 			}
 			return nil
 		}
-		if d.Name() == DvcYAML {
+		if d.Name() == DvcYAML && !dvcIgnore.Match(p, false) {
 			files = append(files, p)
 		}
 		return nil

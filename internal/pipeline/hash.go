@@ -101,6 +101,8 @@ type Hasher struct {
 	Workers  int        // parallel file hashing; 0 means GOMAXPROCS
 	Stat     *StatCache // optional persistent cache
 	Progress Progress   // optional
+	// Ignore holds the repository's .dvcignore rules (optional).
+	Ignore *Ignore
 	// Manifests loads a cached .dir object's entries (optional); with the
 	// stat cache's directory records it lets an unchanged tree skip
 	// per-file lookups.
@@ -254,8 +256,8 @@ type walkedFile struct {
 
 // walkDir lists the files DVC includes in a directory hash, with their
 // stat (symlinks followed).
-func walkDir(root string) ([]walkedFile, error) {
-	files, err := listDir(root)
+func walkDir(root string, ign *Ignore) ([]walkedFile, error) {
+	files, err := listDir(root, ign)
 	if err != nil {
 		return nil, err
 	}
@@ -275,8 +277,7 @@ func walkDir(root string) ([]walkedFile, error) {
 
 // listDir lists candidate files (directory reads only, no stat): the
 // caller stats them, possibly in parallel.
-func listDir(root string) ([]walkedFile, error) {
-	ign := loadDvcIgnore(root)
+func listDir(root string, ign *Ignore) ([]walkedFile, error) {
 	var files []walkedFile
 	var walk func(dir, relDir string) error
 	walk = func(dir, relDir string) error {
@@ -297,7 +298,7 @@ func listDir(root string) ([]walkedFile, error) {
 			}
 			abs := dir + string(filepath.Separator) + name
 			if d.IsDir() {
-				if name == ".git" || name == ".hg" || name == ".dvc" || ign.match(rel, true) {
+				if name == ".git" || name == ".hg" || name == ".dvc" || ign.Match(abs, true) {
 					continue
 				}
 				if err := walk(abs, rel); err != nil {
@@ -305,7 +306,7 @@ func listDir(root string) ([]walkedFile, error) {
 				}
 				continue
 			}
-			if name == ".dvcignore" || ign.match(rel, false) {
+			if name == ".dvcignore" || ign.Match(abs, false) {
 				continue
 			}
 			if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
@@ -319,7 +320,7 @@ func listDir(root string) ([]walkedFile, error) {
 }
 
 func (h *Hasher) hashDir(ctx context.Context, path string) (dirResult, error) {
-	files, err := listDir(path)
+	files, err := listDir(path, h.Ignore)
 	if err != nil {
 		return dirResult{}, fmt.Errorf("walk %s: %w", path, err)
 	}
@@ -546,8 +547,9 @@ func FileMD5Dos2Unix(ctx context.Context, path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// LegacyHash computes DVC 2's md5-dos2unix hash of a file or directory.
-func LegacyHash(ctx context.Context, path string) (HashInfo, error) {
+// LegacyHash computes DVC 2's md5-dos2unix hash of a file or directory
+// (ign may be nil).
+func LegacyHash(ctx context.Context, path string, ign *Ignore) (HashInfo, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return HashInfo{}, err
@@ -556,7 +558,7 @@ func LegacyHash(ctx context.Context, path string) (HashInfo, error) {
 		sum, err := FileMD5Dos2Unix(ctx, path)
 		return HashInfo{MD5: sum, Size: fi.Size(), IsExec: fi.Mode()&0o111 != 0}, err
 	}
-	files, err := walkDir(path)
+	files, err := walkDir(path, ign)
 	if err != nil {
 		return HashInfo{}, err
 	}
@@ -577,46 +579,6 @@ func inode(fi os.FileInfo) uint64 {
 		return st.Ino
 	}
 	return 0
-}
-
-// dvcIgnore is a minimal .dvcignore matcher: gitignore-style globs without
-// negation, matched against the basename or the relative path.
-type dvcIgnore struct{ patterns []string }
-
-func loadDvcIgnore(dir string) dvcIgnore {
-	var ig dvcIgnore
-	data, err := os.ReadFile(filepath.Join(dir, ".dvcignore"))
-	if err != nil {
-		return ig
-	}
-	for _, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || strings.HasPrefix(l, "#") || strings.HasPrefix(l, "!") {
-			continue
-		}
-		ig.patterns = append(ig.patterns, l)
-	}
-	return ig
-}
-
-func (ig dvcIgnore) match(rel string, isDir bool) bool {
-	for _, p := range ig.patterns {
-		dirOnly := strings.HasSuffix(p, "/")
-		p = strings.TrimSuffix(p, "/")
-		if dirOnly && !isDir {
-			continue
-		}
-		if strings.Contains(strings.TrimPrefix(p, "/"), "/") || strings.HasPrefix(p, "/") {
-			if ok, _ := filepath.Match(strings.TrimPrefix(p, "/"), rel); ok {
-				return true
-			}
-			continue
-		}
-		if ok, _ := filepath.Match(p, filepath.Base(rel)); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // parseManifestFast parses the exact form DVC writes

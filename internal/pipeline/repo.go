@@ -64,6 +64,7 @@ func Open(root string) (*Repo, error) {
 		Hasher: NewHasher(sc), Stdout: os.Stdout, Stderr: os.Stderr,
 		locks: map[string]*Lockfile{}, params: map[string]*paramsFile{}, stat: sc, newLock: map[string]bool{},
 	}
+	r.Hasher.Ignore = NewIgnore(root)
 	r.Hasher.Manifests = func(md5 string) ([]DirEntry, error) {
 		return r.Cache.ReadManifest(context.Background(), md5)
 	}
@@ -153,7 +154,7 @@ func (r *Repo) hashPath(ctx context.Context, p string) (HashInfo, error) {
 // comparing DVC 2 entries with the md5-dos2unix hash.
 func (r *Repo) matches(ctx context.Context, p string, e LockEntry) (bool, error) {
 	if e.Legacy() {
-		hi, err := LegacyHash(ctx, p)
+		hi, err := LegacyHash(ctx, p, r.Hasher.Ignore)
 		if err != nil {
 			return false, err
 		}
