@@ -195,6 +195,16 @@ func Metrics(ranked []int32, rel []Judgement) (rr, ndcg10, p10 float64) {
 	return rr, ndcg10, p10 / 10
 }
 
+// WriteJSON writes the report as indented JSON (for metrics/).
+func (r Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write search report: %w", err)
+	}
+	return nil
+}
+
 // Markdown formats the report as a table: one row per query type, one
 // column group per mode.
 func (r Report) Markdown() string {

@@ -147,6 +147,10 @@ const likeGenreWeight = 0.5
 // and year fields for constraint queries).
 const denseSupportWeight = 0.5
 
+// genreBoost scales the boost of text-query results that have the genres
+// the query asked for (score x (1 + genreBoost x share of asked genres)).
+const genreBoost = 0.5
+
 // coverFusion scales the title-coverage term added to fused scores.
 const coverFusion = 2.0
 
@@ -382,7 +386,7 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 			c := cands[d]
 			boost := 1.0
 			if len(q.Genres) > 0 {
-				boost += 0.5 * float64(bits.OnesCount32(ix.genres[d]&want)) / float64(len(q.Genres))
+				boost += genreBoost * float64(bits.OnesCount32(ix.genres[d]&want)) / float64(len(q.Genres))
 			}
 			if q.YearHint != 0 && ix.movies[d].Year == q.YearHint {
 				boost += 0.3

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -381,5 +382,39 @@ func TestSearchConcurrent(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	rel := []Judgement{{MovieID: 1, Grade: 2}, {MovieID: 2, Grade: 1}}
+	tests := []struct {
+		ranked      []int32
+		rr, ndcg, p float64
+	}{
+		{[]int32{1, 2}, 1, 1, 0.2},
+		{[]int32{3, 1}, 0.5, 3 / math.Log2(3) / (3 + 1/math.Log2(3)), 0.1},
+		{[]int32{3, 4}, 0, 0, 0},
+		{nil, 0, 0, 0},
+	}
+	for _, tc := range tests {
+		rr, ndcg, p := Metrics(tc.ranked, rel)
+		if math.Abs(rr-tc.rr) > 1e-9 || math.Abs(ndcg-tc.ndcg) > 1e-9 || math.Abs(p-tc.p) > 1e-9 {
+			t.Errorf("Metrics(%v) = %v %v %v, want %v %v %v", tc.ranked, rr, ndcg, p, tc.rr, tc.ndcg, tc.p)
+		}
+	}
+	ix := tinyIndex(t)
+	rep, err := Evaluate(context.Background(), ix, []JudgedQuery{
+		{ID: "a", Type: TypeKnownItem, Query: "godfater", Relevant: []Judgement{{MovieID: 2, Grade: 2}}},
+		{ID: "b", Type: TypeGenreEra, Query: "90s thrillers", Relevant: []Judgement{{MovieID: 4, Grade: 2}, {MovieID: 9, Grade: 1}, {MovieID: 11, Grade: 1}}},
+	}, ModeLexical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 3 || rep.Rows[1].MRR != 1 || !strings.Contains(rep.Markdown(), "| known_item | 1 | MRR | 1.000 |") {
+		t.Errorf("report %+v\n%s", rep, rep.Markdown())
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteJSON(&buf); err != nil || !bytes.Contains(buf.Bytes(), []byte(`"ndcg@10"`)) {
+		t.Errorf("json %v %s", err, buf.Bytes())
 	}
 }
