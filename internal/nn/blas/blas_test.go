@@ -117,11 +117,17 @@ func benchGemm(b *testing.B, g Gemm) {
 			}
 			a, bm, c := randSlice(r, ar*ac), randSlice(r, br*bc), make([]float32, s.m*s.n)
 			b.ResetTimer()
+			cpu0 := cpuSeconds()
 			for b.Loop() {
 				g.Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, ac, bm, bc, 0, c, s.n)
 			}
 			flops := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(b.N)
 			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			// Per CPU-second: steadier than wall time on a shared machine
+			// (and for 2 threads about half the wall figure when idle).
+			if cpu := cpuSeconds() - cpu0; cpu > 0 {
+				b.ReportMetric(flops/cpu/1e9, "GFLOP/CPU-s")
+			}
 		})
 	}
 }
