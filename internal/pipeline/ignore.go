@@ -16,6 +16,7 @@ type Ignore struct {
 	root  string
 	mu    sync.Mutex
 	files map[string][]ignoreRule // dir -> rules of its .dvcignore (nil: none)
+	any   map[string]bool         // dir -> some .dvcignore applies below root..dir
 }
 
 type ignoreRule struct {
@@ -26,7 +27,7 @@ type ignoreRule struct {
 
 // NewIgnore returns the .dvcignore matcher for the repository at root.
 func NewIgnore(root string) *Ignore {
-	return &Ignore{root: filepath.Clean(root), files: map[string][]ignoreRule{}}
+	return &Ignore{root: filepath.Clean(root), files: map[string][]ignoreRule{}, any: map[string]bool{}}
 }
 
 // Match reports whether the absolute path is ignored. Only the path itself
@@ -35,6 +36,9 @@ func NewIgnore(root string) *Ignore {
 func (ig *Ignore) Match(abs string, isDir bool) bool {
 	if ig == nil {
 		return false
+	}
+	if !ig.anyRules(filepath.Dir(abs)) {
+		return false // the common case: no .dvcignore on the way
 	}
 	rel, err := filepath.Rel(ig.root, abs)
 	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
@@ -59,6 +63,28 @@ func (ig *Ignore) Match(abs string, isDir bool) bool {
 		dir = filepath.Join(dir, parts[i])
 	}
 	return ignored
+}
+
+// anyRules reports whether dir or one of its ancestors up to the root has
+// .dvcignore rules.
+func (ig *Ignore) anyRules(dir string) bool {
+	ig.mu.Lock()
+	v, ok := ig.any[dir]
+	ig.mu.Unlock()
+	if ok {
+		return v
+	}
+	if !pathWithin(dir, ig.root) {
+		return false
+	}
+	v = len(ig.rules(dir)) > 0
+	if !v && dir != ig.root {
+		v = ig.anyRules(filepath.Dir(dir))
+	}
+	ig.mu.Lock()
+	ig.any[dir] = v
+	ig.mu.Unlock()
+	return v
 }
 
 func (ig *Ignore) rules(dir string) []ignoreRule {
