@@ -52,7 +52,7 @@ function Header({ q }: { q: string }) {
         >
           {userId ? 'Change user' : 'Choose user'}
         </button>
-        <Link to="/metrics" className="button">
+        <Link to="/models" className="button">
           Model metrics
         </Link>
       </nav>

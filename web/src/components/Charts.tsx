@@ -1,6 +1,6 @@
 // Charts drawn with plain SVG. Each has a text alternative (aria-label and
 // <title>), and the data is also in a table or list next to it.
-import { fmt, niceTicks, type Series } from '../lib/metrics';
+import { fmt, niceTicks, tickLabel, type Series } from '../lib/metrics';
 
 const PALETTE = ['#e4b343', '#4ea8de', '#e0542e', '#7bd389', '#c77dff', '#f28482', '#5ec2b7', '#b8b8b8'];
 export const colour = (i: number) => PALETTE[i % PALETTE.length];
@@ -31,7 +31,7 @@ export function BarChart({ title, bars }: BarProps) {
           <g key={t}>
             <line x1={x} x2={x} y1={4} y2={height - 26} className="grid" />
             <text x={x} y={height - 10} textAnchor="middle" className="tick">
-              {fmt(t, 2)}
+              {tickLabel(t, ticks)}
             </text>
           </g>
         );
@@ -92,7 +92,7 @@ export function LineChart({ title, series, xLabel = 'epoch', marker }: LineProps
         <g key={`y${t}`}>
           <line x1={m.l} x2={width - m.r} y1={sy(t)} y2={sy(t)} className="grid" />
           <text x={m.l - 6} y={sy(t) + 4} textAnchor="end" className="tick">
-            {fmt(t, 3)}
+            {tickLabel(t, yt)}
           </text>
         </g>
       ))}
@@ -107,7 +107,7 @@ export function LineChart({ title, series, xLabel = 'epoch', marker }: LineProps
       {marker ? (
         <g>
           <line x1={sx(marker.x)} x2={sx(marker.x)} y1={m.t} y2={height - m.b} className="marker" />
-          <text x={sx(marker.x) + 4} y={m.t + 10} className="tick">
+          <text x={sx(marker.x) + (sx(marker.x) > width / 2 ? -4 : 4)} y={m.t + 10} textAnchor={sx(marker.x) > width / 2 ? 'end' : 'start'} className="tick">
             {marker.label}
           </text>
         </g>

@@ -23,6 +23,7 @@ export const ChevronRight = () => (
 );
 export const SearchIcon = () => (
   <svg {...common}>
-    <path fill="currentColor" d="M15.5 14h-.8l-.3-.3A6.5 6.5 0 1 0 14 15.5l.3.3v.8l5 5 1.5-1.5-5-5zm-6 0a4.5 4.5 0 1 1 0-9 4.5 4.5 0 0 1 0 9z" />
+    <circle cx="10" cy="10" r="6" fill="none" stroke="currentColor" strokeWidth="2.4" />
+    <path d="m14.5 14.5 6 6" stroke="currentColor" strokeWidth="2.6" strokeLinecap="round" />
   </svg>
 );

@@ -32,7 +32,7 @@ export function MovieCard({ movie, note, thumbs, children }: Props) {
       </p>
       {o?.rating !== undefined ? (
         <p className="card-rating" aria-label={`You rated it ${o.rating} out of 5`}>
-          <span aria-hidden="true">{'★'.repeat(Math.round(o.rating))}</span>
+          <span aria-hidden="true">Your rating {'★'.repeat(Math.round(o.rating))}</span>
         </p>
       ) : null}
       {note ? <p className="card-note">{note}</p> : null}

@@ -15,7 +15,7 @@ export function Poster({ title, year, genres, decorative, className }: Props) {
   const id = useId().replace(/:/g, '');
   const [c1, c2] = genreColours(genres);
   const shown = displayTitle(title);
-  const lines = wrapTitle(shown, 13, 4);
+  const lines = wrapTitle(shown, 12, 4);
   const genre = genres?.[0] ?? '';
   const a11y = decorative
     ? { 'aria-hidden': true as const }
@@ -35,7 +35,7 @@ export function Poster({ title, year, genres, decorative, className }: Props) {
         {genre.toUpperCase()}
       </text>
       {lines.map((l, i) => (
-        <text key={i} x="16" y={110 + i * 30} fill="#fff" fontSize="24" fontWeight="700">
+        <text key={i} x="16" y={110 + i * 28} fill="#fff" fontSize="21" fontWeight="700">
           {l}
         </text>
       ))}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestModel, evalTables, fmt, headlineMetric, niceTicks, trainingCurves } from './metrics';
+import { bestModel, evalTables, fmt, headlineMetric, niceTicks, tickLabel, trainingCurves } from './metrics';
 
 describe('evalTables', () => {
   const t = evalTables({
@@ -37,7 +37,8 @@ describe('trainingCurves', () => {
       },
     });
     expect(c?.bestEpoch).toBe(2);
-    expect(c?.series.map((s) => s.name)).toEqual(['train_loss', 'valid_ndcg@10', 'valid_hr@10', 'lr']);
+    // a constant learning rate says nothing and is not plotted
+    expect(c?.series.map((s) => s.name)).toEqual(['train_loss', 'valid_ndcg@10', 'valid_hr@10']);
     // unvalidated epochs do not plot a zero
     expect(c?.series[1].points).toEqual([{ x: 2, y: 0.046 }]);
   });
@@ -46,7 +47,7 @@ describe('trainingCurves', () => {
       { epoch: 1, loss: 5, 'val_recall@50': 0.1, temperature: 0.05, seconds: 3 },
       { epoch: 2, loss: 4, 'val_recall@50': 0.2, temperature: 0.05, seconds: 3 },
     ]);
-    expect(c?.series.map((s) => s.name)).toEqual(['loss', 'val_recall@50', 'temperature']);
+    expect(c?.series.map((s) => s.name)).toEqual(['loss', 'val_recall@50']);
     expect(c?.epochs).toBe(2);
   });
   it('returns null for shapes it cannot read', () => {
@@ -75,5 +76,15 @@ describe('fmt', () => {
     expect(fmt(null)).toBe('—');
     expect(fmt(123.4)).toBe('123');
     expect(fmt(0.00001)).toBe('1.0e-5');
+  });
+});
+
+describe('tickLabel', () => {
+  it('uses as many decimals as the step needs', () => {
+    expect([0, 0.1, 0.2].map((t, _, a) => tickLabel(t, a))).toEqual(['0.0', '0.1', '0.2']);
+    expect([0, 0.025, 0.05].map((t, _, a) => tickLabel(t, a))).toEqual(['0.000', '0.025', '0.050']);
+    expect([0, 2, 4].map((t, _, a) => tickLabel(t, a))).toEqual(['0', '2', '4']);
+    expect([6, 6.5, 7].map((t, _, a) => tickLabel(t, a))).toEqual(['6.0', '6.5', '7.0']);
+    expect(tickLabel(0.00095, [0.0009, 0.00095])).toBe('9.5e-4');
   });
 });

@@ -115,7 +115,7 @@ export function trainingCurves(model: string, raw: unknown): TrainingCurves | nu
     }
   });
   const series = [...byName.entries()]
-    .filter(([, pts]) => pts.length > 0)
+    .filter(([name, pts]) => pts.length > 0 && (order(name) < 2 || pts.some((p) => p.y !== pts[0].y)))
     .map(([name, points]) => ({ name, points }))
     .sort((a, b) => order(a.name) - order(b.name));
   if (series.length === 0) return null;
@@ -139,6 +139,15 @@ export function niceTicks(lo: number, hi: number, n = 4): number[] {
   for (let v = start; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
   if (out[out.length - 1] < hi) out.push(Number((out[out.length - 1] + step).toPrecision(12)));
   return out;
+}
+
+/** tickLabel prints a tick with just enough decimals to tell ticks apart. */
+export function tickLabel(v: number, ticks: readonly number[]): string {
+  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : Math.abs(v) || 1;
+  if (step < 1e-4) return v.toExponential(1);
+  let decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
+  while (decimals < 6 && Math.abs(Math.round(step * 10 ** decimals) - step * 10 ** decimals) > 1e-6) decimals++;
+  return v.toFixed(decimals);
 }
 
 /** fmt prints a metric value compactly. */

@@ -45,7 +45,7 @@ export function match(path: string, params: URLSearchParams): Route {
   if (p === '/users') return { page: 'choose' };
   if (p === '/users/new') return { page: 'new-user' };
   if (p === '/search') return { page: 'search', q: params.get('q') ?? '' };
-  if (p === '/metrics') return { page: 'metrics' };
+  if (p === '/models') return { page: 'metrics' };
   const m = /^\/movies\/(\d{1,9})$/.exec(p);
   if (m) return { page: 'movie', id: Number(m[1]) };
   return { page: 'not-found', path };

@@ -68,6 +68,7 @@ export function SessionProvider({ children, initialUser }: { children: ReactNode
     }
     setUserId(id);
     setOpinions(new Map());
+    setMessage(null);
   }, []);
 
   // Load the user's whole history once (pages of 100) for their ratings.
