@@ -75,7 +75,7 @@ const (
 func DefaultConfig() Config {
 	return Config{
 		EmbeddingDim: 64, HiddenDims: []int{128, 64}, BatchSize: 512, LearningRate: 0.001, Epochs: 100,
-		WeightDecay: 0, Negatives: NegativesInBatch, Temperature: 0.05, IDDropout: 0.1, ShortHistory: 0.1, HistoryLength: 200,
+		WeightDecay: 0.5, Negatives: NegativesInBatch, Temperature: 0.05, IDDropout: 0.1, ShortHistory: 0.1, HistoryLength: 200,
 		Patience: 5, ValidationShare: 0.05, Seed: 42, Threads: 2,
 	}
 }
