@@ -93,24 +93,37 @@ func movieWords(m *Movie) map[string]float64 {
 	f := movieFields(m)
 	w := map[string]float64{}
 	for _, t := range f[fieldTitle] {
-		if !stopWords[t] {
-			w[t]++
-		}
+		addWord(w, t, 1)
 	}
 	for _, t := range f[fieldGenres] {
-		w[t] += genreWordWeight
+		addWord(w, t, genreWordWeight)
 	}
 	for _, t := range f[fieldTags] {
-		if !stopWords[t] {
-			w[t]++
-		}
+		addWord(w, t, 1)
 	}
 	for _, t := range f[fieldOverview] {
-		if !stopWords[t] {
-			w[t] += 0.5
-		}
+		addWord(w, t, 0.5)
 	}
 	return w
+}
+
+// trigramWeight is the weight of a word's character trigrams relative to
+// the word: they let misspelt and inflected words ("thrilers", "comedies")
+// reach the words they resemble.
+const trigramWeight = 0.3
+
+// addWord adds a word and its padded character trigrams to a feature bag.
+func addWord(w map[string]float64, word string, weight float64) {
+	if stopWords[word] {
+		return
+	}
+	w[word] += weight
+	if len(word) < 4 || isNumber(word) {
+		return
+	}
+	for _, g := range trigramsOf(word) {
+		w["#"+g] += weight * trigramWeight
+	}
 }
 
 // sparseRow is one L2-normalised TF-IDF feature row.
@@ -170,9 +183,7 @@ func (c *CollabText) EmbedQuery(_ context.Context, text string) ([]float32, erro
 	c.init()
 	w := map[string]float64{}
 	for _, t := range Tokens(text) {
-		if !stopWords[t] {
-			w[t]++
-		}
+		addWord(w, t, 1)
 	}
 	return c.encode(c.features(w)), nil
 }
