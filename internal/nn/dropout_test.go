@@ -43,3 +43,26 @@ func TestDropoutRateAndStreams(t *testing.T) {
 		}
 	}
 }
+
+func TestDropApplyMatchesDropGen(t *testing.T) {
+	const n = dropoutChunk + 13 // two chunks, the last one ragged
+	src := make([]float32, n)
+	for i := range src {
+		src[i] = 1
+	}
+	dst := make([]float32, n)
+	thr, keep := dropThreshold(0.3), float32(1/(1-0.3))
+	dropApply(dst, src, 99, thr, keep, 0, 2, false)
+	for c := 0; c < 2; c++ {
+		d := newDropGen(99, c)
+		for i := c * dropoutChunk; i < min((c+1)*dropoutChunk, n); i++ {
+			want := float32(0)
+			if d.keep(thr) {
+				want = keep
+			}
+			if dst[i] != want {
+				t.Fatalf("element %d: %v, want %v", i, dst[i], want)
+			}
+		}
+	}
+}

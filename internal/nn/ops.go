@@ -353,22 +353,30 @@ func mix(a, b uint64) uint64 {
 	return z ^ (z >> 31)
 }
 
-// dropApply sets dst[i] (+)= src[i]*keep or nothing/0 for the elements of
-// stream chunks [c0, c1), regenerating the same mask for given base.
+// dropApply sets dst[i] = src[i]*mask[i] (or adds it, when accumulate is
+// set) over the stream chunks [c0, c1), where mask[i] is 0 or keep as drawn
+// by [dropGen] for base: the same decisions, without branches on them.
 func dropApply(dst, src []float32, base uint64, thr uint32, keep float32, c0, c1 int, accumulate bool) {
 	n := len(src)
 	for c := c0; c < c1; c++ {
-		d := newDropGen(base, c)
+		s := mix(base, uint64(c))
 		lo, hi := c*dropoutChunk, min((c+1)*dropoutChunk, n)
-		for i := lo; i < hi; i++ {
-			k := d.keep(thr)
-			switch {
-			case accumulate && k:
-				dst[i] += src[i] * keep
-			case !accumulate && k:
-				dst[i] = src[i] * keep
-			case !accumulate:
-				dst[i] = 0
+		for i := lo; i < hi; i += 4 {
+			s += 0x9e3779b97f4a7c15
+			z := s
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+			z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+			z ^= z >> 31
+			for k := i; k < min(i+4, hi); k++ {
+				// 1 when the 16-bit draw is >= thr (kept), else 0.
+				kept := 1 + int32(uint32(z&0xffff)-thr)>>31
+				m := keep * float32(kept)
+				z >>= 16
+				if accumulate {
+					dst[k] += src[k] * m
+				} else {
+					dst[k] = src[k] * m
+				}
 			}
 		}
 	}
