@@ -98,7 +98,11 @@ type Count struct {
 // Report is the outcome of loading and validating a database, written as
 // JSON by `genie db setup --report`.
 type Report struct {
-	Backend   string    `json:"backend"`
+	Backend string `json:"backend"`
+	// Method is how setup replaced the data: "rebuild" (SQLite: a new file
+	// renamed over the old one), "in-place" (SQLite in use: one write
+	// transaction) or "transaction" (PostgreSQL); empty for validate.
+	Method    string    `json:"method,omitempty"`
 	Database  string    `json:"database"` // path or URL without password
 	Processed string    `json:"processed,omitempty"`
 	Created   time.Time `json:"created"`

@@ -67,7 +67,7 @@ func Setup(ctx context.Context, dsn string, t *dataset.Tables, opt SetupOptions)
 			}
 		}
 	}
-	rep := &store.Report{Backend: "postgres", Database: Redact(dsn), Created: start.UTC()}
+	rep := &store.Report{Backend: "postgres", Database: Redact(dsn), Created: start.UTC(), Method: "transaction"}
 	phase := time.Now()
 	if _, err := tx.ExecContext(ctx, `TRUNCATE `+loadTables+` RESTART IDENTITY`); err != nil {
 		return nil, fmt.Errorf("postgres setup: truncate: %w", err)

@@ -33,9 +33,10 @@ type SetupOptions struct {
 // is returned whenever the validation ran, with an error wrapping
 // store.ErrValidation when a check failed.
 //
-// The previous database must not be open elsewhere (stop `genie serve`):
-// Setup takes it out of WAL mode first, which fails while another
-// connection holds it.
+// When another process (a running server) has the database open, a rename
+// would corrupt it (its WAL belongs to the old file), so Setup rebuilds it
+// in place instead, in one write transaction with the same checks
+// (Report.Method says which was done).
 func Setup(ctx context.Context, path string, t *dataset.Tables, opt SetupOptions) (rep *store.Report, err error) {
 	start := time.Now()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -48,6 +49,18 @@ func Setup(ctx context.Context, path string, t *dataset.Tables, opt SetupOptions
 			if !opt.Fresh {
 				old = path
 			}
+		case isBusy(err):
+			// A server has it open: renaming a new file over a live WAL
+			// database would corrupt it, so rebuild inside it instead.
+			rep = &store.Report{Backend: "sqlite", Database: path, Created: start.UTC(), Method: "in-place"}
+			if err := rebuildInPlace(ctx, path, t, opt, rep); err != nil {
+				if rep.Checks == nil {
+					rep = nil
+				}
+				return rep, err
+			}
+			rep.Time("total", start)
+			return rep, nil
 		case opt.Fresh && !isBusy(err):
 			// Unreadable (not a database, corrupt): --fresh replaces it, but
 			// its side files must go so they are not applied to the new one.
@@ -70,7 +83,7 @@ func Setup(ctx context.Context, path string, t *dataset.Tables, opt SetupOptions
 			}
 		}
 	}()
-	rep = &store.Report{Backend: "sqlite", Database: path, Created: start.UTC()}
+	rep = &store.Report{Backend: "sqlite", Database: path, Created: start.UTC(), Method: "rebuild"}
 	if err := build(ctx, tmp, old, t, rep); err != nil {
 		if rep.Checks == nil {
 			rep = nil
@@ -177,31 +190,14 @@ func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.R
 		return fmt.Errorf("sqlite setup: %w", err)
 	}
 	defer tx.Rollback()
+	var src func(string) string
+	if old != "" {
+		src = func(table string) string { return "old." + table }
+	}
+	if err := fill(ctx, tx, t, src, rep); err != nil {
+		return err
+	}
 	phase := time.Now()
-	for _, td := range sqlstore.Plan(t) {
-		if err := insertAll(ctx, tx, td); err != nil {
-			return err
-		}
-	}
-	phase = rep.Time("load", phase)
-	var kept map[string]int64
-	if old != "" {
-		if kept, err = sqlstore.CarryApp(ctx, tx, func(table string) string { return "old." + table }); err != nil {
-			return fmt.Errorf("sqlite setup: %w", err)
-		}
-		phase = rep.Time("carry", phase)
-	}
-	if err := Validate(ctx, tx, t, rep); err != nil {
-		return err
-	}
-	phase = rep.Time("validate", phase)
-	if old != "" {
-		sqlstore.CheckAppRows(rep, kept)
-		rep.Finish()
-	}
-	if err := rep.Err(); err != nil {
-		return err
-	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite setup: commit: %w", err)
 	}
@@ -221,6 +217,102 @@ func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.R
 	}
 	if err := conn.Close(); err != nil {
 		return fmt.Errorf("sqlite setup: %w", err)
+	}
+	return db.Close()
+}
+
+// fill loads t into the empty tables inside tx, copies the app's rows from
+// the tables src names (nil: none), validates, and returns nil only if
+// every check passed.
+func fill(ctx context.Context, tx *sql.Tx, t *dataset.Tables, src func(string) string, rep *store.Report) error {
+	phase := time.Now()
+	for _, td := range sqlstore.Plan(t) {
+		if err := insertAll(ctx, tx, td); err != nil {
+			return err
+		}
+	}
+	phase = rep.Time("load", phase)
+	var kept map[string]int64
+	if src != nil {
+		var err error
+		if kept, err = sqlstore.CarryApp(ctx, tx, src); err != nil {
+			return fmt.Errorf("sqlite setup: %w", err)
+		}
+		phase = rep.Time("carry", phase)
+	}
+	if err := Validate(ctx, tx, t, rep); err != nil {
+		return err
+	}
+	rep.Time("validate", phase)
+	if src != nil {
+		sqlstore.CheckAppRows(rep, kept)
+		rep.Finish()
+	}
+	return rep.Err()
+}
+
+// rebuildTables are emptied by an in-place rebuild, children first.
+var rebuildTables = []string{"interactions", "tags", "search_documents", "movie_genres", "movies", "genres", "users", "model_versions"}
+
+// rebuildInPlace replaces the contents of the live database at path in one
+// write transaction: readers (a running server) keep their snapshot until
+// the commit and then see the new data; the server's writes wait (up to the
+// busy timeout) until it ends. App rows are set aside in temporary tables
+// and put back, as PostgreSQL's Setup does.
+func rebuildInPlace(ctx context.Context, path string, t *dataset.Tables, opt SetupOptions, rep *store.Report) error {
+	d, err := dsn(path, "immediate", "foreign_keys(1)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS), "synchronous(FULL)")
+	if err != nil {
+		return err
+	}
+	db, err := sql.Open("sqlite", d)
+	if err != nil {
+		return fmt.Errorf("sqlite setup: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := sqlstore.Migrate(ctx, db, Dialect, ms, ""); err != nil {
+		return fmt.Errorf("sqlite setup: %w", err)
+	}
+	tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock until commit
+	if err != nil {
+		return fmt.Errorf("sqlite setup: %w", err)
+	}
+	defer tx.Rollback()
+	stmts := []string{`PRAGMA defer_foreign_keys = ON`} // app rows come back before the commit
+	if !opt.Fresh {
+		stmts = append(stmts,
+			`CREATE TEMP TABLE keep_users AS SELECT * FROM users WHERE source = 'app'`,
+			`CREATE TEMP TABLE keep_interactions AS SELECT * FROM interactions WHERE source = 'app'`,
+			`CREATE TEMP TABLE keep_model_versions AS SELECT * FROM model_versions`)
+	}
+	for _, table := range rebuildTables {
+		stmts = append(stmts, `DELETE FROM `+table)
+	}
+	phase := time.Now()
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("sqlite setup: %s: %w", q, err)
+		}
+	}
+	rep.Time("clear", phase)
+	var src func(string) string
+	if !opt.Fresh {
+		src = func(table string) string { return "temp.keep_" + table }
+	}
+	if err := fill(ctx, tx, t, src, rep); err != nil {
+		return err
+	}
+	phase = time.Now()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite setup: commit: %w", err)
+	}
+	rep.Time("commit", phase)
+	if _, err := db.ExecContext(ctx, `PRAGMA optimize`); err != nil {
+		return fmt.Errorf("sqlite setup: optimize: %w", err)
 	}
 	return db.Close()
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -243,14 +244,11 @@ func TestSetupKeepsAppData(t *testing.T) {
 	if err := s.AddModelVersion(ctx, store.ModelVersion{Name: "pop", Version: "1", Metrics: json.RawMessage(`{"a":1}`)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Setup(ctx, path, tables, SetupOptions{}); err == nil || !strings.Contains(err.Error(), "in use") {
-		t.Errorf("Setup while the database is open: %v, want an in-use error", err)
-	}
 	s.Close()
 
 	rep := setup(t, path, tables, SetupOptions{})
-	if rep.AppRows["users"] != 1 || rep.AppRows["interactions"] != 2 || rep.AppRows["model_versions"] != 1 {
-		t.Errorf("app rows %v", rep.AppRows)
+	if rep.Method != "rebuild" || rep.AppRows["users"] != 1 || rep.AppRows["interactions"] != 2 || rep.AppRows["model_versions"] != 1 {
+		t.Errorf("method %s, app rows %v", rep.Method, rep.AppRows)
 	}
 	s = open(t, path)
 	seq, err := s.Sequence(ctx, 1)
@@ -294,6 +292,84 @@ func TestSetupReplacesUnreadableFile(t *testing.T) {
 	}
 	if rep := setup(t, path, tables, SetupOptions{Fresh: true}); !rep.OK {
 		t.Errorf("fresh setup over junk: %+v", rep)
+	}
+}
+
+// TestSetupWhileServing: with the database open by a store that keeps
+// reading and writing (a server), setup rebuilds it in place; readers never
+// fail and see the old or the new data, the app's rows survive, and the
+// open store goes on working.
+func TestSetupWhileServing(t *testing.T) {
+	ctx := context.Background()
+	_, tables := storetest.Processed(t)
+	path := filepath.Join(t.TempDir(), "genie.db")
+	setup(t, path, tables, SetupOptions{})
+	s := open(t, path)
+	defer s.Close()
+	u, _, err := s.CreateUser(ctx, store.NewUser{Feedback: []store.Feedback{{MovieID: 2, Kind: store.KindLike}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Sequence(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		reads := 0
+		for {
+			select {
+			case <-stop:
+				if reads == 0 {
+					done <- errors.New("no reads ran")
+					return
+				}
+				done <- nil
+				return
+			default:
+			}
+			seq, err := s.Sequence(ctx, 1)
+			if err != nil {
+				done <- err
+				return
+			}
+			if len(seq) != len(want) {
+				done <- fmt.Errorf("a reader saw %d interactions of user 1, want %d (a half-built database?)", len(seq), len(want))
+				return
+			}
+			reads++
+		}
+	}()
+	rep, err := Setup(ctx, path, tables, SetupOptions{})
+	close(stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+	if rep.Method != "in-place" || !rep.OK || rep.AppRows["users"] != 1 || rep.AppRows["interactions"] != 1 {
+		t.Errorf("report: method %s ok %v app rows %v", rep.Method, rep.OK, rep.AppRows)
+	}
+	if seq, err := s.Sequence(ctx, u.ID); err != nil || len(seq) != 1 {
+		t.Errorf("app user after the rebuild: %v, %v", seq, err)
+	}
+	if _, err := s.AddFeedback(ctx, store.Feedback{UserID: 1, MovieID: 3, Kind: store.KindWatched}); err != nil {
+		t.Errorf("feedback after the rebuild: %v", err)
+	}
+	// A failing in-place setup changes nothing.
+	broken := storetest.Tables()
+	broken.Movies[0].RatingCount++
+	if _, err := Setup(ctx, path, broken, SetupOptions{}); !errors.Is(err, store.ErrValidation) {
+		t.Errorf("in-place setup of broken data: %v", err)
+	}
+	if seq, err := s.Sequence(ctx, u.ID); err != nil || len(seq) != 1 {
+		t.Errorf("app user after a failed rebuild: %v, %v", seq, err)
+	}
+	rep, err = ValidateFile(ctx, path, tables)
+	if err != nil || rep.Err() != nil {
+		t.Errorf("after a failed in-place setup: %v %v", err, rep.Err())
 	}
 }
 
