@@ -56,12 +56,8 @@ func TestDropApplyMatchesDropGen(t *testing.T) {
 	for c := 0; c < 2; c++ {
 		d := newDropGen(99, c)
 		for i := c * dropoutChunk; i < min((c+1)*dropoutChunk, n); i++ {
-			want := float32(0)
-			if d.keep(thr) {
-				want = keep
-			}
-			if dst[i] != want {
-				t.Fatalf("element %d: %v, want %v", i, dst[i], want)
+			if m := d.mult(thr, keep); dst[i] != m || (m != 0 && m != keep) {
+				t.Fatalf("element %d: dropApply %v, mult %v (keep %v)", i, dst[i], m, keep)
 			}
 		}
 	}

@@ -319,8 +319,9 @@ type dropGen struct {
 
 func newDropGen(base uint64, stream int) dropGen { return dropGen{s: mix(base, uint64(stream))} }
 
-// keep reports whether the next element is kept (16-bit uniform >= thr).
-func (d *dropGen) keep(thr uint32) bool {
+// mult returns keep when the next element is kept and 0 otherwise, without
+// branching on the draw.
+func (d *dropGen) mult(thr uint32, keep float32) float32 {
 	if d.k == 0 {
 		d.s += 0x9e3779b97f4a7c15
 		z := d.s
@@ -329,10 +330,10 @@ func (d *dropGen) keep(thr uint32) bool {
 		d.z = z ^ (z >> 31)
 		d.k = 4
 	}
-	v := uint32(d.z & 0xffff)
+	kept := 1 + int32(uint32(d.z&0xffff)-thr)>>31
 	d.z >>= 16
 	d.k--
-	return v >= thr
+	return keep * float32(kept)
 }
 
 // dropThreshold returns the 16-bit threshold for drop probability p.

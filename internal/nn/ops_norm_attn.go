@@ -152,10 +152,7 @@ func (g *Graph) Attention(qkv *Tensor, batch, length, heads int, mask AttentionM
 			if drop { // one stream per (batch, head) pair
 				dg := newDropGen(dseed, bh)
 				for i, pv := range p {
-					pd[i] = 0
-					if dg.keep(thr) {
-						pd[i] = pv * keep
-					}
+					pd[i] = pv * dg.mult(thr, keep)
 				}
 				src = pd
 			}
@@ -182,10 +179,7 @@ func (g *Graph) Attention(qkv *Tensor, batch, length, heads int, mask AttentionM
 				if drop { // regenerate the forward mask; pd = P ⊙ mask
 					dg := newDropGen(dseed, bh)
 					for i, pv := range p {
-						pd[i] = 0
-						if dg.keep(thr) {
-							pd[i] = pv * keep
-						}
+						pd[i] = pv * dg.mult(thr, keep)
 					}
 					src = pd
 				}
@@ -196,11 +190,7 @@ func (g *Graph) Attention(qkv *Tensor, batch, length, heads int, mask AttentionM
 				if drop {
 					dg := newDropGen(dseed, bh)
 					for i := range dp {
-						if dg.keep(thr) {
-							dp[i] *= keep
-						} else {
-							dp[i] = 0
-						}
+						dp[i] *= dg.mult(thr, keep)
 					}
 				}
 				for i := 0; i < T; i++ {
