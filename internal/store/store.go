@@ -23,8 +23,9 @@ import (
 type Store interface {
 	// Movie returns one movie with its genres, year and rating statistics.
 	Movie(ctx context.Context, id int32) (Movie, error)
-	// Movies returns the movies with the given ids, in the order given,
-	// skipping ids that do not exist (for recommendation lists).
+	// Movies returns the movies with the given ids (at most MaxPageSize), in
+	// the order given, skipping ids that do not exist and repeats (for
+	// recommendation lists).
 	Movies(ctx context.Context, ids []int32) ([]Movie, error)
 	// ListMovies browses the catalogue with filters, an order and a page.
 	ListMovies(ctx context.Context, q MovieQuery) (MoviePage, error)
@@ -41,7 +42,7 @@ type Store interface {
 	// from seed: the same seed and data give the same sample.
 	SampleUsers(ctx context.Context, n int, seed uint64) ([]int32, error)
 	// UserProfile returns a user with live statistics over all their
-	// interactions and their topGenres most frequent genres.
+	// interactions and their topGenres (0..100) most frequent genres.
 	UserProfile(ctx context.Context, id int32, topGenres int) (Profile, error)
 	// History returns a page of a user's interactions, newest first, with
 	// movie titles, and the user's number of interactions.
@@ -236,7 +237,9 @@ type UserStats struct {
 type Profile struct {
 	User      User         `json:"user"`
 	Stats     UserStats    `json:"stats"`
-	TopGenres []GenreCount `json:"top_genres"` // by interactions with movies of the genre
+	// TopGenres counts the user's interactions other than dislikes by the
+	// genres of their movies, most frequent first (ties by name).
+	TopGenres []GenreCount `json:"top_genres"`
 }
 
 // Interaction is one event of a user with a movie.
