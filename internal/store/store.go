@@ -235,8 +235,8 @@ type UserStats struct {
 
 // Profile is a user with statistics and favourite genres.
 type Profile struct {
-	User      User         `json:"user"`
-	Stats     UserStats    `json:"stats"`
+	User  User      `json:"user"`
+	Stats UserStats `json:"stats"`
 	// TopGenres counts the user's interactions other than dislikes by the
 	// genres of their movies, most frequent first (ties by name).
 	TopGenres []GenreCount `json:"top_genres"`
