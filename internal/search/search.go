@@ -147,6 +147,10 @@ const likeGenreWeight = 0.5
 // and year fields for constraint queries).
 const denseSupportWeight = 0.5
 
+// denseLikeWeight is the dense list's weight in "like X" fusion: the item
+// space still leans to popular movies, so audience neighbours lead.
+const denseLikeWeight = 0.25
+
 // genreBoost scales the boost of text-query results that have the genres
 // the query asked for (score x (1 + genreBoost x share of asked genres)).
 const genreBoost = 0.5
@@ -259,7 +263,7 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 			tv := space.vec(target)
 			if tv != nil {
 				docs := ix.denseTop(&space, tv, listDepth, func(d int32) bool { return d != target && allowed(d) }, get)
-				lists = append(lists, ranked{name: "dense", docs: docs, weight: denseSupportWeight})
+				lists = append(lists, ranked{name: "dense", docs: docs, weight: denseLikeWeight})
 			}
 		}
 	case q.GenresOnly:
