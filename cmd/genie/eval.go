@@ -14,12 +14,13 @@ import (
 	"github.com/moviegenie/genie/internal/eval"
 	"github.com/moviegenie/genie/internal/model"
 	"github.com/moviegenie/genie/internal/model/baseline"
+	"github.com/moviegenie/genie/internal/model/seqnn"
 )
 
 // newEvalCmd is "genie eval", the evaluate stage.
 func newEvalCmd() *cobra.Command {
 	var (
-		processed, paramsPath, metrics, export, protocols string
+		processed, paramsPath, metrics, export, protocols, modelsDir string
 		verbose                                           bool
 	)
 	cmd := &cobra.Command{
@@ -73,7 +74,11 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 			}
 			var all []*eval.Result
 			for _, pr := range ps {
-				res, err := eval.Evaluate(ctx, d, pr, evalSpecs(pr), opts)
+				specs, err := evalSpecs(pr, modelsDir)
+				if err != nil {
+					return err
+				}
+				res, err := eval.Evaluate(ctx, d, pr, specs, opts)
 				if err != nil {
 					return fmt.Errorf("eval %s: %w", pr, err)
 				}
@@ -99,6 +104,7 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 	f.StringVar(&metrics, "metrics", filepath.Join("metrics", "eval.json"), "where to write the metrics (JSON)")
 	f.StringVar(&export, "export", "", "write every model's test rankings to DIR/<model>.<protocol>.jsonl")
 	f.StringVar(&protocols, "protocols", "sequential,tfrs,recbole", "comma-separated protocols to run")
+	f.StringVar(&modelsDir, "models", "models", "folder of trained models: every trained sequential model in it is evaluated too")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every tuning trial")
 	return cmd
 }
@@ -106,12 +112,26 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 // evalSpecs lists the models evaluated under a protocol: the baselines of
 // every table, and for the sequential protocol the sequential ones too,
 // including the strongest simple baseline (Markov + ItemKNN over the last
-// items), so a neural model is measured against the hardest honest bar.
-func evalSpecs(p eval.Protocol) []model.Spec {
-	if p == eval.Sequential {
-		return append(baseline.SequentialSpecs(), baseline.RecentMarkovKNNSpec())
+// items), so a neural model is measured against the hardest honest bar,
+// and every sequential model trained into modelsDir (its training stage's
+// weights are reused when the data matches).
+func evalSpecs(p eval.Protocol, modelsDir string) ([]model.Spec, error) {
+	if p != eval.Sequential {
+		return baseline.Specs(), nil
 	}
-	return baseline.Specs()
+	specs := append(baseline.SequentialSpecs(), baseline.RecentMarkovKNNSpec())
+	for _, name := range []string{"sasrec", "bert4rec"} {
+		dir := filepath.Join(modelsDir, name)
+		if _, err := os.Stat(filepath.Join(dir, seqnn.WeightsFile)); err != nil {
+			continue
+		}
+		s, err := seqnn.PretrainedSpec(dir)
+		if err != nil {
+			return nil, fmt.Errorf("eval %s: %w", name, err)
+		}
+		specs = append(specs, s)
+	}
+	return specs, nil
 }
 
 // writeFileAtomic writes b to path through a temp file and a rename.

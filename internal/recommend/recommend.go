@@ -121,6 +121,24 @@ func putInt64(b []byte, v int64) {
 	putInt32(b[4:], int32(v>>32))
 }
 
+// WithNext returns a copy of the engine whose personalized
+// recommendations come from next, a fitted model over the same item
+// vocabulary (itemIDs, raw ids in ascending order). name and version label
+// the responses.
+func (e *Engine) WithNext(name, version string, next model.Recommender, itemIDs []int64) (*Engine, error) {
+	if len(itemIDs) != len(e.raw) {
+		return nil, fmt.Errorf("recommend: %s knows %d movies, the ratings have %d: retrain it on the current data", name, len(itemIDs), len(e.raw))
+	}
+	for i, id := range itemIDs {
+		if int32(id) != e.raw[i] {
+			return nil, fmt.Errorf("recommend: %s's item %d is movie %d, the ratings' is %d: retrain it on the current data", name, i, id, e.raw[i])
+		}
+	}
+	c := *e
+	c.Model, c.Version, c.next = name, version, next
+	return &c, nil
+}
+
 // Items is the number of movies the engine can recommend.
 func (e *Engine) Items() int { return len(e.raw) }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/moviegenie/genie/internal/dataset"
+	"github.com/moviegenie/genie/internal/model/seqnn"
 	"github.com/moviegenie/genie/internal/recommend"
 )
 
@@ -42,6 +43,9 @@ func LoadModels(ctx context.Context, src Sources) (*Models, error) {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("load metrics: %w", err)
 	}
+	if m.Engine, err = bestSequential(m.Engine, m.Metrics, src.ModelsDir); err != nil {
+		return nil, err
+	}
 	hs, _ := filepath.Glob(filepath.Join(src.ModelsDir, "*", "history.json"))
 	for _, h := range hs {
 		if b, err := os.ReadFile(h); err == nil && json.Valid(b) {
@@ -49,6 +53,41 @@ func LoadModels(ctx context.Context, src Sources) (*Models, error) {
 		}
 	}
 	return m, nil
+}
+
+// neuralSequential are the trained sequential models the server can serve,
+// each from ModelsDir/<name>.
+var neuralSequential = []string{"sasrec", "bert4rec"}
+
+// bestSequential serves the trained sequential model with the best test
+// NDCG@10 under the sequential protocol, when it beats the baseline the
+// engine was built with; otherwise the engine is returned as it is.
+func bestSequential(e *recommend.Engine, metrics json.RawMessage, dir string) (*recommend.Engine, error) {
+	var table map[string]map[string]map[string]float64
+	if len(metrics) == 0 || json.Unmarshal(metrics, &table) != nil {
+		return e, nil
+	}
+	seq := table["sequential"]
+	best, bestScore := "", seq[e.Model]["ndcg@10"]
+	for _, name := range neuralSequential {
+		if v, ok := seq[name]["ndcg@10"]; ok && v > bestScore {
+			if _, err := os.Stat(filepath.Join(dir, name, seqnn.WeightsFile)); err == nil {
+				best, bestScore = name, v
+			}
+		}
+	}
+	if best == "" {
+		return e, nil
+	}
+	mdl, info, err := seqnn.Load(filepath.Join(dir, best))
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", best, err)
+	}
+	version := info.TrainFingerprint
+	if len(version) > 12 {
+		version = version[:12]
+	}
+	return e.WithNext(best, fmt.Sprintf("%s-e%d", version, info.RefitEpochs), mdl, info.ItemIDs)
 }
 
 // Fingerprint summarises the files LoadModels reads (paths, sizes and
