@@ -17,6 +17,7 @@ import (
 	"github.com/moviegenie/genie/internal/search"
 	"github.com/moviegenie/genie/internal/server"
 	"github.com/moviegenie/genie/internal/store/backend"
+	"github.com/moviegenie/genie/internal/webui"
 )
 
 // serveOptions are the flags of "genie serve" (and of "genie up").
@@ -88,7 +89,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	} else {
 		log.Warn("search disabled", "index", o.searchIndex, "err", err)
 	}
-	srv, err := server.New(server.Config{Store: st, Models: models, Search: searcher, Logger: log})
+	srv, err := server.New(server.Config{Store: st, Models: models, Search: searcher, Logger: log, Frontend: webui.Handler()})
 	if err != nil {
 		return err
 	}
