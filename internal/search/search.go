@@ -236,6 +236,9 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 			res.Query = q
 		}
 	}
+	if target >= 0 && len(ix.neighbours[target]) == 0 && (!hasDense || space.vec(target) == nil) {
+		res.Notes = append(res.Notes, fmt.Sprintf("%s has no ratings yet, so nothing is known about its audience", DisplayTitle(ix.movies[target].Title)))
+	}
 	switch {
 	case target >= 0:
 		if useLex {

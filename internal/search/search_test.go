@@ -351,6 +351,10 @@ func TestIndexWithoutRatings(t *testing.T) {
 	if err != nil || len(res.Hits) == 0 || res.Hits[0].MovieID != 2 {
 		t.Fatalf("lexical search without ratings: %v %v", err, res)
 	}
+	res, err = ix.Search(context.Background(), "movies like fargo", Options{})
+	if err != nil || !strings.Contains(strings.Join(res.Notes, ";"), "no ratings yet") {
+		t.Errorf("like a movie without ratings: %v %v", err, res.Notes)
+	}
 	if _, err := ix.Search(context.Background(), "godfather", Options{Mode: ModeDense}); err == nil {
 		t.Error("dense search without an embedder did not fail")
 	}
