@@ -322,9 +322,6 @@ func (s *Server) routes() {
 // history returns the user's interactions (oldest first) minus dislikes,
 // and the disliked movies.
 func (s *Server) history(ctx context.Context, user int32) ([]store.Interaction, map[int32]bool, error) {
-	if _, err := timeDB(s, "profile", func() (store.Profile, error) { return s.store.UserProfile(ctx, user, 0) }); err != nil {
-		return nil, nil, storeError(err, "user")
-	}
 	seq, err := timeDB(s, "sequence", func() ([]store.Interaction, error) { return s.store.Sequence(ctx, user) })
 	if err != nil {
 		return nil, nil, storeError(err, "user")
