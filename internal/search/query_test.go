@@ -109,6 +109,8 @@ func TestParseQuery(t *testing.T) {
 		{in: "like toy story but not horror", like: "toy story", exclude: []string{"Horror"}},
 		{in: "funny movies like fargo", like: "fargo", genres: []string{"Comedy"}},
 		{in: "i like horror", genres: []string{"Horror"}, terms: []string{"like", "horror"}},
+		{in: "classic westerns", genres: []string{"Western"}, only: true},
+		{in: "top rated comedies from the 80s", genres: []string{"Comedy"}, only: true, min: 1980, max: 1989},
 		// Odd input.
 		{in: "the", terms: []string{"the"}},
 		{in: "the a of", terms: []string{"the", "a", "of"}},

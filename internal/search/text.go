@@ -116,6 +116,10 @@ var stopWords = map[string]bool{
 	"watch": true, "something": true, "anything": true, "that": true, "is": true, "are": true,
 	"good": true, "great": true, "best": true, "top": true, "please": true, "recommend": true,
 	"stuff": true, "titles": true, "set": true,
+	// Praise only asks for well-known, well-liked movies, which is the
+	// default order anyway: "classic westerns" are westerns.
+	"classic": true, "classics": true, "acclaimed": true, "popular": true, "famous": true, "favorite": true,
+	"favourite": true, "highly": true, "rated": true, "must": true, "greatest": true,
 }
 
 // articles are the leading articles MovieLens moves to the end of a title
