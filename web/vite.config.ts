@@ -22,5 +22,7 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
     restoreMocks: true,
+    // the machines are shared and slow: generous limits, no flaky timeouts
+    testTimeout: 30_000,
   },
 });
