@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -99,7 +100,9 @@ func movieWords(m *Movie) map[string]float64 {
 		addWord(w, t, genreWordWeight)
 	}
 	for _, t := range f[fieldTags] {
-		addWord(w, t, 1)
+		if !strings.Contains(t, phraseSep) {
+			addWord(w, t, 1)
+		}
 	}
 	for _, t := range f[fieldOverview] {
 		addWord(w, t, 0.5)

@@ -131,7 +131,12 @@ func movieFields(m *Movie) [numFields][]string {
 		f[fieldGenres] = append(f[fieldGenres], Tokens(g)...)
 	}
 	for _, t := range m.Tags {
-		f[fieldTags] = append(f[fieldTags], Tokens(t)...)
+		toks := Tokens(t)
+		f[fieldTags] = append(f[fieldTags], toks...)
+		if len(toks) >= 2 && len(toks) <= 3 {
+			// A multi-word tag is also one phrase token: "dark+comedy".
+			f[fieldTags] = append(f[fieldTags], strings.Join(toks, phraseSep))
+		}
 	}
 	f[fieldOverview] = Tokens(m.Overview)
 	return f
@@ -369,6 +374,8 @@ type lexHits struct {
 	score []float32
 	// cover is how completely the query names each title, 0..1.
 	cover []float32
+	// phrases are the phrase tokens movies matched.
+	phrases []phraseHit
 }
 
 // search scores every movie matching at least one query word. prior is a
@@ -435,6 +442,60 @@ func (ix *lexIndex) search(words []string, prefixLast bool, prior []float32) *le
 	return h
 }
 
+// phraseSep joins the words of a phrase token.
+const phraseSep = "+"
+
+// queryPhrases returns the query's adjacent word pairs and triples (stop
+// words skipped) as phrase tokens.
+func queryPhrases(raw string) (phrases []string, words int) {
+	var toks []string
+	for _, t := range Tokens(raw) {
+		if !stopWords[t] {
+			toks = append(toks, t)
+		}
+	}
+	for n := 2; n <= 3; n++ {
+		for i := 0; i+n <= len(toks) && len(phrases) < MaxTerms; i++ {
+			phrases = append(phrases, strings.Join(toks[i:i+n], phraseSep))
+		}
+	}
+	return phrases, len(toks)
+}
+
+// tagCover is the coverage credited to a movie with a tag that is the
+// whole query ("dark comedy"), as if the query named most of a title.
+const tagCover = 0.75
+
+// addPhrases adds the BM25 score of phrase tokens (multi-word tags such as
+// "dark comedy") to the movies the words already matched; a phrase that is
+// the whole query also counts as coverage.
+func (ix *lexIndex) addPhrases(h *lexHits, phrases []string, queryWords int) {
+	for _, p := range phrases {
+		id, ok := ix.termID[p]
+		if !ok {
+			continue
+		}
+		idf := ix.idf[id]
+		whole := strings.Count(p, phraseSep)+1 == queryWords
+		for _, ps := range ix.postings[id] {
+			if h.score[ps.doc] > 0 {
+				h.score[ps.doc] += idf * ps.tf * (bm25K1 + 1) / (ps.tf + bm25K1)
+				if whole && h.cover[ps.doc] < tagCover {
+					h.score[ps.doc] += coverWeight * (tagCover - h.cover[ps.doc])
+					h.cover[ps.doc] = tagCover
+				}
+				h.phrases = append(h.phrases, phraseHit{doc: ps.doc, phrase: strings.ReplaceAll(p, phraseSep, " ")})
+			}
+		}
+	}
+}
+
+// phraseHit is a phrase token a movie matched.
+type phraseHit struct {
+	doc    int32
+	phrase string
+}
+
 // matched lists the query words movie d matched, each by its best
 // expansion present in the movie.
 func (ix *lexIndex) matched(h *lexHits, d int32) []matchedTerm {
@@ -447,6 +508,11 @@ func (ix *lexIndex) matched(h *lexHits, d int32) []matchedTerm {
 				out = append(out, matchedTerm{query: h.words[i], term: ix.terms[x.term], fields: ps[k].fields, edits: x.edits})
 				break
 			}
+		}
+	}
+	for _, p := range h.phrases {
+		if p.doc == d {
+			out = append(out, matchedTerm{query: p.phrase, term: p.phrase, fields: 1 << fieldTags})
 		}
 	}
 	return out

@@ -311,6 +311,8 @@ func (ix *Index) Search(ctx context.Context, text string, opt Options) (*Result,
 		topCover := float32(0)
 		if useLex {
 			lh = ix.lex.search(q.Terms, !strings.HasSuffix(q.Raw, " "), ix.prior)
+			phrases, nw := queryPhrases(q.Raw)
+			ix.lex.addPhrases(lh, phrases, nw)
 			var ok []int32
 			for _, d := range lh.docs {
 				if allowed(d) {

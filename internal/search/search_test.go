@@ -95,6 +95,7 @@ func TestSearchTiny(t *testing.T) {
 		{query: "ai", first: 10},
 		{query: "fargo", first: 4},
 		{query: "snow", first: 4},
+		{query: "dark comedy", first: 4},
 		{query: "90s thrillers", none: []int32{2, 3, 5, 6, 8, 10, 13, 14}},
 		{query: "cartoons not musical", first: 5, none: []int32{6, 13}},
 		{query: "before 1970", first: 14, none: []int32{1, 4, 5}},
