@@ -15,10 +15,12 @@ type Movie struct {
 	// Title is the catalogue title, articles last ("Godfather, The").
 	Title string `json:"title"`
 	// Year is the release year, 0 when unknown.
-	Year        int32    `json:"year,omitempty"`
-	Genres      []string `json:"genres"`
-	RatingCount int32    `json:"rating_count"`
-	RatingMean  float32  `json:"rating_mean,omitempty"`
+	Year int32 `json:"year,omitempty"`
+	// Genres are canonical genre names ("Sci-Fi", "Children's").
+	Genres []string `json:"genres"`
+	// RatingCount and RatingMean summarise the processed ratings.
+	RatingCount int32   `json:"rating_count"`
+	RatingMean  float32 `json:"rating_mean,omitempty"`
 	// Tags are the movie's most frequent user tags, folded.
 	Tags []string `json:"tags,omitempty"`
 	// Overview is a plot summary when an enrichment source provides one.

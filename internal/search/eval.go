@@ -24,15 +24,19 @@ const (
 // Judgement is a movie's graded relevance to a query (higher is better; a
 // movie not listed has grade 0).
 type Judgement struct {
+	// MovieID is the raw movie id; Grade its relevance (1 or 2).
 	MovieID int32 `json:"movie_id"`
 	Grade   int   `json:"grade"`
 }
 
 // JudgedQuery is one query of the judged set with its relevant movies.
 type JudgedQuery struct {
-	ID       string      `json:"id"`
-	Type     string      `json:"type"`
-	Query    string      `json:"query"`
+	// ID names the query ("typo-014"); Type is one of the Type constants.
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	// Query is the text as a person would type it.
+	Query string `json:"query"`
+	// Relevant are the judged movies; any other movie has grade 0.
 	Relevant []Judgement `json:"relevant"`
 }
 
@@ -84,9 +88,11 @@ func EncodeQueries(w io.Writer, qs []JudgedQuery) error {
 
 // ReportRow is the metrics of one query type under one mode.
 type ReportRow struct {
-	Type    string `json:"type"`
-	Mode    Mode   `json:"mode"`
-	Queries int    `json:"queries"`
+	// Type is a query type, or "non_title" for all but known-item queries.
+	Type string `json:"type"`
+	// Mode is the retrievers evaluated; Queries the number of queries.
+	Mode    Mode `json:"mode"`
+	Queries int  `json:"queries"`
 	// MRR is the mean reciprocal rank of the first relevant movie (rank
 	// cut at 100; 0 beyond).
 	MRR float64 `json:"mrr"`
@@ -99,6 +105,7 @@ type ReportRow struct {
 
 // Report is a judged-set evaluation.
 type Report struct {
+	// Rows are ordered by mode, then query type.
 	Rows []ReportRow `json:"rows"`
 }
 

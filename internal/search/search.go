@@ -93,19 +93,22 @@ type Hit struct {
 	// MovieID is the dataset's raw movie id.
 	MovieID int32 `json:"movie_id"`
 	// Title is the display title, articles first ("The Godfather").
-	Title  string   `json:"title"`
+	Title string `json:"title"`
+	// Year is the release year (0 when unknown); Genres the movie's genres.
 	Year   int32    `json:"year,omitempty"`
 	Genres []string `json:"genres"`
 	// Score orders the hits (higher first); its scale depends on the mode.
 	Score float32 `json:"score"`
-	Why   Why     `json:"why"`
+	// Why says why the movie matched.
+	Why Why `json:"why"`
 }
 
 // Result is a search's answer.
 type Result struct {
 	// Query is the parsed query, with the filters applied.
 	Query Query `json:"query"`
-	Mode  Mode  `json:"mode"`
+	// Mode is the retrievers used.
+	Mode Mode `json:"mode"`
 	// Like is the movie a "like X" query resolved X to.
 	Like *Hit `json:"like,omitempty"`
 	// Hits are the results, best first.
