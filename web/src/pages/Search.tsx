@@ -1,6 +1,6 @@
 import { api } from '../api/client';
 import { filterLabel, reasons, summary } from '../lib/search';
-import { Link } from '../lib/router';
+import { Link, navigate } from '../lib/router';
 import { displayTitle, genreColour } from '../lib/poster';
 import { useSession } from '../lib/session';
 import { useAsync } from '../lib/useAsync';
@@ -10,7 +10,7 @@ import { ErrorBox, Loading } from '../components/Status';
 export function SearchPage({ q }: { q: string }) {
   const { userId } = useSession();
   const res = useAsync((s) => (q.trim() ? api.search(q, 24, userId ?? undefined, s) : Promise.resolve(null)), [q, userId]);
-  const back = () => (window.history.length > 1 ? window.history.back() : undefined);
+  const back = () => (window.history.length > 1 ? window.history.back() : navigate('/'));
 
   return (
     <div className="page">
