@@ -91,3 +91,29 @@ func TestML100K(t *testing.T) {
 	eval.WriteTable(&sb, all)
 	t.Log("\n" + sb.String())
 }
+
+// TestTrainedModel loads a model written by `genie train two-tower` from
+// $GENIE_TT_MODEL (skipped when unset) and logs what it serves: movies
+// similar to Star Wars, and recommendations for a new user who rated three
+// science-fiction films, and for one who gave only demographics.
+func TestTrainedModel(t *testing.T) {
+	dir := os.Getenv("GENIE_TT_MODEL")
+	if dir == "" {
+		t.Skip("GENIE_TT_MODEL not set")
+	}
+	m, err := twotower.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := m.SimilarItems(50, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("similar to Star Wars (50): %v", sim)
+	hist := []int64{50, 181, 172} // Star Wars, Return of the Jedi, The Empire Strikes Back
+	t.Logf("new user after %v: %v", hist, m.Recommend(m.EmbedUser(twotower.UserQuery{History: hist}), 10, hist))
+	age, occ, g := int32(22), "student", "M"
+	t.Logf("new 22-year-old male student: %v", m.Recommend(m.EmbedUser(twotower.UserQuery{Demographic: twotower.Demographic{Age: &age, Occupation: &occ, Gender: &g}}), 10, nil))
+	u, _ := m.UserEmbedding(1)
+	t.Logf("user 1: %v", m.Recommend(u, 10, nil))
+}
