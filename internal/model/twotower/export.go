@@ -97,9 +97,10 @@ func (m *Model) Save(dir string) error {
 	return nil
 }
 
-// Load reads a model written by Save. The loaded model serves
-// (UserEmbedding, EmbedUser, Recommend, SimilarItems); it cannot Score
-// dense harness users without a Fit.
+// Load reads a model written by Save, ready to serve (UserEmbedding,
+// EmbedUser, Recommend, SimilarItems). Score works too, for dense users in
+// the saved user order, always recomputing the embedding from the history
+// it is given.
 func Load(dir string) (*Model, error) {
 	b, err := os.ReadFile(filepath.Join(dir, ConfigFile))
 	if err != nil {

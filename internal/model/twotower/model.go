@@ -434,7 +434,7 @@ func (m *Model) validate(userFeats []float32, fitSeqs, valSeqs [][]int32) float6
 func (m *Model) Score(u int, history []int32, dst []float32) {
 	out := m.net.out
 	var e []float32
-	if slices.Equal(history, m.seqs[u]) {
+	if u < len(m.seqs) && slices.Equal(history, m.seqs[u]) {
 		e = m.userEmb[u*out : (u+1)*out]
 	} else {
 		e = m.embedDense(int32(u), m.userDemo[u], history)
