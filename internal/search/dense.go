@@ -348,20 +348,20 @@ func TrainCollabText(ctx context.Context, movies []Movie, in interactions, opt C
 	for k, i := range fit {
 		rows[k] = c.features(words[i])
 	}
-	c.W = make([]float32, len(c.Vocab)*d)
 	nf := len(c.Vocab)
-	target := make([]float64, len(fit))
-	for j := range d {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("train %s: ridge: %w", CollabTextName, err)
+	target := make([]float64, len(fit)*d)
+	for k, i := range fit {
+		for j := range d {
+			target[k*d+j] = float64(v[i*d+j])
 		}
-		for k, i := range fit {
-			target[k] = float64(v[i*d+j])
-		}
-		w := ridgeCG(rows, target, nf, opt.Lambda, 100)
-		for f := range nf {
-			c.W[f*d+j] = float32(w[f])
-		}
+	}
+	w, err := ridgeCG(ctx, rows, target, nf, d, opt.Lambda, 100)
+	if err != nil {
+		return nil, fmt.Errorf("train %s: ridge: %w", CollabTextName, err)
+	}
+	c.W = make([]float32, nf*d)
+	for i, x := range w {
+		c.W[i] = float32(x)
 	}
 	c.ItemIDs = make([]int32, len(rated))
 	c.ItemVecs = make([]float32, len(rated)*d)
@@ -372,52 +372,112 @@ func TrainCollabText(ctx context.Context, movies []Movie, in interactions, opt C
 	return c, nil
 }
 
-// ridgeCG solves (F^T F + lambda I) w = F^T y by conjugate gradients.
-func ridgeCG(rows []sparseRow, y []float64, nf int, lambda float64, iters int) []float64 {
+// ridgeCG solves (F^T F + lambda I) W = F^T Y for the d columns of Y
+// (rows x d, row-major) by conjugate gradients, one independent solve per
+// column sharing each pass over F. W is nf x d, row-major.
+func ridgeCG(ctx context.Context, rows []sparseRow, y []float64, nf, d int, lambda float64, iters int) ([]float64, error) {
+	s := make([]float64, d)
+	// mulA computes out = (F^T F + lambda I) x for all columns.
 	mulA := func(x, out []float64) {
-		for f := range out {
-			out[f] = lambda * x[f]
+		for i := range out {
+			out[i] = lambda * x[i]
 		}
 		for _, r := range rows {
-			var s float64
+			clear(s)
 			for k, id := range r.idx {
-				s += float64(r.val[k]) * x[id]
+				v := float64(r.val[k])
+				xr := x[int(id)*d : (int(id)+1)*d]
+				for j := range s {
+					s[j] += v * xr[j]
+				}
 			}
 			for k, id := range r.idx {
-				out[id] += float64(r.val[k]) * s
+				v := float64(r.val[k])
+				or := out[int(id)*d : (int(id)+1)*d]
+				for j := range s {
+					or[j] += v * s[j]
+				}
 			}
 		}
 	}
-	b := make([]float64, nf)
+	b := make([]float64, nf*d)
 	for k, r := range rows {
+		yr := y[k*d : (k+1)*d]
 		for i, id := range r.idx {
-			b[id] += float64(r.val[i]) * y[k]
+			v := float64(r.val[i])
+			br := b[int(id)*d : (int(id)+1)*d]
+			for j := range yr {
+				br[j] += v * yr[j]
+			}
 		}
 	}
-	w := make([]float64, nf)
+	w := make([]float64, nf*d)
 	res := append([]float64(nil), b...)
 	p := append([]float64(nil), b...)
-	ap := make([]float64, nf)
-	rr := dot64(res, res)
-	tol := 1e-10 * max(rr, 1e-30)
-	for range iters {
-		if rr <= tol {
+	ap := make([]float64, nf*d)
+	colDot := func(a, b []float64, out []float64) {
+		clear(out)
+		for i := 0; i < len(a); i += d {
+			for j := range d {
+				out[j] += a[i+j] * b[i+j]
+			}
+		}
+	}
+	rr, rr2, pap := make([]float64, d), make([]float64, d), make([]float64, d)
+	alpha, beta := make([]float64, d), make([]float64, d)
+	colDot(res, res, rr)
+	tol := make([]float64, d)
+	for j := range d {
+		tol[j] = 1e-10 * max(rr[j], 1e-30)
+	}
+	for it := range iters {
+		if it%10 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		active := false
+		for j := range d {
+			if rr[j] > tol[j] {
+				active = true
+			}
+		}
+		if !active {
 			break
 		}
 		mulA(p, ap)
-		alpha := rr / dot64(p, ap)
-		for f := range w {
-			w[f] += alpha * p[f]
-			res[f] -= alpha * ap[f]
+		colDot(p, ap, pap)
+		for j := range d {
+			alpha[j] = 0
+			if rr[j] > tol[j] && pap[j] > 0 {
+				alpha[j] = rr[j] / pap[j]
+			}
 		}
-		rr2 := dot64(res, res)
-		beta := rr2 / rr
-		rr = rr2
-		for f := range p {
-			p[f] = res[f] + beta*p[f]
+		for i := 0; i < len(w); i += d {
+			for j := range d {
+				w[i+j] += alpha[j] * p[i+j]
+				res[i+j] -= alpha[j] * ap[i+j]
+			}
+		}
+		colDot(res, res, rr2)
+		for j := range d {
+			beta[j] = 0
+			if rr[j] > 0 {
+				beta[j] = rr2[j] / rr[j]
+			}
+			if alpha[j] == 0 {
+				beta[j] = 1 // a finished column: keep p, it is never used again
+				rr2[j] = rr[j]
+			}
+		}
+		copy(rr, rr2)
+		for i := 0; i < len(p); i += d {
+			for j := range d {
+				p[i+j] = res[i+j] + beta[j]*p[i+j]
+			}
 		}
 	}
-	return w
+	return w, nil
 }
 
 func dot64(a, b []float64) float64 {
@@ -429,8 +489,72 @@ func dot64(a, b []float64) float64 {
 }
 
 // orthonormalize makes the d columns of the n x d row-major matrix q
-// orthonormal (modified Gram-Schmidt, twice for stability).
+// orthonormal: Cholesky QR twice (passes over rows, cache-friendly), with
+// modified Gram-Schmidt as the fallback for nearly dependent columns.
 func orthonormalize(q []float64, n, d int) {
+	for range 2 {
+		if !choleskyQR(q, n, d) {
+			gramSchmidt(q, n, d)
+			return
+		}
+	}
+}
+
+// choleskyQR replaces q by q R^-1 where R^T R = q^T q; it reports false when
+// the Gram matrix is not safely positive definite.
+func choleskyQR(q []float64, n, d int) bool {
+	g := make([]float64, d*d)
+	for i := range n {
+		row := q[i*d : (i+1)*d]
+		for a, x := range row {
+			if x == 0 {
+				continue
+			}
+			ga := g[a*d : (a+1)*d]
+			for b := a; b < d; b++ {
+				ga[b] += x * row[b]
+			}
+		}
+	}
+	// Cholesky: g = R^T R, R upper triangular, stored in g's upper half.
+	maxDiag := 0.0
+	for a := range d {
+		maxDiag = max(maxDiag, g[a*d+a])
+	}
+	for a := range d {
+		s := g[a*d+a]
+		for k := range a {
+			s -= g[k*d+a] * g[k*d+a]
+		}
+		if s <= 1e-10*maxDiag {
+			return false
+		}
+		r := math.Sqrt(s)
+		g[a*d+a] = r
+		for b := a + 1; b < d; b++ {
+			t := g[a*d+b]
+			for k := range a {
+				t -= g[k*d+a] * g[k*d+b]
+			}
+			g[a*d+b] = t / r
+		}
+	}
+	// Each row x becomes x R^-1: solve y R = x by forward substitution.
+	for i := range n {
+		row := q[i*d : (i+1)*d]
+		for b := range d {
+			t := row[b]
+			for k := range b {
+				t -= row[k] * g[k*d+b]
+			}
+			row[b] = t / g[b*d+b]
+		}
+	}
+	return true
+}
+
+// gramSchmidt orthonormalises the columns by modified Gram-Schmidt, twice.
+func gramSchmidt(q []float64, n, d int) {
 	for range 2 {
 		for j := range d {
 			for k := range j {
