@@ -270,7 +270,7 @@ func Open(ctx context.Context, dir string) (*Index, error) {
 	if len(movies) != m.Movies || len(movies) == 0 {
 		return nil, fmt.Errorf("open search index: %s has %d movies, manifest says %d", CatalogFile, len(movies), m.Movies)
 	}
-	nb, err := readFile(filepath.Join(dir, NeighboursFile), func(r *bufio.Reader) ([][]Neighbour, error) {
+	nb, err := readFile(filepath.Join(dir, NeighboursFile), func(r *bufio.Reader, _ int64) ([][]Neighbour, error) {
 		return readNeighbours(r, len(movies))
 	})
 	if err != nil {
@@ -283,14 +283,21 @@ func Open(ctx context.Context, dir string) (*Index, error) {
 	return newIndex(ctx, movies, nb, ct)
 }
 
-func readFile[T any](path string, read func(*bufio.Reader) (T, error)) (T, error) {
+func readFile[T any](path string, read func(*bufio.Reader, int64) (T, error)) (T, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		var zero T
 		return zero, err
 	}
 	defer f.Close()
-	v, err := read(bufio.NewReader(f))
+	st, err := f.Stat()
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	// Readers check lengths against the file size before allocating, so a
+	// corrupt length is an error, not an out-of-memory crash.
+	v, err := read(bufio.NewReader(f), st.Size())
 	if err != nil {
 		return v, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
@@ -464,7 +471,7 @@ func writeCollab(w io.Writer, c *CollabText) error {
 	return b.err
 }
 
-func readCollab(r *bufio.Reader) (*CollabText, error) {
+func readCollab(r *bufio.Reader, size int64) (*CollabText, error) {
 	b := &binReader{r: r}
 	b.magic(collabMagic)
 	dim := b.count(4096)
@@ -482,11 +489,17 @@ func readCollab(r *bufio.Reader) (*CollabText, error) {
 			return nil, b.err
 		}
 	}
+	if int64(nv)*int64(dim)*4 > size {
+		return nil, fmt.Errorf("encoder of %d x %d floats exceeds the file's %d bytes: corrupt file", nv, dim, size)
+	}
 	c.W = make([]float32, nv*dim)
 	for i := range c.W {
 		c.W[i] = b.f32()
 	}
 	ni := b.count(1 << 26)
+	if int64(ni)*int64(dim+1)*4 > size {
+		return nil, fmt.Errorf("%d item vectors exceed the file's %d bytes: corrupt file", ni, size)
+	}
 	c.ItemIDs = make([]int32, ni)
 	for i := range c.ItemIDs {
 		c.ItemIDs[i] = int32(b.u32())

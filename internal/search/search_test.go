@@ -423,3 +423,21 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("json %v %s", err, buf.Bytes())
 	}
 }
+
+func TestOpenCorruptLengths(t *testing.T) {
+	dir := t.TempDir()
+	if err := tinyIndex(t).Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, DenseFile)
+	b, _ := os.ReadFile(p)
+	// Claim a huge vocabulary right after the magic and dimension.
+	bad := append([]byte(nil), b...)
+	copy(bad[len(collabMagic)+4:], []byte{0xff, 0xff, 0xff, 0x00})
+	if err := os.WriteFile(p, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(context.Background(), dir); err == nil {
+		t.Error("corrupt vocabulary length opened without error")
+	}
+}
