@@ -235,17 +235,17 @@ func loadTargets(ctx context.Context, c *client, seed uint64) (*targets, error) 
 	}
 	for off := 0; off < 300; off += 100 {
 		var page struct {
-			Items []struct {
+			Movies []struct {
 				ID int32 `json:"id"`
-			} `json:"items"`
+			} `json:"movies"`
 		}
 		if err := c.getJSON(ctx, "/api/movies?sort=popular&limit=100&offset="+strconv.Itoa(off), &page); err != nil {
 			return nil, fmt.Errorf("list movies: %w", err)
 		}
-		for _, m := range page.Items {
+		for _, m := range page.Movies {
 			t.movies = append(t.movies, m.ID)
 		}
-		if len(page.Items) < 100 {
+		if len(page.Movies) < 100 {
 			break
 		}
 	}
