@@ -98,6 +98,7 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 			return nil
 		},
 	}
+	cmd.AddCommand(newEvalSearchCmd())
 	f := cmd.Flags()
 	f.StringVar(&processed, "processed", filepath.Join("data", "processed"), "folder of the processed tables")
 	f.StringVar(&paramsPath, "params", "params.yaml", "parameters file")
