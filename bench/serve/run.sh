@@ -9,7 +9,7 @@
 #
 # Settings (environment): DATA (../shared/datasets/ml-100k), RATE (1000),
 # DURATION (10s), WORKERS (32), MAXDUR (5s), SOAK (2m; 0 skips it),
-# SOAK_RATE (500), FEEDBACK_RATE (50).
+# SOAK_RATE (100), FEEDBACK_RATE (10).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 work="${1:-${TMPDIR:-/tmp}/servebench}"
@@ -50,7 +50,7 @@ echo "load before: $(cat /proc/loadavg) on $(nproc) cores"
   -workers "${WORKERS:-32}" -max-duration "${MAXDUR:-5s}"
 echo "load after: $(cat /proc/loadavg)"
 if [ "${SOAK:-2m}" != 0 ]; then
-  "$work/serve-bench" -url "$url" -soak "${SOAK:-2m}" -rate "${SOAK_RATE:-500}" \
-    -feedback-rate "${FEEDBACK_RATE:-50}" -pid "$pid"
+  "$work/serve-bench" -url "$url" -soak "${SOAK:-2m}" -rate "${SOAK_RATE:-100}" \
+    -feedback-rate "${FEEDBACK_RATE:-10}" -pid "$pid"
   echo "load after soak: $(cat /proc/loadavg)"
 fi
