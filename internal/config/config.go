@@ -48,6 +48,8 @@ type FeatureEngineering struct {
 	EmbeddingDim      int      `yaml:"embedding_dim"`
 	MaxSequenceLength int      `yaml:"max_sequence_length"`
 	ContentFeatures   []string `yaml:"content_features"`
+	// SimilarityTopK is the neighbours kept per movie in item_similarity.parquet.
+	SimilarityTopK int `yaml:"similarity_top_k"`
 }
 
 // Default returns the seed pipeline's values.
@@ -61,6 +63,7 @@ func Default() Params {
 		FeatureEngineering: FeatureEngineering{
 			EmbeddingDim: 512, MaxSequenceLength: 50,
 			ContentFeatures: []string{"title", "genres", "release_year"},
+			SimilarityTopK:  20,
 		},
 	}
 }
