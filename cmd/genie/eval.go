@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/moviegenie/genie/internal/atomicfile"
 	"github.com/moviegenie/genie/internal/config"
 	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/eval"
@@ -21,7 +22,7 @@ import (
 func newEvalCmd() *cobra.Command {
 	var (
 		processed, paramsPath, metrics, export, protocols, modelsDir string
-		verbose                                           bool
+		verbose                                                      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "eval",
@@ -91,7 +92,7 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 			if err := eval.WriteJSON(&buf, all); err != nil {
 				return err
 			}
-			if err := writeFileAtomic(metrics, buf.Bytes()); err != nil {
+			if err := atomicfile.Write(metrics, buf.Bytes()); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", metrics)
@@ -133,27 +134,4 @@ func evalSpecs(p eval.Protocol, modelsDir string) ([]model.Spec, error) {
 		specs = append(specs, s)
 	}
 	return specs, nil
-}
-
-// writeFileAtomic writes b to path through a temp file and a rename.
-func writeFileAtomic(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/moviegenie/genie/internal/atomicfile"
 	"github.com/moviegenie/genie/internal/search"
 )
 
@@ -43,7 +44,7 @@ queries. The table is printed and written to --metrics.`,
 			if err := rep.WriteJSON(&buf); err != nil {
 				return err
 			}
-			if err := writeFileAtomic(metrics, buf.Bytes()); err != nil {
+			if err := atomicfile.Write(metrics, buf.Bytes()); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", metrics)

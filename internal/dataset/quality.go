@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/moviegenie/genie/internal/atomicfile"
 	"github.com/moviegenie/genie/internal/movielens"
 )
 
@@ -285,7 +284,7 @@ func (r *Report) WriteJSON(path string) error {
 	if err != nil {
 		return fmt.Errorf("encode report: %w", err)
 	}
-	return writeFileAtomic(path, append(b, '\n'))
+	return atomicfile.Write(path, append(b, '\n'))
 }
 
 // Summary prints the report for a person.
@@ -310,33 +309,4 @@ func (r *Report) Summary(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %s  %-24s %12s  (%s)  %s\n", mark, c.Name, formatValue(c.Value), c.Threshold, c.Detail)
 	}
-}
-
-// writeFileAtomic writes b to a temp file beside path and renames it.
-func writeFileAtomic(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -33,7 +33,7 @@ func TestBuild(t *testing.T) {
 	}
 	u2 := rows[1]
 	tests := []struct {
-		name     string
+		name      string
 		got, want any
 	}{
 		{"movies", u2.MovieIDs, []int32{20, 30, 10}},
