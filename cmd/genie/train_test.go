@@ -144,3 +144,17 @@ func TestReadModelParams(t *testing.T) {
 		})
 	}
 }
+
+// TestProjectParams checks that the repository's params.yaml sections for
+// the sequential models parse and validate.
+func TestProjectParams(t *testing.T) {
+	for name, defaults := range map[string]func() seqnn.Config{sasrec.Name: sasrec.DefaultConfig, bert4rec.Name: bert4rec.DefaultConfig} {
+		cfg := defaults()
+		if err := readModelParams(filepath.Join("..", "..", "params.yaml"), name, &cfg); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if cfg != defaults() {
+			t.Logf("%s: params.yaml differs from the defaults: %+v", name, cfg)
+		}
+	}
+}
