@@ -5,13 +5,24 @@ package atomicfile
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
 
 // Write stores b at path atomically with mode 0644, creating the folder.
 // On failure path is left as it was and no temp file remains.
-func Write(path string, b []byte) (err error) {
+func Write(path string, b []byte) error {
+	return WriteWith(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// WriteWith stores at path, atomically, whatever write writes: for outputs
+// produced as a stream. On failure (write's included) path is left as it
+// was and no temp file remains.
+func WriteWith(path string, write func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -26,7 +37,7 @@ func Write(path string, b []byte) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	if _, err := f.Write(b); err != nil {
+	if err := write(f); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {

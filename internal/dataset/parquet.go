@@ -2,12 +2,14 @@ package dataset
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 
 	"github.com/klauspost/compress/s2"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/moviegenie/genie/internal/atomicfile"
 )
 
 // rowGroupRows bounds a row group, and so the memory a writer buffers.
@@ -84,47 +86,21 @@ func ReadRatings(path string) ([]Rating, error) {
 	return out, nil
 }
 
-// writeParquetBatches writes n rows obtained batch by batch from rows.
-func writeParquetBatches[T any](path string, n int, rows func(lo, hi int, dst []T) []T) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+// writeParquetBatches writes n rows obtained batch by batch from rows,
+// atomically.
+func writeParquetBatches[T any](path string, n int, rows func(lo, hi int, dst []T) []T) error {
+	return atomicfile.WriteWith(path, func(f io.Writer) error {
+		w := parquet.NewGenericWriter[T](f, writerOptions()...)
+		const batch = 1 << 16
+		var buf []T
+		for i := 0; i < n; i += batch {
+			buf = rows(i, min(i+batch, n), buf)
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
 		}
-	}()
-	w := parquet.NewGenericWriter[T](f, writerOptions()...)
-	const batch = 1 << 16
-	var buf []T
-	for i := 0; i < n; i += batch {
-		buf = rows(i, min(i+batch, n), buf)
-		if _, err := w.Write(buf); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+		return w.Close()
+	})
 }
 
 // ReadParquet reads all rows of a file written by WriteParquet.
