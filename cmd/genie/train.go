@@ -173,7 +173,7 @@ func runTrain(ctx context.Context, cfg seqnn.Config, ratingsPath, out string, st
 	limit := cfg.MaxEpochs
 	m.OnEpoch = func(phase string, e seqnn.Epoch) {
 		if phase == "refit" {
-			fmt.Fprintf(log, "%s refit %3d/%d  loss %.4f  %.1fs\n", cfg.Name, e.Epoch, m.History().BestEpoch, e.Loss, e.Seconds)
+			fmt.Fprintf(log, "%s refit epoch %3d  loss %.4f  %.1fs\n", cfg.Name, e.Epoch, e.Loss, e.Seconds)
 			return
 		}
 		line := fmt.Sprintf("%s epoch %3d/%d  loss %.4f", cfg.Name, e.Epoch, limit, e.Loss)
