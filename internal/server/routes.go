@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -108,8 +109,8 @@ func (s *Server) routes() {
 	}
 	huma.Register(api, huma.Operation{OperationID: "similar-movies", Method: http.MethodGet, Path: "/api/movies/{id}/similar", Summary: "Movies like this one (item-item similarity over co-rating users)", Tags: []string{"recommendations"}},
 		func(ctx context.Context, in *similarIn) (*body[RecList], error) {
-			if _, err := timeDB(s, "movie", func() (store.Movie, error) { return s.store.Movie(ctx, in.ID) }); err != nil {
-				return nil, storeError(err, "movie")
+			if _, err := s.movie(ctx, in.ID); err != nil {
+				return nil, err
 			}
 			m := s.models.Load()
 			start := time.Now()
@@ -204,9 +205,9 @@ func (s *Server) routes() {
 			if err != nil {
 				return nil, err
 			}
-			mv, err := s.store.Movie(ctx, seed.MovieID)
+			mv, err := s.movie(ctx, seed.MovieID)
 			if err != nil {
-				return nil, storeError(err, "movie")
+				return nil, err
 			}
 			out.Because, out.RecList = &mv, list
 			return &body[becauseOut]{out}, nil
@@ -319,10 +320,22 @@ func (s *Server) routes() {
 		})
 }
 
+// movie returns one movie's details through the cache, or a 404 problem.
+func (s *Server) movie(ctx context.Context, id int32) (store.Movie, error) {
+	ms, err := timeDB(s, "movies", func() ([]store.Movie, error) { return s.cache.movies(ctx, s.store, []int32{id}) })
+	if err != nil {
+		return store.Movie{}, storeError(err, "movie")
+	}
+	if len(ms) == 0 {
+		return store.Movie{}, storeError(fmt.Errorf("movie %d: %w", id, store.ErrNotFound), "movie")
+	}
+	return ms[0], nil
+}
+
 // history returns the user's interactions (oldest first) minus dislikes,
 // and the disliked movies.
 func (s *Server) history(ctx context.Context, user int32) ([]store.Interaction, map[int32]bool, error) {
-	seq, err := timeDB(s, "sequence", func() ([]store.Interaction, error) { return s.store.Sequence(ctx, user) })
+	seq, err := timeDB(s, "sequence", func() ([]store.Interaction, error) { return s.cache.sequence(ctx, s.store, user) })
 	if err != nil {
 		return nil, nil, storeError(err, "user")
 	}
@@ -394,7 +407,7 @@ func (s *Server) recList(ctx context.Context, model, version string, recs []reco
 			ids = append(ids, b)
 		}
 	}
-	ms, err := timeDB(s, "movies", func() ([]store.Movie, error) { return s.store.Movies(ctx, ids) })
+	ms, err := timeDB(s, "movies", func() ([]store.Movie, error) { return s.cache.movies(ctx, s.store, ids) })
 	if err != nil {
 		return RecList{}, storeError(err, "movies")
 	}

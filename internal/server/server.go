@@ -49,6 +49,7 @@ type Server struct {
 	search Searcher
 	log    *slog.Logger
 	models atomic.Pointer[Models]
+	cache  *cache
 	mux    *http.ServeMux
 	api    huma.API
 
@@ -75,7 +76,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil || cfg.Models == nil || cfg.Models.Engine == nil {
 		return nil, errors.New("server: a store and models are required")
 	}
-	s := &Server{store: cfg.Store, search: cfg.Search, log: cfg.Logger, mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
+	s := &Server{store: cfg.Store, search: cfg.Search, log: cfg.Logger, cache: newCache(), mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -112,8 +113,12 @@ func New(cfg Config) (*Server, error) {
 }
 
 // SetModels swaps in a new model version; requests in flight finish on the
-// version they started with.
-func (s *Server) SetModels(m *Models) { s.models.Store(m) }
+// version they started with. A new version comes with new pipeline outputs
+// (perhaps a rebuilt database), so the read cache starts over.
+func (s *Server) SetModels(m *Models) {
+	s.models.Store(m)
+	s.cache.reset()
+}
 
 // Models returns the version being served.
 func (s *Server) Models() *Models { return s.models.Load() }

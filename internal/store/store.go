@@ -51,6 +51,11 @@ type Store interface {
 	// then by insertion), as the sequential models read them. Feedback
 	// acknowledged by AddFeedback is in the next Sequence.
 	Sequence(ctx context.Context, userID int32) ([]Interaction, error)
+	// SequenceVersion returns a cheap summary of the user's interactions
+	// that changes whenever Sequence's answer does (a row added, removed or
+	// the database rebuilt), so a caller can cache sequences and re-read only
+	// when it changed. It is one indexed count, not a read of the rows.
+	SequenceVersion(ctx context.Context, userID int32) (SeqVersion, error)
 
 	// AddFeedback records one rating, like, dislike or watched event. It
 	// returns once the row is committed and synced to stable storage.
@@ -75,6 +80,13 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the database. In-flight calls must have returned.
 	Close() error
+}
+
+// SeqVersion summarises a user's interactions: their number and the
+// largest row id. Rows are only appended between rebuilds, and a rebuild
+// renumbers them, so equal versions mean equal sequences.
+type SeqVersion struct {
+	Count, MaxID int64
 }
 
 // Errors callers decide on with errors.Is.

@@ -532,6 +532,21 @@ func (db *DB) Sequence(ctx context.Context, userID int32) ([]store.Interaction, 
 	return out, nil
 }
 
+// SequenceVersion implements store.Store: a count over the
+// interactions_user_ts index (which holds the row id), without reading the
+// rows.
+func (db *DB) SequenceVersion(ctx context.Context, userID int32) (store.SeqVersion, error) {
+	var (
+		v     store.SeqVersion
+		maxID sql.NullInt64
+	)
+	if err := db.queryRow(ctx, `SELECT count(*), max(id) FROM interactions WHERE user_id = ?`, userID).Scan(&v.Count, &maxID); err != nil {
+		return v, db.errf(err, "user %d sequence version", userID)
+	}
+	v.MaxID = maxID.Int64
+	return v, nil
+}
+
 // maxTime bounds feedback times (year 3000): anything later is a client bug.
 const maxTime = 32503680000
 

@@ -27,6 +27,7 @@ func Bench(b *testing.B, s store.Store) {
 		fn   func(i int) error
 	}{
 		{"Sequence", func(i int) error { _, err := s.Sequence(ctx, user(i)); return err }},
+		{"SequenceVersion", func(i int) error { _, err := s.SequenceVersion(ctx, user(i)); return err }},
 		{"History20", func(i int) error { _, err := s.History(ctx, user(i), 0, 20); return err }},
 		{"UserProfile", func(i int) error { _, err := s.UserProfile(ctx, user(i), 5); return err }},
 		{"Movie", func(i int) error { _, err := s.Movie(ctx, movie(i)); return err }},

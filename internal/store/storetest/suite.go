@@ -477,11 +477,28 @@ func testFeedback(ctx context.Context, t *testing.T, s store.Store) {
 		{UserID: user, MovieID: 3, Kind: store.KindLike}, // now
 	}
 	var added []store.Interaction
+	version, err := s.SequenceVersion(ctx, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if version.Count != int64(len(before)) || version.MaxID < before[len(before)-1].ID {
+		t.Errorf("SequenceVersion = %+v for a sequence of %d ending with id %d", version, len(before), before[len(before)-1].ID)
+	}
 	for i, f := range events {
 		it, err := s.AddFeedback(ctx, f)
 		if err != nil {
 			t.Fatalf("feedback %d: %v", i, err)
 		}
+		// The version moves with every acknowledged write, so a cached
+		// sequence is never served stale.
+		v, err := s.SequenceVersion(ctx, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v == version || v.Count != version.Count+1 || v.MaxID != it.ID {
+			t.Errorf("feedback %d: SequenceVersion %+v after %+v, want one more row ending with id %d", i, v, version, it.ID)
+		}
+		version = v
 		if it.ID == 0 || it.Source != store.SourceApp || it.Kind != f.Kind || (f.Kind == store.KindRating) != (it.Value != nil) {
 			t.Errorf("feedback %d returned %+v", i, it)
 		}
