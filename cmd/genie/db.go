@@ -36,7 +36,7 @@ type dbFlags struct {
 
 func (f *dbFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.processed, "processed", "data/processed", "folder of the processed Parquet tables")
-	cmd.Flags().StringVar(&f.db, "db", backend.DefaultDB, "SQLite file or postgres:// URL")
+	cmd.Flags().StringVar(&f.db, "db", backend.DefaultCatalog, "SQLite file (the catalogue genie serve copies into its database) or postgres:// URL")
 	cmd.Flags().StringVar(&f.report, "report", "data/reports/db_validation.json", "where to write the validation report (JSON)")
 }
 
@@ -57,10 +57,14 @@ integrity_check). Only a database that passes replaces the previous one: a
 SQLite file is built next to the target and renamed over it; PostgreSQL
 commits or rolls back. A failed check fails the command and names it.
 
-Rows the app wrote into the previous database (users it created, feedback,
-model versions) are carried over; --fresh discards them. Stop genie serve
-before rebuilding a SQLite database.`,
-		Example: `  genie db setup
+With SQLite the default target is the catalogue, data/catalog.db: the
+dataset only. genie serve keeps the app's rows (users it created, feedback,
+model versions) in its own file, data/genie.db, and copies a new catalogue
+into it at start-up or when the pipeline rebuilds it, so rating a movie
+never changes this stage's output. Pointed at a database that holds app
+rows (--db data/genie.db, or PostgreSQL), setup carries them over; --fresh
+discards them.`,
+		Example: `  genie db setup                        # data/catalog.db, for genie serve
   genie db setup --db postgres://genie@localhost:5432/genie`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

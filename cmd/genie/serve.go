@@ -22,11 +22,14 @@ import (
 
 // serveOptions are the flags of "genie serve" (and of "genie up").
 type serveOptions struct {
-	addr  string
-	port  int
-	db    string
-	src   server.Sources
-	smoke bool
+	addr string
+	port int
+	db   string
+	// catalog is the pipeline's SQLite catalogue, copied into db (SQLite)
+	// at start and whenever it changes.
+	catalog string
+	src     server.Sources
+	smoke   bool
 	// searchIndex is the folder genie search index wrote.
 	searchIndex string
 	reload      time.Duration
@@ -37,7 +40,8 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1", "address to listen on")
 	f.IntVar(&o.port, "port", 8080, "port to listen on (0 picks a free one)")
-	f.StringVar(&o.db, "db", filepath.Join("data", "genie.db"), "database: a SQLite file or a postgres:// URL")
+	f.StringVar(&o.db, "db", backend.DefaultDB, "database: a SQLite file or a postgres:// URL")
+	f.StringVar(&o.catalog, "catalog", backend.DefaultCatalog, "SQLite catalogue from genie db setup, copied into --db when it changes (SQLite only)")
 	f.StringVar(&o.src.Processed, "processed", filepath.Join("data", "processed"), "folder of the processed tables")
 	f.StringVar(&o.src.Metrics, "metrics", filepath.Join("metrics", "eval.json"), "evaluation metrics to serve")
 	f.StringVar(&o.src.ModelsDir, "models", "models", "folder of trained models")
@@ -57,9 +61,17 @@ func newServeCmd() *cobra.Command {
 and the web app at /. Recommendations come from the models the pipeline
 trained and change as soon as a user rates something; when genie repro
 writes new models, serve loads them without dropping requests. Ctrl-C
-finishes the requests in flight, then stops.`,
+finishes the requests in flight, then stops.
+
+With SQLite (the default) the app's rows — users it created, ratings,
+likes — live in --db (data/genie.db), apart from the pipeline's catalogue
+(--catalog, data/catalog.db, written by genie db setup). At start, and
+whenever the pipeline rebuilds the catalogue, serve copies the catalogue's
+movies, users and ratings into --db in one transaction, keeping the app's
+rows; when nothing changed this is a check of a few milliseconds.`,
 		Example: `  genie serve
-  genie serve --port 9000 --db data/genie.db`,
+  genie serve --port 9000 --db data/genie.db --catalog data/catalog.db
+  genie serve --db postgres://genie@db.internal:5432/genie   # replicas share one PostgreSQL`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd.Context(), cmd.OutOrStdout(), o) },
 	}
@@ -74,6 +86,9 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := syncCatalog(ctx, out, o); err != nil {
+		return err
+	}
 	st, err := backend.Open(ctx, o.db)
 	if err != nil {
 		return err
@@ -111,7 +126,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 		return err
 	}
 	if o.reload > 0 {
-		go watchModels(ctx, srv, o.src, o.reload, log)
+		go watchModels(ctx, srv, o, log)
 	}
 	select {
 	case err := <-errc:
@@ -148,10 +163,33 @@ func checkReady(ctx context.Context, url string) error {
 	return nil
 }
 
-// watchModels reloads the models when the pipeline's outputs change.
-func watchModels(ctx context.Context, srv *server.Server, src server.Sources, every time.Duration, log *slog.Logger) {
-	last := src.Fingerprint()
-	t := time.NewTicker(every)
+// syncCatalog copies a new catalogue into the app database (see
+// backend.Sync) and says so.
+func syncCatalog(ctx context.Context, out io.Writer, o serveOptions) error {
+	rep, err := backend.Sync(ctx, o.db, o.catalog)
+	if err != nil {
+		return fmt.Errorf("database %s from catalogue %s: %w", o.db, o.catalog, err)
+	}
+	if rep != nil {
+		fmt.Fprintf(out, "database %s: copied catalogue %s (%d movies, %d users, %d ratings; %d app rows kept) in %d ms\n",
+			o.db, o.catalog, rep.Counts["movies"].Actual, rep.Counts["users"].Actual, rep.Counts["interactions"].Actual,
+			rep.AppRows["interactions"]+rep.AppRows["users"]+rep.AppRows["model_versions"], rep.TimingsMS["total"])
+	}
+	return nil
+}
+
+// watchModels reloads the models, and copies a new catalogue into the
+// database, when the pipeline's outputs change.
+func watchModels(ctx context.Context, srv *server.Server, o serveOptions, log *slog.Logger) {
+	fingerprint := func() string {
+		v, _ := os.Stat(o.catalog)
+		if v == nil {
+			return o.src.Fingerprint()
+		}
+		return fmt.Sprintf("%s\n%s:%d:%d", o.src.Fingerprint(), o.catalog, v.Size(), v.ModTime().UnixNano())
+	}
+	last := fingerprint()
+	t := time.NewTicker(o.reload)
 	defer t.Stop()
 	for {
 		select {
@@ -159,11 +197,16 @@ func watchModels(ctx context.Context, srv *server.Server, src server.Sources, ev
 			return
 		case <-t.C:
 		}
-		fp := src.Fingerprint()
+		fp := fingerprint()
 		if fp == last {
 			continue
 		}
-		m, err := server.LoadModels(ctx, src)
+		if err := syncCatalog(ctx, io.Discard, o); err != nil {
+			// A catalogue being rebuilt: keep serving, retry.
+			log.Warn("catalogue sync failed; still serving the previous data", "err", err)
+			continue
+		}
+		m, err := server.LoadModels(ctx, o.src)
 		if err != nil {
 			// A half-written output: keep serving the old version, retry.
 			log.Warn("model reload failed; still serving the previous version", "err", err)

@@ -6,7 +6,10 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/store"
@@ -14,8 +17,15 @@ import (
 	"github.com/moviegenie/genie/internal/store/sqlite"
 )
 
-// DefaultDB is the default --db: the embedded SQLite file.
+// DefaultDB is the default --db of the server: the embedded SQLite file
+// that holds the catalogue and the app's rows.
 const DefaultDB = "data/genie.db"
+
+// DefaultCatalog is the default --db of genie db setup: the SQLite
+// catalogue the pipeline builds from the processed tables, which the
+// server copies into DefaultDB (see Sync). Kept apart so that ratings
+// written by the app never change a pipeline output.
+const DefaultCatalog = "data/catalog.db"
 
 // Name returns "postgres" or "sqlite" for a --db value.
 func Name(db string) string {
@@ -60,6 +70,21 @@ func Setup(ctx context.Context, db string, t *dataset.Tables, opt SetupOptions) 
 		return postgres.Setup(ctx, db, t, postgres.SetupOptions{Fresh: opt.Fresh})
 	}
 	return sqlite.Setup(ctx, db, t, sqlite.SetupOptions{Fresh: opt.Fresh})
+}
+
+// Sync brings the SQLite app database db up to date with the catalogue file
+// catalog (see sqlite.Sync): it returns a report when it copied a new
+// catalogue version and (nil, nil) when there was nothing to do. A
+// PostgreSQL db is loaded by Setup directly, and a missing catalogue means
+// db was set up directly (genie db setup --db db): both are left alone.
+func Sync(ctx context.Context, db, catalog string) (*store.Report, error) {
+	if postgres.IsURL(db) || catalog == "" {
+		return nil, nil
+	}
+	if _, err := os.Stat(catalog); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return sqlite.Sync(ctx, db, catalog)
 }
 
 // Validate checks an existing database against the processed tables.

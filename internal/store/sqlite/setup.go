@@ -377,7 +377,13 @@ func insertAll(ctx context.Context, tx *sql.Tx, td sqlstore.TableData) error {
 // integrity_check. It returns an error only when a check could not run;
 // failed checks are in rep (see rep.Err).
 func Validate(ctx context.Context, q sqlstore.Querier, t *dataset.Tables, rep *store.Report) error {
-	if err := sqlstore.Validate(ctx, q, Dialect, store.Expect(t), rep); err != nil {
+	return validate(ctx, q, store.Expect(t), rep)
+}
+
+// validate checks q against want: sqlstore.Validate's checks plus SQLite's
+// foreign_key_check and integrity_check.
+func validate(ctx context.Context, q sqlstore.Querier, want store.Expected, rep *store.Report) error {
+	if err := sqlstore.Validate(ctx, q, Dialect, want, rep); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
 	start := time.Now()

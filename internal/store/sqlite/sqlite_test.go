@@ -316,8 +316,14 @@ func TestSetupWhileServing(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	done := make(chan error, 1)
+	started := make(chan struct{}) // closed after the first read, so reads overlap the rebuild
 	go func() {
 		reads := 0
+		defer func() {
+			if reads == 0 {
+				close(started)
+			}
+		}()
 		for {
 			select {
 			case <-stop:
@@ -339,8 +345,12 @@ func TestSetupWhileServing(t *testing.T) {
 				return
 			}
 			reads++
+			if reads == 1 {
+				close(started)
+			}
 		}
 	}()
+	<-started
 	rep, err := Setup(ctx, path, tables, SetupOptions{})
 	close(stop)
 	if err != nil {
