@@ -16,6 +16,7 @@ import (
 	"github.com/moviegenie/genie/internal/model"
 	"github.com/moviegenie/genie/internal/model/baseline"
 	"github.com/moviegenie/genie/internal/model/seqnn"
+	"github.com/moviegenie/genie/internal/model/twotower"
 )
 
 // newEvalCmd is "genie eval", the evaluate stage.
@@ -35,6 +36,12 @@ evaluates every model, each under the protocols of docs/eval.md:
   tfrs        random 80/20 of ratings; rank all items, nothing filtered; top-K accuracy
   recbole     random 8:1:1 per user; rank all items minus train(+valid);
               Recall/NDCG/Hit/MRR/Precision@10
+
+Besides the baselines, the models trained into --models are evaluated:
+sasrec and bert4rec under sequential, two_tower under tfrs and recbole
+(MODELS/two_tower/<protocol>, written by "genie train two-tower"). A saved
+model fit on exactly the protocol's training set is loaded, not retrained;
+otherwise its configuration is trained on it, and eval says so.
 
 Hyper-parameters are tuned on the validation phase; the test figures come
 from a refit. The tables are printed and written to --metrics (a DVC metrics
@@ -70,12 +77,13 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 				ps = append(ps, pr)
 			}
 			opts := eval.Options{Seed: p.DataProcessing.RandomSeed, ExportDir: export}
+			logf := func(format string, args ...any) { fmt.Fprintf(cmd.ErrOrStderr(), format+"\n", args...) }
 			if verbose {
-				opts.Log = func(format string, args ...any) { fmt.Fprintf(cmd.ErrOrStderr(), format+"\n", args...) }
+				opts.Log = logf
 			}
 			var all []*eval.Result
 			for _, pr := range ps {
-				specs, err := evalSpecs(pr, modelsDir)
+				specs, err := evalSpecs(pr, modelsDir, logf)
 				if err != nil {
 					return err
 				}
@@ -106,7 +114,7 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 	f.StringVar(&metrics, "metrics", filepath.Join("metrics", "eval.json"), "where to write the metrics (JSON)")
 	f.StringVar(&export, "export", "", "write every model's test rankings to DIR/<model>.<protocol>.jsonl")
 	f.StringVar(&protocols, "protocols", "sequential,tfrs,recbole", "comma-separated protocols to run")
-	f.StringVar(&modelsDir, "models", "models", "folder of trained models: every trained sequential model in it is evaluated too")
+	f.StringVar(&modelsDir, "models", "models", "folder of trained models: every trained sequential model in it, and two_tower (under tfrs and recbole), is evaluated too")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every tuning trial")
 	return cmd
 }
@@ -116,10 +124,22 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 // including the strongest simple baseline (Markov + ItemKNN over the last
 // items), so a neural model is measured against the hardest honest bar,
 // and every sequential model trained into modelsDir (its training stage's
-// weights are reused when the data matches).
-func evalSpecs(p eval.Protocol, modelsDir string) ([]model.Spec, error) {
+// weights are reused when the data matches). Under tfrs and recbole the
+// Two-Tower model trained into modelsDir is evaluated: twoTowerDir says
+// which saved model. logf (may be nil) receives the Two-Tower's progress
+// when it has to train.
+func evalSpecs(p eval.Protocol, modelsDir string, logf func(format string, args ...any)) ([]model.Spec, error) {
 	if p != eval.Sequential {
-		return baseline.Specs(), nil
+		specs := baseline.Specs()
+		dir := twoTowerDir(p, modelsDir)
+		if dir == "" {
+			return specs, nil
+		}
+		s, err := twotower.PretrainedSpec(dir, logf)
+		if err != nil {
+			return nil, fmt.Errorf("eval %s: %w", twotower.Name, err)
+		}
+		return append(specs, s), nil
 	}
 	specs := append(baseline.SequentialSpecs(), baseline.RecentMarkovKNNSpec())
 	for _, name := range []string{"sasrec", "bert4rec"} {
@@ -134,4 +154,19 @@ func evalSpecs(p eval.Protocol, modelsDir string) ([]model.Spec, error) {
 		specs = append(specs, s)
 	}
 	return specs, nil
+}
+
+// twoTowerDir returns the saved Two-Tower model evaluated under protocol p:
+// MODELS/two_tower/<p>, which "genie train two-tower" fits on exactly p's
+// training set (loaded, not retrained), else the serving model
+// MODELS/two_tower (its configuration is then trained on p's training set),
+// else "" (no Two-Tower model trained).
+func twoTowerDir(p eval.Protocol, modelsDir string) string {
+	base := filepath.Join(modelsDir, twotower.Name)
+	for _, dir := range []string{filepath.Join(base, string(p)), base} {
+		if _, err := os.Stat(filepath.Join(dir, twotower.WeightsFile)); err == nil {
+			return dir
+		}
+	}
+	return ""
 }

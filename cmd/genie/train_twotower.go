@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/moviegenie/genie/internal/config"
 	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/eval"
 	"github.com/moviegenie/genie/internal/features"
@@ -39,7 +41,7 @@ type twoTowerReport struct {
 
 // newTrainTwoTowerCmd is "genie train two-tower", the train_two_tower stage.
 func newTrainTwoTowerCmd() *cobra.Command {
-	var processed, paramsPath, out, protocol string
+	var processed, paramsPath, out, protocol, evalProtocols string
 	var threads, epochs int
 	var quiet bool
 	cmd := &cobra.Command{
@@ -52,20 +54,24 @@ stopping early on a held-out share of the training pairs. Parameters come
 from params.yaml, section model_training.two_tower.
 
 By default it trains on every processed rating (each user's history in time
-order) over the whole catalogue, for serving. With --protocol tfrs or
-recbole it trains on that protocol's training set instead and also reports
-the protocol's test metrics.
+order) over the whole catalogue, for serving, into --out; then, for each of
+--eval-protocols (default tfrs,recbole), it trains on that protocol's
+training set (split with data_processing.random_seed, exactly as genie eval
+splits) into --out/<protocol>, reports the protocol's test metrics, and
+records a fingerprint of the training set, so that genie eval loads these
+models instead of training them again. With --protocol tfrs or recbole it
+trains only on that protocol's training set, into --out.
 
 Reads ` + "data/processed/{ratings,movies,users,tags}.parquet and " + features.ContentFile + `
-(built in memory when absent). Writes into --out: ` + twotower.WeightsFile + `,
-` + twotower.ConfigFile + ` (configuration, id vocabularies, encoders), ` + twotower.UserEmbeddingsFile + `,
-` + twotower.ItemEmbeddingsFile + `, ` + twotower.HistoryFile + ` (per epoch), ` + twotower.HistoryPlotFile + ` and
-report.json.`,
+(built in memory when absent). Writes into each output folder: ` + twotower.WeightsFile + `,
+` + twotower.ConfigFile + ` (configuration, id vocabularies, encoders, training-data fingerprint),
+` + twotower.UserEmbeddingsFile + `, ` + twotower.ItemEmbeddingsFile + `, ` + twotower.HistoryFile + ` (per epoch),
+` + twotower.HistoryPlotFile + ` and report.json.`,
 		Example: `  genie train two-tower
+  genie train two-tower --eval-protocols ""          # the serving model only
   genie train two-tower --protocol recbole --out /tmp/tt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			start := time.Now()
 			cfg, err := twotower.LoadConfig(paramsPath)
 			if err != nil {
 				return err
@@ -79,9 +85,30 @@ report.json.`,
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
+			pp, err := config.Load(paramsPath)
+			if err != nil {
+				return err
+			}
 			fp, err := features.LoadParams(paramsPath)
 			if err != nil {
 				return err
+			}
+			runs := []twoTowerRun{{protocol: protocol, out: out}}
+			switch protocol {
+			case "none":
+				ps, err := parseTwoTowerProtocols(evalProtocols)
+				if err != nil {
+					return err
+				}
+				for _, p := range ps {
+					runs = append(runs, twoTowerRun{protocol: string(p), out: filepath.Join(out, string(p))})
+				}
+			case string(eval.TFRS), string(eval.RecBole):
+				if cmd.Flags().Changed("eval-protocols") {
+					return fmt.Errorf("train two-tower: --eval-protocols needs --protocol none (got %q)", protocol)
+				}
+			default:
+				return fmt.Errorf("train two-tower: --protocol %q: want none, tfrs or recbole", protocol)
 			}
 			t, err := dataset.ReadTables(processed)
 			if err != nil {
@@ -98,82 +125,158 @@ report.json.`,
 			if quiet {
 				log = io.Discard
 			}
-			m := twotower.New(cfg, twotower.NewSideInfo(t, content))
-			m.Log = func(format string, args ...any) { fmt.Fprintf(log, format+"\n", args...) }
-			rep := &twoTowerReport{Model: twotower.Name, Config: cfg, Protocol: protocol}
-			var train *model.TrainData
-			var phase *eval.Phase
-			switch protocol {
-			case "none":
-				train = twoTowerTrainData(t)
-			case string(eval.TFRS), string(eval.RecBole):
-				in := make([]eval.Interaction, len(t.Ratings))
-				for i, r := range t.Ratings {
-					in[i] = eval.Interaction{User: int64(r.UserID), Item: int64(r.MovieID), Rating: r.Rating, Timestamp: r.Timestamp}
+			side := twotower.NewSideInfo(t, content)
+			var d *eval.Dataset
+			for _, r := range runs {
+				if r.protocol != "none" && d == nil {
+					if d, err = twoTowerDataset(t); err != nil {
+						return err
+					}
 				}
-				d, err := eval.NewDataset(in)
-				if err != nil {
-					return fmt.Errorf("train two-tower: %w", err)
-				}
-				sp := eval.SplitTFRS(d, cfg.Seed)
-				if protocol == string(eval.RecBole) {
-					sp = eval.SplitRecBole(d, cfg.Seed)
-				}
-				train, phase = sp.Test.Train, &sp.Test
-			default:
-				return fmt.Errorf("train two-tower: --protocol %q: want none, tfrs or recbole", protocol)
-			}
-			if err := m.Fit(cmd.Context(), train); err != nil {
-				return fmt.Errorf("train two-tower: %w", err)
-			}
-			if phase != nil {
-				ms, err := eval.Protocol(protocol).Measure(cmd.Context(), m, phase, eval.Options{Workers: cfg.Threads})
-				if err != nil {
-					return fmt.Errorf("train two-tower: %w", err)
-				}
-				rep.Test = map[string]float64{}
-				for _, x := range ms {
-					rep.Test[x.Name] = x.Value
+				if err := r.train(cmd, cfg, side, t, d, pp.DataProcessing.RandomSeed, log); err != nil {
+					return err
 				}
 			}
-			if err := m.Save(out); err != nil {
-				return err
+			if protocol == "none" {
+				return removeStaleTwoTowerModels(cmd.OutOrStdout(), out, runs)
 			}
-			rep.Users, rep.Items, rep.Pairs = train.NumUsers, train.NumItems, train.NumInteractions()
-			rep.History, rep.BestEpoch, rep.Epochs = m.History(), m.BestEpoch(), len(m.History())
-			rep.Seconds, rep.CPUSeconds = time.Since(start).Seconds(), cpuSeconds()
-			js, err := json.MarshalIndent(rep, "", "  ")
-			if err != nil {
-				return fmt.Errorf("train two-tower: %w", err)
-			}
-			if err := os.WriteFile(filepath.Join(out, "report.json"), append(js, '\n'), 0o644); err != nil {
-				return fmt.Errorf("train two-tower: %w", err)
-			}
-			best := m.History()[m.BestEpoch()-1]
-			fmt.Fprintf(cmd.OutOrStdout(), "two_tower: %d users, %d items, %d pairs; best epoch %d of %d (valid recall@50 %.4f)", rep.Users, rep.Items, rep.Pairs, rep.BestEpoch, rep.Epochs, best.ValRecall)
-			if rep.Test != nil {
-				keys := make([]string, 0, len(rep.Test))
-				for k := range rep.Test {
-					keys = append(keys, k)
-				}
-				slices.Sort(keys)
-				fmt.Fprintf(cmd.OutOrStdout(), "; %s test", protocol)
-				for _, k := range keys {
-					fmt.Fprintf(cmd.OutOrStdout(), " %s %.4f", k, rep.Test[k])
-				}
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "; %.0fs (%.0f CPU s); wrote %s\n", rep.Seconds, rep.CPUSeconds, out)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&processed, "processed", filepath.Join("data", "processed"), "folder of the processed tables and content features")
-	cmd.Flags().StringVar(&paramsPath, "params", "params.yaml", "parameters file (model_training.two_tower, feature_engineering)")
+	cmd.Flags().StringVar(&paramsPath, "params", "params.yaml", "parameters file (model_training.two_tower, feature_engineering, data_processing.random_seed)")
 	cmd.Flags().StringVar(&out, "out", filepath.Join("models", "two_tower"), "output folder")
-	cmd.Flags().StringVar(&protocol, "protocol", "none", "train on all ratings (none) or on the tfrs / recbole training set and report its test metrics")
+	cmd.Flags().StringVar(&protocol, "protocol", "none", "train on all ratings (none) or only on the tfrs / recbole training set and report its test metrics")
+	cmd.Flags().StringVar(&evalProtocols, "eval-protocols", "tfrs,recbole", "with --protocol none, also train on these protocols' training sets into OUT/<protocol> for genie eval (\"\": none)")
 	cmd.Flags().IntVar(&threads, "threads", 0, "training threads (0: model_training.two_tower.threads)")
 	cmd.Flags().IntVar(&epochs, "epochs", 0, "maximum epochs (0: model_training.two_tower.epochs)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no per-epoch progress")
 	return cmd
+}
+
+// twoTowerRun is one model "genie train two-tower" fits: on all ratings
+// (protocol "none") or on a protocol's training set.
+type twoTowerRun struct {
+	protocol, out string
+}
+
+// train fits one model and writes it with report.json into r.out. d (the
+// evaluation dataset of the ratings) is needed for a protocol run; seed is
+// the protocols' split seed.
+func (r twoTowerRun) train(cmd *cobra.Command, cfg twotower.Config, side *twotower.SideInfo, t *dataset.Tables, d *eval.Dataset, seed uint64, log io.Writer) error {
+	start, cpu0 := time.Now(), cpuSeconds()
+	ctx := cmd.Context()
+	m := twotower.New(cfg, side)
+	m.Log = func(format string, args ...any) { fmt.Fprintf(log, format+"\n", args...) }
+	if r.protocol != "none" {
+		m.Log = func(format string, args ...any) { fmt.Fprintf(log, r.protocol+" "+format+"\n", args...) }
+	}
+	rep := &twoTowerReport{Model: twotower.Name, Config: cfg, Protocol: r.protocol}
+	var train *model.TrainData
+	var phase *eval.Phase
+	if r.protocol == "none" {
+		train = twoTowerTrainData(t)
+	} else {
+		p := eval.Protocol(r.protocol)
+		sp, err := p.Split(d, seed)
+		if err != nil {
+			return fmt.Errorf("train two-tower: %w", err)
+		}
+		train, phase = sp.Test.Train, &sp.Test
+	}
+	if err := m.Fit(ctx, train); err != nil {
+		return fmt.Errorf("train two-tower: %w", err)
+	}
+	if phase != nil {
+		ms, err := eval.Protocol(r.protocol).Measure(ctx, m, phase, eval.Options{Workers: cfg.Threads})
+		if err != nil {
+			return fmt.Errorf("train two-tower: %w", err)
+		}
+		rep.Test = metricMap(ms)
+	}
+	if err := m.Save(r.out); err != nil {
+		return err
+	}
+	rep.Users, rep.Items, rep.Pairs = train.NumUsers, train.NumItems, train.NumInteractions()
+	rep.History, rep.BestEpoch, rep.Epochs = m.History(), m.BestEpoch(), len(m.History())
+	rep.Seconds, rep.CPUSeconds = time.Since(start).Seconds(), cpuSeconds()-cpu0
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("train two-tower: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(r.out, "report.json"), append(js, '\n'), 0o644); err != nil {
+		return fmt.Errorf("train two-tower: %w", err)
+	}
+	stdout := cmd.OutOrStdout()
+	best := m.History()[m.BestEpoch()-1]
+	fmt.Fprintf(stdout, "two_tower: %d users, %d items, %d pairs; best epoch %d of %d (valid recall@50 %.4f)", rep.Users, rep.Items, rep.Pairs, rep.BestEpoch, rep.Epochs, best.ValRecall)
+	if rep.Test != nil {
+		keys := make([]string, 0, len(rep.Test))
+		for k := range rep.Test {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		fmt.Fprintf(stdout, "; %s test", r.protocol)
+		for _, k := range keys {
+			fmt.Fprintf(stdout, " %s %.4f", k, rep.Test[k])
+		}
+	}
+	fmt.Fprintf(stdout, "; %.0fs (%.0f CPU s); wrote %s\n", rep.Seconds, rep.CPUSeconds, r.out)
+	return nil
+}
+
+// parseTwoTowerProtocols parses --eval-protocols: a comma-separated subset
+// of tfrs and recbole, possibly empty.
+func parseTwoTowerProtocols(s string) ([]eval.Protocol, error) {
+	var ps []eval.Protocol
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		p := eval.Protocol(name)
+		if p != eval.TFRS && p != eval.RecBole {
+			return nil, fmt.Errorf("train two-tower: --eval-protocols: %q: want tfrs or recbole", name)
+		}
+		if !slices.Contains(ps, p) {
+			ps = append(ps, p)
+		}
+	}
+	return ps, nil
+}
+
+// removeStaleTwoTowerModels deletes OUT/<protocol> model folders left by an
+// earlier run for protocols this run did not train, so that genie eval
+// never loads a model trained with other parameters.
+func removeStaleTwoTowerModels(w io.Writer, out string, runs []twoTowerRun) error {
+	for _, p := range []eval.Protocol{eval.TFRS, eval.RecBole} {
+		dir := filepath.Join(out, string(p))
+		if slices.ContainsFunc(runs, func(r twoTowerRun) bool { return r.out == dir }) {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, twotower.ConfigFile)); err != nil {
+			continue
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("train two-tower: remove stale %s: %w", dir, err)
+		}
+		fmt.Fprintf(w, "removed %s (trained by an earlier run, not by this one)\n", dir)
+	}
+	return nil
+}
+
+// twoTowerDataset is the processed ratings as the evaluation dataset, as
+// genie eval builds it.
+func twoTowerDataset(t *dataset.Tables) (*eval.Dataset, error) {
+	in := make([]eval.Interaction, len(t.Ratings))
+	for i, r := range t.Ratings {
+		in[i] = eval.Interaction{User: int64(r.UserID), Item: int64(r.MovieID), Rating: r.Rating, Timestamp: r.Timestamp}
+	}
+	d, err := eval.NewDataset(in)
+	if err != nil {
+		return nil, fmt.Errorf("train two-tower: %w", err)
+	}
+	return d, nil
 }
 
 // twoTowerTrainData is every processed rating as training data: users of

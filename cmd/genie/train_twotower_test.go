@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,20 +18,31 @@ func TestTrainTwoTowerCmd(t *testing.T) {
 	params := filepath.Join(work, "params.yaml")
 	os.WriteFile(params, []byte("feature_engineering:\n  embedding_dim: 64\nmodel_training:\n  two_tower:\n    embedding_dim: 8\n    hidden_dims: [16, 8]\n    batch_size: 32\n    epochs: 2\n"), 0o644)
 	tests := []struct {
-		name    string
-		args    []string
-		wantOut []string
-		wantErr string
+		name     string
+		out      string // output folder under work; the name by default
+		args     []string
+		wantOut  []string
+		wantErr  string
+		wantDirs []string // protocol model folders in out, exactly
 	}{
-		{name: "all ratings", args: nil, wantOut: []string{"30 users, 12 items, 360 pairs", "of 2"}},
+		{name: "all ratings", args: nil, wantOut: []string{"30 users, 12 items, 360 pairs", "of 2", "tfrs test", "recbole test"},
+			wantDirs: []string{"tfrs", "recbole"}},
+		{name: "stale tfrs model removed", out: "all_ratings", args: []string{"--eval-protocols", "recbole"},
+			wantOut: []string{"recbole test", "removed " + filepath.Join(work, "all_ratings", "tfrs")}, wantDirs: []string{"recbole"}},
+		{name: "serving model only", args: []string{"--eval-protocols", ""}, wantOut: []string{"360 pairs"}},
 		{name: "recbole split", args: []string{"--protocol", "recbole"}, wantOut: []string{"recbole test", "ndcg@10"}},
 		{name: "bad protocol", args: []string{"--protocol", "loo"}, wantErr: `--protocol "loo"`},
+		{name: "bad eval protocol", args: []string{"--eval-protocols", "tfrs,sequential"}, wantErr: `"sequential": want tfrs or recbole`},
+		{name: "eval protocols need all ratings", args: []string{"--protocol", "tfrs", "--eval-protocols", "recbole"}, wantErr: "--eval-protocols needs --protocol none"},
 		{name: "bad params", args: []string{"--epochs", "-1", "--params", filepath.Join(work, "bad.yaml")}, wantErr: "batch_size: expected >= 2"},
 	}
 	os.WriteFile(filepath.Join(work, "bad.yaml"), []byte("model_training:\n  two_tower:\n    batch_size: 1\n"), 0o644)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out := filepath.Join(work, strings.ReplaceAll(tc.name, " ", "_"))
+			if tc.out == "" {
+				tc.out = strings.ReplaceAll(tc.name, " ", "_")
+			}
+			out := filepath.Join(work, tc.out)
 			cmd := newTrainTwoTowerCmd()
 			var stdout bytes.Buffer
 			cmd.SetOut(&stdout)
@@ -60,6 +72,16 @@ func TestTrainTwoTowerCmd(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Join(out, "report.json")); err != nil {
 				t.Error(err)
+			}
+			for _, p := range []string{"tfrs", "recbole"} {
+				m, err := twotower.Load(filepath.Join(out, p))
+				if want := slices.Contains(tc.wantDirs, p); (err == nil) != want {
+					t.Errorf("%s model: %v, want one: %v", p, err, want)
+					continue
+				}
+				if err == nil && m.TrainFingerprint() == "" {
+					t.Errorf("%s model saved without a training-data fingerprint", p)
+				}
 			}
 		})
 	}

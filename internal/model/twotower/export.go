@@ -42,6 +42,8 @@ type savedConfig struct {
 	Demographics features.Demographics `json:"demographics"`
 	Activity     features.Standardizer `json:"activity"`
 	UserDemo     []Demographic         `json:"user_demographics"`
+	// TrainFingerprint is Fingerprint of the training data.
+	TrainFingerprint string `json:"train_fingerprint,omitempty"`
 }
 
 // EmbeddingRow is one row of user_embeddings.parquet (ID is the user id)
@@ -70,7 +72,8 @@ func (m *Model) Save(dir string) error {
 	}
 	sc := savedConfig{Model: Name, Config: m.cfg, BestEpoch: m.bestEpoch, OutputDim: m.net.out, FeatureDim: m.net.featDim,
 		ContentDim: m.net.contentDim, UserIDs: m.userIDs, ItemIDs: m.itemIDs, GenreNames: m.side.GenreNames,
-		ItemGenres: m.itemGenres, Demographics: m.demo, Activity: m.activity, UserDemo: m.userDemo}
+		ItemGenres: m.itemGenres, Demographics: m.demo, Activity: m.activity, UserDemo: m.userDemo,
+		TrainFingerprint: m.fingerprint}
 	if err := writeJSON(filepath.Join(dir, ConfigFile), sc); err != nil {
 		return err
 	}
@@ -135,7 +138,7 @@ func Load(dir string) (*Model, error) {
 	}
 	m := &Model{cfg: sc.Config, net: n, userIDs: sc.UserIDs, itemIDs: sc.ItemIDs, itemGenres: sc.ItemGenres,
 		numGenres: len(sc.GenreNames), demo: sc.Demographics, activity: sc.Activity, userDemo: sc.UserDemo,
-		bestEpoch: sc.BestEpoch, side: &SideInfo{GenreNames: sc.GenreNames, ContentDim: sc.ContentDim, Demographics: sc.Demographics}}
+		bestEpoch: sc.BestEpoch, fingerprint: sc.TrainFingerprint, side: savedSide(sc, n.content.Data)}
 	m.userIndex = make(map[int64]int32, U)
 	for i, id := range m.userIDs {
 		m.userIndex[id] = int32(i)
@@ -166,6 +169,28 @@ func Load(dir string) (*Model, error) {
 		json.Unmarshal(b, &m.history) // optional
 	}
 	return m, nil
+}
+
+// savedSide rebuilds the side information a saved model was fit with, for
+// its own vocabularies: content vectors (views into content, [I, C]),
+// genres and user demographics. It is what a refit of a loaded model uses.
+func savedSide(sc savedConfig, content []float32) *SideInfo {
+	s := &SideInfo{Content: make(map[int64][]float32, len(sc.ItemIDs)), ContentDim: sc.ContentDim,
+		Genres: make(map[int64][]int, len(sc.ItemIDs)), GenreNames: sc.GenreNames,
+		Demographics: sc.Demographics, Users: make(map[int64]Demographic, len(sc.UserIDs))}
+	C := sc.ContentDim
+	for i, id := range sc.ItemIDs {
+		if C > 0 {
+			s.Content[id] = content[i*C : (i+1)*C : (i+1)*C]
+		}
+		if g := sc.ItemGenres[i]; len(g) > 0 {
+			s.Genres[id] = g
+		}
+	}
+	for i, id := range sc.UserIDs {
+		s.Users[id] = sc.UserDemo[i]
+	}
+	return s
 }
 
 func writeJSON(path string, v any) error {

@@ -33,6 +33,25 @@ type EpochStats struct {
 	Seconds     float64 `json:"seconds"`
 }
 
+// Batch is one training step's inputs as Fit builds them, after the
+// cold-start dropout draws. Indices are dense (positions in the training
+// data's UserIDs / ItemIDs); B is the batch size and F the feature width.
+type Batch struct {
+	Epoch, Step int // 1-based epoch, 0-based step within it
+	// Users are the user id-embedding rows, -1 where the id is hidden.
+	Users []int32
+	// Items are the positive items; ItemIDs their id-embedding rows, -1
+	// where the id is hidden (the item tower then reads content only).
+	Items, ItemIDs []int32
+	// LogQ is each positive's log sampling probability (logQ correction).
+	LogQ []float32
+	// Features is the [B, F] user-feature matrix.
+	Features []float32
+	// History holds each row's pooled history items (mean-pooled; empty
+	// when dropped).
+	History [][]int32
+}
+
 // Model is a Two-Tower model: New gives an unfitted one for model.Spec;
 // after Fit (or Load) it scores users and retrieves items.
 type Model struct {
@@ -40,6 +59,10 @@ type Model struct {
 	side *SideInfo
 	// Log, when set, receives one line per epoch.
 	Log func(format string, args ...any)
+	// OnBatch, when set, is called with every training step's inputs just
+	// before its forward pass (bench/train feeds them to its PyTorch
+	// reference). The slices are only valid during the call.
+	OnBatch func(Batch)
 
 	net        *net
 	userIDs    []int64
@@ -56,6 +79,10 @@ type Model struct {
 	itemEmb    []float32 // [I, out]
 	history    []EpochStats
 	bestEpoch  int
+	// fingerprint identifies the training data of the last Fit (see
+	// Fingerprint); Save writes it so PretrainedSpec can tell whether a
+	// saved model was fit on the data it is asked to fit.
+	fingerprint string
 }
 
 // New returns an unfitted model. side may be nil (ids and history only).
@@ -88,6 +115,10 @@ func (m *Model) BestEpoch() int { return m.bestEpoch }
 
 // Config returns the model's configuration.
 func (m *Model) Config() Config { return m.cfg }
+
+// TrainFingerprint returns the Fingerprint of the data the model was fit
+// on ("" for a model saved before fingerprints were recorded).
+func (m *Model) TrainFingerprint() string { return m.fingerprint }
 
 func (m *Model) logf(format string, args ...any) {
 	if m.Log != nil {
@@ -153,6 +184,7 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 		return fmt.Errorf("two-tower: empty training data")
 	}
 	m.index(train)
+	m.fingerprint = Fingerprint(train)
 	U, I := train.NumUsers, train.NumItems
 
 	// Hold out a share of each user's pairs for early stopping.
@@ -235,6 +267,10 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 	featT := nn.NewTensor(featBuf, B, F)
 	poolT := nn.NewTensor(poolBuf, B, I)
 	var scratch []int32
+	var hists [][]int32 // per-row history copies, only for OnBatch
+	if m.OnBatch != nil {
+		hists = make([][]int32, B)
+	}
 	allItems, allIDs := make([]int32, I), make([]int32, I)
 	for i := range allItems {
 		allItems[i] = int32(i)
@@ -299,6 +335,12 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 						row[h] += w
 					}
 				}
+				if hists != nil {
+					hists[b] = append(hists[b][:0], scratch...)
+				}
+			}
+			if m.OnBatch != nil {
+				m.OnBatch(Batch{Epoch: epoch, Step: s, Users: uids, Items: items, ItemIDs: iids, LogQ: bLogQ, Features: featBuf, History: hists})
 			}
 			g.Reset()
 			uv := n.userTower(g, uids, featT, poolT)
