@@ -39,10 +39,13 @@ type ContentOptions struct {
 	// Dim is the content vector's length (feature_engineering.embedding_dim).
 	Dim int
 	// Sources are the enabled content_features: title, genres,
-	// release_year, tags, overview. Empty means all.
+	// release_year, tags, overview, keywords. Empty means all.
 	Sources []string
-	// Overviews optionally maps movie id to a plot overview (enrichment).
+	// Overviews optionally maps movie id to a plot overview (enrichment:
+	// the overview and the tagline, see enrich.Overviews).
 	Overviews map[int32]string
+	// Keywords optionally maps movie id to its keywords (enrichment).
+	Keywords map[int32][]string
 }
 
 func (o ContentOptions) has(s string) bool {
@@ -154,7 +157,8 @@ func tagsByMovie(tags []dataset.TagRow) map[int32][]string {
 // BuildContent returns one ContentRow per movie, in the order of movies.
 //
 // The text block is a hashed TF-IDF: each token (title word "w:", title
-// character trigram "c:", tag word "t:", overview word "o:") gets term
+// character trigram "c:", tag word "t:", overview word "o:", keyword word
+// "k:") gets term
 // frequency x weight x idf, idf = ln((1+N)/(1+df)) + 1 over the catalogue,
 // and is added with a sign to column hash(token) mod width (FNV-1a).
 func BuildContent(movies []dataset.MovieRow, tags []dataset.TagRow, opt ContentOptions) ([]ContentRow, ContentLayout, error) {
@@ -210,6 +214,13 @@ func BuildContent(movies []dataset.MovieRow, tags []dataset.TagRow, opt ContentO
 		if opt.has("overview") {
 			for _, w := range Tokenize(opt.Overviews[m.MovieID]) {
 				doc = append(doc, weighted{"o:" + w, 1})
+			}
+		}
+		if opt.has("keywords") {
+			for _, k := range opt.Keywords[m.MovieID] {
+				for _, w := range Tokenize(k) {
+					doc = append(doc, weighted{"k:" + w, tagWeight})
+				}
 			}
 		}
 		seen := map[string]bool{}

@@ -19,7 +19,8 @@ type Params struct {
 	// EmbeddingDim is the content vector length (default 512).
 	EmbeddingDim int `yaml:"embedding_dim"`
 	// ContentFeatures lists the content sources (default title, genres,
-	// release_year; tags and overview are also understood).
+	// release_year; tags, overview and keywords are also understood, the
+	// last two from enrichment.parquet).
 	ContentFeatures []string `yaml:"content_features"`
 	// SimilarityTopK is the neighbours kept per movie (default 20).
 	SimilarityTopK int `yaml:"similarity_top_k"`
@@ -57,17 +58,22 @@ func LoadParams(path string) (Params, error) {
 	}
 	for _, s := range p.ContentFeatures {
 		switch s {
-		case "title", "genres", "release_year", "tags", "overview":
+		case "title", "genres", "release_year", "tags", "overview", "keywords":
 		default:
-			return p, fmt.Errorf("%s: feature_engineering.content_features: unknown source %q (want title, genres, release_year, tags, overview)", path, s)
+			return p, fmt.Errorf("%s: feature_engineering.content_features: unknown source %q (want title, genres, release_year, tags, overview, keywords)", path, s)
 		}
 	}
 	return p, nil
 }
 
-// WriteContent builds content_features.parquet in dir from t.
+// WriteContent builds content_features.parquet in dir from t, with the
+// overviews and keywords of dir's enrichment.parquet when it is present.
 func WriteContent(dir string, t *dataset.Tables, p Params) ([]ContentRow, error) {
-	rows, _, err := BuildContent(t.Movies, t.Tags, ContentOptions{Dim: p.EmbeddingDim, Sources: p.ContentFeatures})
+	opt, err := StageContentOptions(dir, p)
+	if err != nil {
+		return nil, err
+	}
+	rows, _, err := BuildContent(t.Movies, t.Tags, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -91,8 +97,11 @@ func WriteUsers(dir string, t *dataset.Tables) ([]UserRow, error) {
 // content neighbours (content from rows, or built from t when rows is nil).
 func WriteSimilarity(ctx context.Context, dir string, t *dataset.Tables, rows []ContentRow, p Params, threads int) ([]SimilarityRow, error) {
 	if rows == nil {
-		var err error
-		if rows, _, err = BuildContent(t.Movies, t.Tags, ContentOptions{Dim: p.EmbeddingDim, Sources: p.ContentFeatures}); err != nil {
+		opt, err := StageContentOptions(dir, p)
+		if err != nil {
+			return nil, err
+		}
+		if rows, _, err = BuildContent(t.Movies, t.Tags, opt); err != nil {
 			return nil, err
 		}
 	}

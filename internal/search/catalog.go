@@ -25,6 +25,9 @@ type Movie struct {
 	Tags []string `json:"tags,omitempty"`
 	// Overview is a plot summary when an enrichment source provides one.
 	Overview string `json:"overview,omitempty"`
+	// Tagline and Keywords also come from enrichment (ApplyEnrichment).
+	Tagline  string   `json:"tagline,omitempty"`
+	Keywords []string `json:"keywords,omitempty"`
 }
 
 // maxTagsPerMovie bounds the tags kept per movie.

@@ -2,6 +2,7 @@ package search
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -130,7 +131,8 @@ func movieFields(m *Movie) [numFields][]string {
 	for _, g := range m.Genres {
 		f[fieldGenres] = append(f[fieldGenres], Tokens(g)...)
 	}
-	for _, t := range m.Tags {
+	// Enrichment keywords are indexed like tags.
+	for _, t := range slices.Concat(m.Tags, m.Keywords) {
 		toks := Tokens(t)
 		f[fieldTags] = append(f[fieldTags], toks...)
 		if len(toks) >= 2 && len(toks) <= 3 {
@@ -138,7 +140,7 @@ func movieFields(m *Movie) [numFields][]string {
 			f[fieldTags] = append(f[fieldTags], strings.Join(toks, phraseSep))
 		}
 	}
-	f[fieldOverview] = Tokens(m.Overview)
+	f[fieldOverview] = append(Tokens(m.Overview), Tokens(m.Tagline)...)
 	return f
 }
 
