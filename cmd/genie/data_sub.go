@@ -4,5 +4,5 @@ import "github.com/spf13/cobra"
 
 // dataSubcommands lists the commands under "genie data".
 func dataSubcommands() []*cobra.Command {
-	return []*cobra.Command{newDataFetchCmd(), newDataSynthCmd()}
+	return []*cobra.Command{newDataFetchCmd(), newDataSynthCmd(), newDataEnrichCmd()}
 }

@@ -31,7 +31,9 @@ tables it writes, into the same folder:
                               cosine and by content cosine (long format)
 
 With no argument (or "all") every output is built. docs/features.md says
-exactly how each is computed.`,
+exactly how each is computed. The content sources overview and keywords
+(feature_engineering.content_features) come from enrichment.parquet, which
+"genie data enrich" writes; without it they add nothing.`,
 		Example: `  genie features
   genie features similarity --processed data/processed`,
 		Args:      cobra.MatchAll(cobra.MaximumNArgs(1), cobra.OnlyValidArgs),

@@ -81,7 +81,10 @@ same bytes):
   catalog.json      the searchable catalogue: titles, years, genres, tags, rating stats
   neighbours.bin    top-50 item-item neighbours by audience cosine similarity
   collab_text.bin   the default dense embedder: item vectors from a truncated SVD
-                    of the ratings and a ridge text encoder into that space`,
+                    of the ratings and a ridge text encoder into that space
+
+When the processed folder holds enrichment.parquet ("genie data enrich"), the
+movies' overviews, taglines and keywords are indexed too.`,
 		Example: `  genie search index
   genie search index --processed data/processed --out models/search`,
 		Args: cobra.NoArgs,
@@ -91,7 +94,11 @@ same bytes):
 			if err != nil {
 				return fmt.Errorf("search index: %w", err)
 			}
-			ix, err := search.Build(cmd.Context(), t, search.BuildOptions{})
+			movies, err := searchCatalog(cmd.OutOrStdout(), processed, t)
+			if err != nil {
+				return fmt.Errorf("search index: %w", err)
+			}
+			ix, err := search.BuildFromCatalog(cmd.Context(), movies, t.Ratings, search.BuildOptions{})
 			if err != nil {
 				return err
 			}
