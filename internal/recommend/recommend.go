@@ -85,12 +85,14 @@ func Build(ctx context.Context, ratings []dataset.Rating, opt Options) (*Engine,
 		}
 		train.Seqs = append(train.Seqs, items)
 	}
-	next := baseline.NewMarkovKNN(opt.K, opt.Weight)
+	// Both models rank by the same cosine lists: compute them once.
+	cache := baseline.NewSimilarityCache()
+	next := baseline.NewMarkovKNN(opt.K, opt.Weight).WithCache(cache)
 	next.Window = opt.Window
 	if err := next.Fit(ctx, train); err != nil {
 		return nil, fmt.Errorf("recommend: fit markov_itemknn_recent: %w", err)
 	}
-	sim := baseline.NewItemKNN(opt.SimilarK)
+	sim := baseline.NewItemKNN(opt.SimilarK).WithCache(cache)
 	if err := sim.Fit(ctx, train); err != nil {
 		return nil, fmt.Errorf("recommend: fit itemknn: %w", err)
 	}

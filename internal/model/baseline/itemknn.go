@@ -1,7 +1,6 @@
 package baseline
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -144,11 +143,16 @@ func similarityLists(ctx context.Context, train *model.TrainData, shrink float64
 				l = append(l, simEntry{int32(j), float64(c) / (norm[i]*norm[j] + shrink)})
 			}
 		}
+		// Plain comparisons: similarities are finite (no NaN handling
+		// needed), and this sort is most of a server's start-up CPU.
 		slices.SortFunc(l, func(a, b simEntry) int {
-			if c := cmp.Compare(b.sim, a.sim); c != 0 {
-				return c
+			switch {
+			case a.sim > b.sim:
+				return -1
+			case a.sim < b.sim:
+				return 1
 			}
-			return cmp.Compare(a.item, b.item)
+			return int(a.item - b.item)
 		})
 		out[i] = slices.Clip(l)
 	})
