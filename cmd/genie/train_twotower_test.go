@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,12 +25,18 @@ func TestTrainTwoTowerCmd(t *testing.T) {
 		wantOut  []string
 		wantErr  string
 		wantDirs []string // protocol model folders in out, exactly
+		// wantPatience is the protocol models' early-stopping patience (0:
+		// the --eval-patience default, 2).
+		wantPatience int
 	}{
 		{name: "all ratings", args: nil, wantOut: []string{"30 users, 12 items, 360 pairs", "of 2", "tfrs test", "recbole test"},
 			wantDirs: []string{"tfrs", "recbole"}},
 		{name: "stale tfrs model removed", out: "all_ratings", args: []string{"--eval-protocols", "recbole"},
 			wantOut: []string{"recbole test", "removed " + filepath.Join(work, "all_ratings", "tfrs")}, wantDirs: []string{"recbole"}},
 		{name: "serving model only", args: []string{"--eval-protocols", ""}, wantOut: []string{"360 pairs"}},
+		{name: "configuration patience", args: []string{"--eval-protocols", "tfrs", "--eval-patience", "0"}, wantOut: []string{"tfrs test"},
+			wantDirs: []string{"tfrs"}, wantPatience: twotower.DefaultConfig().Patience},
+		{name: "bad eval patience", args: []string{"--eval-patience", "-1"}, wantErr: "--eval-patience -1"},
 		{name: "recbole split", args: []string{"--protocol", "recbole"}, wantOut: []string{"recbole test", "ndcg@10"}},
 		{name: "bad protocol", args: []string{"--protocol", "loo"}, wantErr: `--protocol "loo"`},
 		{name: "bad eval protocol", args: []string{"--eval-protocols", "tfrs,sequential"}, wantErr: `"sequential": want tfrs or recbole`},
@@ -79,8 +86,14 @@ func TestTrainTwoTowerCmd(t *testing.T) {
 					t.Errorf("%s model: %v, want one: %v", p, err, want)
 					continue
 				}
-				if err == nil && m.TrainFingerprint() == "" {
+				if err != nil {
+					continue
+				}
+				if m.TrainFingerprint() == "" {
 					t.Errorf("%s model saved without a training-data fingerprint", p)
+				}
+				if want := cmp.Or(tc.wantPatience, 2); m.Config().Patience != want {
+					t.Errorf("%s model: patience %d, want %d", p, m.Config().Patience, want)
 				}
 			}
 		})
