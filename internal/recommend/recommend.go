@@ -232,34 +232,48 @@ func (e *Engine) top(scores []float32, k int, seen []int32, exclude map[int32]bo
 	return out
 }
 
+// neighbourLister is a similarity model that lists, for an item, the items
+// it adds to and by how much (baseline.ItemKNN).
+type neighbourLister interface {
+	Neighbours(j int32, fn func(item int32, sim float32))
+}
+
 // Explain returns, for each recommended movie, the movie of the history
 // (among its last 20) most similar to it, or 0 when none is similar: the
-// "because you watched X" line.
+// "because you watched X" line. Ties go to the older history movie.
 func (e *Engine) Explain(history []int32, recs []Scored) []int32 {
 	recent := history[max(0, len(history)-20):]
-	vecs := make([][]float32, 0, len(recent))
-	from := make([]int32, 0, len(recent))
+	out := make([]int32, len(recs))
+	best := make([]float32, len(recs))
+	pos := make(map[int32]int, len(recs)) // dense item -> index in recs
+	for n, r := range recs {
+		if i, ok := e.dense[r.MovieID]; ok {
+			pos[i] = n
+		}
+	}
+	nl, listed := e.sim.(neighbourLister)
+	var v []float32
 	for _, m := range recent {
 		i, ok := e.dense[m]
 		if !ok {
 			continue
 		}
-		v := make([]float32, len(e.raw))
-		e.sim.Score(-1, []int32{i}, v)
-		vecs = append(vecs, v)
-		from = append(from, m)
-	}
-	out := make([]int32, len(recs))
-	for n, r := range recs {
-		i, ok := e.dense[r.MovieID]
-		if !ok {
+		consider := func(item int32, sim float32) {
+			if n, ok := pos[item]; ok && sim > best[n] {
+				best[n], out[n] = sim, m
+			}
+		}
+		if listed {
+			nl.Neighbours(i, consider)
 			continue
 		}
-		var best float32
-		for k, v := range vecs {
-			if v[i] > best {
-				best, out[n] = v[i], from[k]
-			}
+		if v == nil {
+			v = make([]float32, len(e.raw))
+		}
+		clear(v)
+		e.sim.Score(-1, []int32{i}, v)
+		for item := range pos {
+			consider(item, v[item])
 		}
 	}
 	return out

@@ -86,6 +86,15 @@ func (m *ItemKNN) Score(_ int, history []int32, dst []float32) {
 	}
 }
 
+// Neighbours calls fn for each item i whose neighbourhood holds j, with
+// their similarity: what a history of j alone adds to each score, without
+// a score vector (for explanations).
+func (m *ItemKNN) Neighbours(j int32, fn func(item int32, sim float32)) {
+	for _, e := range m.rows[j] {
+		fn(e.item, e.sim)
+	}
+}
+
 // simEntry is one candidate neighbour with its full-precision similarity.
 type simEntry struct {
 	item int32
