@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moviegenie/genie/internal/store"
@@ -56,7 +57,17 @@ type DB struct {
 	close       func() error
 	now         func() time.Time
 	trace       func(query string, args []any)
+
+	// stmts caches prepared read statements by query text: preparing is a
+	// large part of a small query's cost (with SQLite, parsing and planning
+	// on every call). At most maxStmts are kept.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
 }
+
+// maxStmts bounds the prepared-statement cache (the API's read queries are
+// a few dozen shapes; Movies' IN lists add one per list length).
+const maxStmts = 256
 
 var _ store.Store = (*DB)(nil)
 
@@ -66,7 +77,38 @@ func New(read, write *sql.DB, d Dialect, closeFn func() error) *DB {
 }
 
 // Close implements store.Store.
-func (db *DB) Close() error { return db.close() }
+func (db *DB) Close() error {
+	db.stmtMu.Lock()
+	for q, st := range db.stmts {
+		st.Close()
+		delete(db.stmts, q)
+	}
+	db.stmtMu.Unlock()
+	return db.close()
+}
+
+// prepared returns the read pool's prepared statement for q, preparing it
+// on first use; nil when it cannot be prepared or the cache is full (the
+// caller then runs q unprepared, which reports any error).
+func (db *DB) prepared(ctx context.Context, q string) *sql.Stmt {
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if st, ok := db.stmts[q]; ok {
+		return st
+	}
+	if len(db.stmts) >= maxStmts {
+		return nil
+	}
+	st, err := db.read.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	if db.stmts == nil {
+		db.stmts = map[string]*sql.Stmt{}
+	}
+	db.stmts[q] = st
+	return st
+}
 
 // Ping implements store.Store.
 func (db *DB) Ping(ctx context.Context) error {
@@ -770,6 +812,9 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	if db.trace != nil {
 		db.trace(q, args)
 	}
+	if st := db.prepared(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return db.read.QueryContext(ctx, q, args...)
 }
 
@@ -777,6 +822,9 @@ func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	q = db.d.Rebind(q)
 	if db.trace != nil {
 		db.trace(q, args)
+	}
+	if st := db.prepared(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
 	return db.read.QueryRowContext(ctx, q, args...)
 }
