@@ -63,7 +63,7 @@ func main() {
 		only     = flag.String("endpoints", "recommendations,similar,search,healthz", "endpoints to measure, comma-separated")
 		soak     = flag.Duration("soak", 0, "run a soak of this length instead of the per-endpoint runs")
 		fbRate   = flag.Int("feedback-rate", 50, "soak: POST /api/feedback per second")
-		pid      = flag.Int("pid", 0, "soak: server process id, to sample its RSS")
+		pid      = flag.Int("pid", 0, "server process id: closed loop reports its CPU per request; soak samples its RSS")
 		seed     = flag.Uint64("seed", 1, "random seed for ids and feedback")
 	)
 	flag.Parse()
@@ -120,23 +120,75 @@ func run(base string, rate int, duration time.Duration, workers int, maxDur time
 	}
 	fmt.Printf("\n## closed loop: %d workers for %s per endpoint (max throughput)\n\n", workers, maxDur)
 	fmt.Println(header)
-	var results []*result
+	var (
+		results []*result
+		cpuPer  []float64 // server CPU seconds per answered request (0: unknown)
+	)
 	for _, ep := range eps {
+		before, _ := processCPU(pid)
 		r := closedLoop(ctx, c, ep, workers, maxDur)
-		results = append(results, r)
+		after, err := processCPU(pid)
+		per := 0.0
+		if err == nil && pid > 0 && r.ok() > 0 {
+			per = (after - before) / float64(r.ok())
+		}
+		results, cpuPer = append(results, r), append(cpuPer, per)
 		fmt.Println(r.row(ep.name))
+	}
+	if pid > 0 {
+		// Server CPU per request does not depend on how much CPU the load
+		// generator and other processes leave the server, so it compares
+		// endpoints more steadily than throughput on a busy machine.
+		fmt.Printf("\n| endpoint | server CPU per request (µs) |\n|---|---:|\n")
+		for i, ep := range eps {
+			fmt.Printf("| %s | %.0f |\n", ep.name, cpuPer[i]*1e6)
+		}
 	}
 	for i, ep := range eps {
 		if ep.name == "healthz" && results[i].throughput() > 0 {
 			fmt.Println()
 			for j, o := range eps {
-				if j != i {
-					fmt.Printf("%s max throughput = %.1f%% of healthz's\n", o.name, 100*results[j].throughput()/results[i].throughput())
+				if j == i {
+					continue
 				}
+				fmt.Printf("%s max throughput = %.1f%% of healthz's", o.name, 100*results[j].throughput()/results[i].throughput())
+				if cpuPer[i] > 0 && cpuPer[j] > 0 {
+					fmt.Printf(" (by server CPU per request: %.1f%%)", 100*cpuPer[i]/cpuPer[j])
+				}
+				fmt.Println()
 			}
 		}
 	}
 	return nil
+}
+
+// processCPU returns a process's user+system CPU seconds from
+// /proc/PID/stat (Linux; an error elsewhere or for pid 0).
+func processCPU(pid int) (float64, error) {
+	if pid <= 0 {
+		return 0, fmt.Errorf("no pid")
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the parenthesised command name: state is field 3,
+	// utime 14 and stime 15 (in clock ticks, 100 per second on Linux).
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	ut, err1 := strconv.ParseFloat(f[11], 64)
+	st, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	return (ut + st) / 100, nil
 }
 
 // checkLoopback refuses a URL whose host is not a loopback address.
@@ -307,6 +359,9 @@ func (r *result) add(d time.Duration, err error) {
 	}
 	r.lat = append(r.lat, d)
 }
+
+// ok is the number of successful requests.
+func (r *result) ok() int { return len(r.lat) }
 
 // throughput is successful requests per second.
 func (r *result) throughput() float64 {

@@ -47,7 +47,7 @@ echo "== serving $url (pid $pid)"
 
 echo "load before: $(cat /proc/loadavg) on $(nproc) cores"
 "$work/serve-bench" -url "$url" -rate "${RATE:-1000}" -duration "${DURATION:-10s}" \
-  -workers "${WORKERS:-32}" -max-duration "${MAXDUR:-5s}"
+  -workers "${WORKERS:-32}" -max-duration "${MAXDUR:-5s}" -pid "$pid"
 echo "load after: $(cat /proc/loadavg)"
 if [ "${SOAK:-2m}" != 0 ]; then
   "$work/serve-bench" -url "$url" -soak "${SOAK:-2m}" -rate "${SOAK_RATE:-100}" \

@@ -245,10 +245,10 @@ func (e *Engine) Explain(history []int32, recs []Scored) []int32 {
 	recent := history[max(0, len(history)-20):]
 	out := make([]int32, len(recs))
 	best := make([]float32, len(recs))
-	pos := make(map[int32]int, len(recs)) // dense item -> index in recs
+	pos := make([]int32, len(e.raw)) // dense item -> 1 + index in recs (0: not recommended)
 	for n, r := range recs {
 		if i, ok := e.dense[r.MovieID]; ok {
-			pos[i] = n
+			pos[i] = int32(n + 1)
 		}
 	}
 	nl, listed := e.sim.(neighbourLister)
@@ -259,7 +259,7 @@ func (e *Engine) Explain(history []int32, recs []Scored) []int32 {
 			continue
 		}
 		consider := func(item int32, sim float32) {
-			if n, ok := pos[item]; ok && sim > best[n] {
+			if n := pos[item] - 1; n >= 0 && sim > best[n] {
 				best[n], out[n] = sim, m
 			}
 		}
@@ -272,8 +272,10 @@ func (e *Engine) Explain(history []int32, recs []Scored) []int32 {
 		}
 		clear(v)
 		e.sim.Score(-1, []int32{i}, v)
-		for item := range pos {
-			consider(item, v[item])
+		for _, r := range recs {
+			if item, ok := e.dense[r.MovieID]; ok {
+				consider(item, v[item])
+			}
 		}
 	}
 	return out
