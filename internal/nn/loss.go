@@ -31,12 +31,7 @@ func (g *Graph) SampledSoftmax(logits *Tensor, logQ []float32, ids []int32) *Ten
 	if (logQ != nil && len(logQ) != b) || (ids != nil && len(ids) != b) {
 		panic(fmt.Sprintf("nn: SampledSoftmax: logQ/ids lengths %d/%d, want %d", len(logQ), len(ids), b))
 	}
-	targets := g.targets(b)
-	var hit func(i, j int) bool
-	if ids != nil {
-		hit = func(i, j int) bool { return i != j && ids[i] == ids[j] }
-	}
-	return g.xent(logits, targets, logQ, hit, "SampledSoftmax")
+	return g.xent(logits, g.targets(b), logQ, ids, "SampledSoftmax")
 }
 
 // targets returns 0..n-1.
@@ -48,9 +43,10 @@ func (g *Graph) targets(n int) []int32 {
 	return t
 }
 
-// xent is softmax cross-entropy over z_ij = logits_ij - colBias_j with the
-// entries where hit(i, j) excluded.
-func (g *Graph) xent(logits *Tensor, targets []int32, colBias []float32, hit func(i, j int) bool, op string) *Tensor {
+// xent is softmax cross-entropy over z_ij = logits_ij - colBias_j, leaving
+// out of row i the accidental hits: the columns j != i with ids[j] == ids[i]
+// (ids may be nil: no hits).
+func (g *Graph) xent(logits *Tensor, targets []int32, colBias []float32, ids []int32, op string) *Tensor {
 	n, v := logits.Rows(), logits.Cols()
 	if len(targets) != n {
 		panic(fmt.Sprintf("nn: %s: %d targets for %d rows", op, len(targets), n))
@@ -67,12 +63,28 @@ func (g *Graph) xent(logits *Tensor, targets []int32, colBias []float32, hit fun
 	y := g.out(g.needGrad(logits), 1)
 	lse := g.buf(n, false)
 	rowLoss := g.buf(n, false)
-	z := func(i, j int) float32 {
-		l := logits.Data[i*v+j]
-		if colBias != nil {
-			l -= colBias[j]
+	plain := colBias == nil && ids == nil
+	// z holds the biased logits (only when there is a bias or hits); each
+	// row's hit columns, ascending, split it into the segments that count.
+	var z []float32
+	var hits [][]int32
+	if !plain {
+		z = g.buf(n*v, false)
+		hits = accidentalHits(ids, n)
+	}
+	// rowHits returns row i's hit columns; they split the row into the
+	// segments [prev+1, hit) that count, the last ending at v.
+	rowHits := func(i int) []int32 {
+		if hits == nil {
+			return nil
 		}
-		return l
+		return hits[i]
+	}
+	segEnd := func(h []int32, k int) int {
+		if k < len(h) {
+			return int(h[k])
+		}
+		return v
 	}
 	g.parallel(n, 2*v, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -83,26 +95,42 @@ func (g *Graph) xent(logits *Tensor, targets []int32, colBias []float32, hit fun
 			}
 			row := logits.Data[i*v : (i+1)*v]
 			mx := float32(math.Inf(-1))
-			if colBias == nil && hit == nil {
+			if plain {
 				for _, l := range row {
 					mx = max(mx, l)
 				}
 				lse[i] = mx + float32(math.Log(float64(vec.ExpSum(row, mx))))
-			} else {
-				for j := range row {
-					if hit == nil || !hit(i, j) {
-						mx = max(mx, z(i, j))
-					}
-				}
-				var s float32
-				for j := range row {
-					if hit == nil || !hit(i, j) {
-						s += vec.Exp(z(i, j) - mx)
-					}
-				}
-				lse[i] = mx + float32(math.Log(float64(s)))
+				rowLoss[i] = lse[i] - row[t]
+				continue
 			}
-			rowLoss[i] = lse[i] - z(i, int(t))
+			zr := z[i*v : (i+1)*v]
+			if colBias != nil {
+				for j, l := range row {
+					zr[j] = l - colBias[j]
+				}
+			} else {
+				copy(zr, row)
+			}
+			// Sequential scalar sums, as ever: the loss is bit-identical
+			// to the element-by-element formulation.
+			h := rowHits(i)
+			for k, a := 0, 0; k <= len(h); k++ {
+				b := segEnd(h, k)
+				for _, l := range zr[a:b] {
+					mx = max(mx, l)
+				}
+				a = b + 1
+			}
+			var s float32
+			for k, a := 0, 0; k <= len(h); k++ {
+				b := segEnd(h, k)
+				for _, l := range zr[a:b] {
+					s += vec.Exp(l - mx)
+				}
+				a = b + 1
+			}
+			lse[i] = mx + float32(math.Log(float64(s)))
+			rowLoss[i] = lse[i] - zr[t]
 		}
 	})
 	var sum float64
@@ -129,20 +157,58 @@ func (g *Graph) xent(logits *Tensor, targets []int32, colBias []float32, hit fun
 					continue
 				}
 				dst := logits.Grad[i*v : (i+1)*v]
-				if colBias == nil && hit == nil {
+				if plain {
 					vec.ExpScaleAdd(dst, logits.Data[i*v:(i+1)*v], lse[i], scale)
 					dst[t] -= scale
 					continue
 				}
-				for j := range dst {
-					if hit != nil && hit(i, j) {
-						continue
+				zr, l, h := z[i*v:(i+1)*v], lse[i], rowHits(i)
+				for k, a := 0, 0; k <= len(h); k++ {
+					b := segEnd(h, k)
+					d := dst[a:b]
+					for j, x := range zr[a:b] {
+						d[j] += vec.Exp(x-l) * scale
 					}
-					dst[j] += vec.Exp(z(i, j)-lse[i]) * scale
+					a = b + 1
 				}
 				dst[t] -= scale
 			}
 		})
 	})
 	return y
+}
+
+// accidentalHits returns, per row i of n, the columns j != i with
+// ids[j] == ids[i] in ascending order, or nil when ids is nil.
+func accidentalHits(ids []int32, n int) [][]int32 {
+	if ids == nil {
+		return nil
+	}
+	first := make(map[int32]int, n)
+	dup := false
+	for j, id := range ids {
+		if _, ok := first[id]; ok {
+			dup = true
+			break
+		}
+		first[id] = j
+	}
+	hits := make([][]int32, n)
+	if !dup {
+		return hits
+	}
+	cols := make(map[int32][]int32, n)
+	for j, id := range ids {
+		cols[id] = append(cols[id], int32(j))
+	}
+	for i, id := range ids {
+		if c := cols[id]; len(c) > 1 {
+			for _, j := range c {
+				if int(j) != i {
+					hits[i] = append(hits[i], j)
+				}
+			}
+		}
+	}
+	return hits
 }
