@@ -73,7 +73,7 @@ pipeline (dvc.yaml + params.yaml -> dvc.lock).`,
 	train := newTrainCmd()
 	train.AddCommand(newTrainTwoTowerCmd())
 	root.AddCommand(newDataCmd(), newProcessCmd(), newSequencesCmd(), newFeaturesCmd(), train,
-		newEvalCmd(), newSearchCmd(), newDBCmd(), newServeCmd(), newUpCmd())
+		newEvalCmd(), newSearchCmd(), newModelsCmd(), newDBCmd(), newServeCmd(), newUpCmd())
 	addPipelineCommands(root)
 	return root
 }

@@ -139,30 +139,7 @@ func (ix *Index) AddEmbedder(ctx context.Context, e Embedder) error {
 	if err != nil {
 		return fmt.Errorf("embedder %s: %w", e.Name(), err)
 	}
-	if len(vecs) != len(ix.movies) {
-		return fmt.Errorf("embedder %s: %d vectors for %d movies", e.Name(), len(vecs), len(ix.movies))
-	}
-	sp := denseSpace{emb: e, has: make([]bool, len(vecs))}
-	for _, v := range vecs {
-		if v != nil {
-			sp.dim = len(v)
-			break
-		}
-	}
-	sp.flat = make([]float32, len(vecs)*sp.dim)
-	for d, v := range vecs {
-		if v == nil {
-			continue
-		}
-		if len(v) != sp.dim {
-			return fmt.Errorf("embedder %s: vectors of %d and %d dimensions", e.Name(), sp.dim, len(v))
-		}
-		copy(sp.flat[d*sp.dim:], v)
-		sp.has[d] = true
-	}
-	ix.embedders[e.Name()] = sp
-	ix.dense = e.Name()
-	return nil
+	return ix.AddEmbedderVectors(e, vecs)
 }
 
 // Movies returns the catalogue in index order (ascending movie id). The
