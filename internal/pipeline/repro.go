@@ -388,10 +388,18 @@ func (r *Repo) reproStage(ctx context.Context, s *Stage, opts ReproOptions, forc
 		p.Stage(s.Addr, true)
 		defer p.Stage(s.Addr, false)
 	}
+	start := time.Now()
 	if err := r.runCmd(ctx, s, parallel); err != nil {
 		return false, err
 	}
-	return true, r.commitStage(ctx, s, deps, params, opts)
+	ran := time.Since(start)
+	if err := r.commitStage(ctx, s, deps, params, opts); err != nil {
+		return false, err
+	}
+	// Not a DVC line: how long the command took, for the user and for
+	// reports of a pipeline's time per stage.
+	r.logf("Stage '%s' finished in %s", s.Addr, ran.Round(100*time.Millisecond))
+	return true, nil
 }
 
 // stagePaths lists the absolute paths a stage reads (deps and params

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -102,6 +103,11 @@ func TestReproChainAndNoop(t *testing.T) {
 	}
 	if !strings.Contains(out, "Updating lock file 'dvc.lock'") {
 		t.Errorf("no lock message:\n%s", out)
+	}
+	for _, st := range []string{"prepare", "train"} {
+		if !regexp.MustCompile(`(?m)^Stage '` + st + `' finished in [0-9.]+m?s$`).MatchString(out) {
+			t.Errorf("no time for stage %s:\n%s", st, out)
+		}
 	}
 	lock1 := readFile(t, filepath.Join(root, "dvc.lock"))
 	out = mustRepro(t, root, ReproOptions{})
