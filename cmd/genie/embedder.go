@@ -47,15 +47,21 @@ func (f *embedderFlags) minilm() (bool, error) {
 	return false, fmt.Errorf("unknown --embedder %q: want trained or minilm", f.name)
 }
 
-// load loads the minilm model, with embedding progress on w.
-func (f *embedderFlags) load(ctx context.Context, w io.Writer) (*minilm.Embedder, error) {
-	return minilm.Load(ctx, f.modelDir, minilm.Options{Progress: newEmbedProgress(w)})
+// load loads the minilm model, with embedding progress on w (nil: none).
+func (f *embedderFlags) load(ctx context.Context, w io.Writer) (*minilm.Embedder, *embedProgress, error) {
+	p := newEmbedProgress(w)
+	opts := minilm.Options{}
+	if p != nil {
+		opts.Progress = p.report
+	}
+	e, err := minilm.Load(ctx, f.modelDir, opts)
+	return e, p, err
 }
 
 // attachMiniLM loads the minilm model and attaches the vectors cached in
 // the index folder to ix: only queries are embedded from then on.
 func attachMiniLM(ctx context.Context, ix *search.Index, indexDir string, f *embedderFlags) (*minilm.Embedder, error) {
-	e, err := f.load(ctx, io.Discard)
+	e, _, err := f.load(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -66,32 +72,46 @@ func attachMiniLM(ctx context.Context, ix *search.Index, indexDir string, f *emb
 	return e, nil
 }
 
-// newEmbedProgress reports embedding progress on w once it has taken more
-// than a second: a bar on a terminal, a line every 10% elsewhere.
-func newEmbedProgress(w io.Writer) func(done, total int) {
+// embedProgress reports embedding progress once it has taken more than a
+// second since start: a bar on a terminal, a line every 10% elsewhere.
+type embedProgress struct {
+	w     io.Writer
+	start time.Time
+	bar   *progressbar.ProgressBar
+	next  int
+}
+
+func newEmbedProgress(w io.Writer) *embedProgress {
 	if w == nil || w == io.Discard {
 		return nil
 	}
-	start := time.Now()
-	var bar *progressbar.ProgressBar
-	next := 0
-	return func(done, total int) {
-		if time.Since(start) < time.Second {
-			return
+	return &embedProgress{w: w, start: time.Now()}
+}
+
+// restart sets the clock that the one-second threshold counts from.
+func (p *embedProgress) restart() {
+	if p != nil {
+		p.start = time.Now()
+	}
+}
+
+func (p *embedProgress) report(done, total int) {
+	elapsed := time.Since(p.start)
+	if elapsed < time.Second {
+		return
+	}
+	if f, ok := p.w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if p.bar == nil {
+			p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w),
+				progressbar.OptionSetDescription("embedding movies"), progressbar.OptionShowCount(),
+				progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionOnCompletion(func() { fmt.Fprintln(p.w) }))
 		}
-		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			if bar == nil {
-				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w),
-					progressbar.OptionSetDescription("embedding movies"), progressbar.OptionShowCount(),
-					progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
-					progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))
-			}
-			_ = bar.Set(done)
-			return
-		}
-		if done >= next || done == total {
-			fmt.Fprintf(w, "embedding movies: %d of %d (%s)\n", done, total, time.Since(start).Round(time.Second))
-			next = done + max(1, total/10)
-		}
+		_ = p.bar.Set(done)
+		return
+	}
+	if done >= p.next || done == total {
+		fmt.Fprintf(p.w, "embedding movies: %d of %d (%s)\n", done, total, elapsed.Round(time.Second))
+		p.next = done + max(1, total/10)
 	}
 }

@@ -61,7 +61,7 @@ lexical column does not depend on the embedder. Needs a genie built with
 			var e *minilm.Embedder
 			var vecs [][]float32
 			if useMiniLM {
-				if e, err = emb.load(ctx, io.Discard); err != nil {
+				if e, _, err = emb.load(ctx, nil); err != nil {
 					return err
 				}
 				defer e.Close()

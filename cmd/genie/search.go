@@ -130,8 +130,9 @@ on ml-100k it takes minutes on two cores.`,
 				return err
 			}
 			var e *minilm.Embedder
+			var progress *embedProgress
 			if useMiniLM { // load first: a missing model fails before the work
-				if e, err = emb.load(cmd.Context(), cmd.ErrOrStderr()); err != nil {
+				if e, progress, err = emb.load(cmd.Context(), cmd.ErrOrStderr()); err != nil {
 					return err
 				}
 				defer e.Close()
@@ -156,6 +157,7 @@ on ml-100k it takes minutes on two cores.`,
 				time.Since(start).Round(time.Millisecond))
 			if e != nil {
 				start = time.Now()
+				progress.restart()
 				if err := minilm.IndexVectors(cmd.Context(), ix, e, out); err != nil {
 					return err
 				}
