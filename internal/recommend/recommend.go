@@ -41,6 +41,17 @@ type Engine struct {
 	next  model.Recommender
 	sim   model.Recommender
 	pop   []int32 // dense items by training count, most first
+	// popCount is each dense item's training count (the popularity
+	// scores the Two-Tower blend mixes with for an empty history).
+	popCount []float32
+
+	// The Two-Tower model and blend (twotower.go); tt is nil without one.
+	// TwoTowerVersion labels it.
+	TwoTowerVersion string
+	tt              TwoTower
+	ttItems         []float32 // [items, ttDim] in dense order
+	ttDim           int
+	blend           Blend
 }
 
 // Options configure Build.
@@ -106,6 +117,10 @@ func Build(ctx context.Context, ratings []dataset.Rating, opt Options) (*Engine,
 		e.dense[int32(id)] = int32(i)
 	}
 	counts := train.ItemCounts()
+	e.popCount = make([]float32, train.NumItems)
+	for i, c := range counts {
+		e.popCount[i] = float32(c)
+	}
 	e.pop = make([]int32, train.NumItems)
 	for i := range e.pop {
 		e.pop[i] = int32(i)
@@ -161,7 +176,9 @@ func (e *Engine) Recommend(history []int32, k int, exclude map[int32]bool) []Sco
 }
 
 // Similar returns the k movies most like movie (ItemKNN cosine over
-// co-rating users), or nil when the movie is unknown to the models.
+// co-rating users, blended with Two-Tower item embeddings when the engine
+// has them and its Blend says so: SimilarModel names it), or nil when the
+// movie is unknown to the models.
 func (e *Engine) Similar(movie int32, k int, exclude map[int32]bool) []Scored {
 	i, ok := e.dense[movie]
 	if !ok {
@@ -169,6 +186,12 @@ func (e *Engine) Similar(movie int32, k int, exclude map[int32]bool) []Scored {
 	}
 	scores := make([]float32, len(e.raw))
 	e.sim.Score(-1, []int32{i}, scores)
+	if e.similarBlended() {
+		// Item-embedding cosine mixed in (twotower.go): every movie has
+		// one, so there is no zero cut.
+		e.blendSimilar(i, scores)
+		return e.top(scores, k, []int32{movie}, exclude)
+	}
 	out := e.top(scores, k, []int32{movie}, exclude)
 	// Only real neighbours: a zero similarity is no evidence of likeness.
 	for n, s := range out {
