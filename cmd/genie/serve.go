@@ -86,6 +86,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	o.src.Log = log
 	if err := syncCatalog(ctx, out, o); err != nil {
 		return err
 	}

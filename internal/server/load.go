@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,6 +25,9 @@ type Sources struct {
 	Metrics string
 	// ModelsDir holds one folder per trained model with a history.json.
 	ModelsDir string
+	// Log receives what LoadModels decides not to serve and why (nil:
+	// slog.Default()).
+	Log *slog.Logger
 }
 
 // LoadModels builds the models the server serves from the pipeline's
@@ -44,6 +48,13 @@ func LoadModels(ctx context.Context, src Sources) (*Models, error) {
 		return nil, fmt.Errorf("load metrics: %w", err)
 	}
 	if m.Engine, err = bestSequential(m.Engine, m.Metrics, src.ModelsDir); err != nil {
+		return nil, err
+	}
+	log := src.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	if m.Engine, err = withTwoTower(m.Engine, src, log); err != nil {
 		return nil, err
 	}
 	hs, _ := filepath.Glob(filepath.Join(src.ModelsDir, "*", "history.json"))

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/moviegenie/genie/internal/model/twotower"
 	"github.com/moviegenie/genie/internal/recommend"
 	"github.com/moviegenie/genie/internal/store"
 )
@@ -173,7 +175,7 @@ func (s *Server) routes() {
 	}
 	huma.Register(api, huma.Operation{OperationID: "recommendations", Method: http.MethodGet, Path: "/api/users/{id}/recommendations", Summary: "Personalized recommendations from the user's current history", Tags: []string{"recommendations"}},
 		func(ctx context.Context, in *recIn) (*body[RecList], error) {
-			list, err := s.recommendFor(ctx, in.ID, in.K)
+			list, err := s.recommendFor(ctx, in.ID, in.K, nil)
 			return &body[RecList]{list}, err
 		})
 
@@ -259,7 +261,8 @@ func (s *Server) routes() {
 			if err != nil {
 				return nil, storeError(err, "movie")
 			}
-			list, err := s.recommendFor(ctx, u.ID, 10)
+			demo := twotower.Demographic{Age: u.Age, Gender: u.Gender, Occupation: u.Occupation}
+			list, err := s.recommendFor(ctx, u.ID, 10, &demo)
 			if err != nil {
 				return nil, err
 			}
@@ -313,6 +316,10 @@ func (s *Server) routes() {
 				"recommendations": m.Engine.Model, "similar": m.Engine.SimilarModel, "version": m.Engine.Version,
 				"trained": m.Engine.Trained.Format(time.RFC3339),
 			}}
+			if b, ok := m.Engine.Blend(); ok {
+				out.Serving["two_tower"] = m.Engine.TwoTowerVersion
+				out.Serving["two_tower_blend"] = b.String()
+			}
 			if out.Metrics == nil {
 				out.Metrics = json.RawMessage("null")
 			}
@@ -378,20 +385,27 @@ func lastLiked(hist []store.Interaction) *store.Interaction {
 	return nil
 }
 
-func (s *Server) recommendFor(ctx context.Context, user int32, k int) (RecList, error) {
+// recommendFor answers personalized recommendations for a user from their
+// live history: the engine's sequential model, blended with the Two-Tower
+// model where the engine's blend says so (demo: the demographics of a user
+// being created; nil reads them when needed).
+func (s *Server) recommendFor(ctx context.Context, user int32, k int, demo *twotower.Demographic) (RecList, error) {
 	hist, dislikes, err := s.history(ctx, user)
 	if err != nil {
 		return RecList{}, err
 	}
 	m := s.models.Load()
 	ids := movieIDs(hist)
+	u, err := s.recommendUser(ctx, m.Engine, user, ids, demo)
+	if err != nil {
+		return RecList{}, err
+	}
 	start := time.Now()
-	recs := m.Engine.Recommend(ids, k, dislikes)
+	recs, model := m.Engine.RecommendUser(u, k, dislikes)
 	why := m.Engine.Explain(ids, recs)
-	s.inference.WithLabelValues(m.Engine.Model, "recommend").Observe(time.Since(start).Seconds())
-	model := m.Engine.Model
-	if len(ids) == 0 {
-		model = "popularity (no history yet)"
+	s.inference.WithLabelValues(model, "recommend").Observe(time.Since(start).Seconds())
+	if strings.HasPrefix(model, "popularity") {
+		model += " (no history yet)"
 	}
 	return s.recList(ctx, model, m.Engine.Version, recs, why)
 }
