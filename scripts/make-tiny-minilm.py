@@ -12,7 +12,8 @@ Writes, into OUT (default internal/search/minilm/testdata/tiny):
   tokenizer.json   a Hugging Face tokenizers file: BertNormalizer (lower case,
                    strip_accents null as in all-MiniLM-L6-v2),
                    BertPreTokenizer, WordPiece over a small vocabulary,
-                   [CLS] ... [SEP] template;
+                   [CLS] ... [SEP] template, truncation at and fixed
+                   padding to 128 (as all-MiniLM-L6-v2's);
   config.json      the BERT config (max_position_embeddings, pad_token_id);
   golden.json      for a few sentences: the WordPiece ids this script's
                    reference tokenizer makes (Hugging Face's BertTokenizer
@@ -75,6 +76,8 @@ GOLDEN_SENTENCES = [
     "90s thrillers not horror",
     "Toy Story. Genres: Animation, Children's, Comedy.",
     "xyzzy",
+    # Longer than the model's 128 positions: truncated to 126 pieces + [CLS], [SEP].
+    "space adventure " * 70,
 ]
 
 
@@ -205,7 +208,10 @@ def tokenizer_json(vocab, max_len):
     return {
         "version": "1.0",
         "truncation": {"direction": "Right", "max_length": max_len, "strategy": "LongestFirst", "stride": 0},
-        "padding": None,
+        # As all-MiniLM-L6-v2's tokenizer.json: truncation at 128 and fixed
+        # padding to 128 (masked out; the embedder sets its own length).
+        "padding": {"strategy": {"Fixed": max_len}, "direction": "Right", "pad_to_multiple_of": None,
+                    "pad_id": 0, "pad_type_id": 0, "pad_token": "[PAD]"},
         "added_tokens": [
             {"id": index[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False,
              "normalized": False, "special": True}

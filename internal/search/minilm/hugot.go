@@ -17,6 +17,7 @@ import (
 
 	"github.com/knights-analytics/hugot"
 	"github.com/knights-analytics/hugot/pipelines"
+	"github.com/sugarme/tokenizer"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/moviegenie/genie/internal/search"
@@ -62,13 +63,10 @@ func Load(ctx context.Context, dir string, opts Options) (e *Embedder, err error
 	e = &Embedder{dir: dir, opts: opts, fingerprint: fp, stripAccents: tk.stripAccents}
 	e.maxTokens = opts.MaxTokens
 	if e.maxTokens <= 0 {
-		e.maxTokens = 128
-		if maxPos > 0 {
-			e.maxTokens = maxPos
-		}
-		if tk.maxLength > 0 {
-			e.maxTokens = min(e.maxTokens, tk.maxLength)
-		}
+		e.maxTokens = readMaxSeqLength(dir)
+	}
+	if e.maxTokens <= 0 {
+		e.maxTokens = defaultMaxTokens
 	}
 	if maxPos > 0 {
 		e.maxTokens = min(e.maxTokens, maxPos)
@@ -102,11 +100,15 @@ func Load(ctx context.Context, dir string, opts Options) (e *Embedder, err error
 		return nil, fmt.Errorf("load minilm model %s: %w", dir, err)
 	}
 	e.pipe = pipe
-	// hugot truncates at MaxAllowedTokens (from config.json when present,
-	// otherwise never): bound it so that a long text cannot run past the
-	// position embeddings.
-	if pipe.Model.Tokenizer != nil {
-		pipe.Model.Tokenizer.MaxAllowedTokens = e.maxTokens
+	// The length limit replaces tokenizer.json's own truncation (128 in
+	// all-MiniLM-L6-v2's, where sentence-transformers reads 256) and
+	// hugot's (max_position_embeddings, or none without config.json, and
+	// cut after [SEP]): the tokenizer truncates, keeping [CLS] and [SEP].
+	if tk := pipe.Model.Tokenizer; tk != nil {
+		if tk.GoTokenizer != nil {
+			tk.GoTokenizer.Tokenizer.WithTruncation(&tokenizer.TruncationParams{MaxLength: e.maxTokens, Strategy: tokenizer.LongestFirst})
+		}
+		tk.MaxAllowedTokens = e.maxTokens
 	}
 	if d := pipe.Output.Dimensions; len(d) > 0 && d[len(d)-1] > 0 {
 		e.dim = int(d[len(d)-1])
@@ -298,8 +300,6 @@ type tokenizerInfo struct {
 	// or true. hugot's pure-Go tokenizer reads null as false, so the
 	// embedder strips accents before tokenizing.
 	stripAccents bool
-	// maxLength is the tokenizer's truncation length, 0 if none.
-	maxLength int
 }
 
 func readTokenizerInfo(dir string) (tokenizerInfo, error) {
@@ -314,9 +314,6 @@ func readTokenizerInfo(dir string) (tokenizerInfo, error) {
 			Lowercase    *bool  `json:"lowercase"`
 			StripAccents *bool  `json:"strip_accents"`
 		} `json:"normalizer"`
-		Truncation *struct {
-			MaxLength int `json:"max_length"`
-		} `json:"truncation"`
 		Model struct {
 			Type string `json:"type"`
 		} `json:"model"`
@@ -331,10 +328,27 @@ func readTokenizerInfo(dir string) (tokenizerInfo, error) {
 		lower := n.Lowercase == nil || *n.Lowercase
 		info.stripAccents = (n.StripAccents == nil && lower) || (n.StripAccents != nil && *n.StripAccents)
 	}
-	if tj.Truncation != nil {
-		info.maxLength = tj.Truncation.MaxLength
-	}
 	return info, nil
+}
+
+// defaultMaxTokens is sentence-transformers' max_seq_length for
+// all-MiniLM-L6-v2, used when the folder has no sentence_bert_config.json.
+const defaultMaxTokens = 256
+
+// readMaxSeqLength reads max_seq_length from sentence_bert_config.json (0
+// when there is none).
+func readMaxSeqLength(dir string) int {
+	b, err := os.ReadFile(filepath.Join(dir, "sentence_bert_config.json"))
+	if err != nil {
+		return 0
+	}
+	var c struct {
+		MaxSeqLength int `json:"max_seq_length"`
+	}
+	if json.Unmarshal(b, &c) != nil {
+		return 0
+	}
+	return c.MaxSeqLength
 }
 
 // readMaxPositions reads max_position_embeddings from config.json (0 when

@@ -120,11 +120,15 @@ func TestMatchesTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	worst := 0.0
 	for i, s := range g.Sentences {
-		if d := maxDiff(t, vecs[i], s.Vector); d > 1e-5 {
+		d := maxDiff(t, vecs[i], s.Vector)
+		if d > 1e-5 {
 			t.Errorf("batched %q: max |hugot - torch| = %.2g", s.Text, d)
 		}
+		worst = max(worst, d)
 	}
+	t.Logf("%s: %d sentences, largest |hugot - torch| in a batch %.2g", dir, len(texts), worst)
 }
 
 func equalInts(a, b []int) bool {

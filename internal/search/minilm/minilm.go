@@ -66,9 +66,10 @@ type Options struct {
 	// once (default 32).
 	BatchSize int
 	// MaxTokens caps a text's length in word pieces, [CLS] and [SEP]
-	// included (default: the model's max_position_embeddings from
-	// config.json, else 128, and never above the tokenizer's own
-	// truncation length when it sets one).
+	// included (default: max_seq_length from sentence_bert_config.json
+	// when the folder has one, else 256 as sentence-transformers uses for
+	// all-MiniLM-L6-v2; never above max_position_embeddings from
+	// config.json).
 	MaxTokens int
 	// Progress, when set, is called by EmbedMovies after each batch with
 	// the number of movies embedded so far and the total.
