@@ -173,7 +173,11 @@ func runTrain(ctx context.Context, cfg seqnn.Config, ratingsPath, out string, st
 	limit := cfg.MaxEpochs
 	m.OnEpoch = func(phase string, e seqnn.Epoch) {
 		if phase == "refit" {
-			fmt.Fprintf(log, "%s refit epoch %3d  loss %.4f  %.1fs\n", cfg.Name, e.Epoch, e.Loss, e.Seconds)
+			what := "refit"
+			if cfg.Refit == seqnn.RefitContinue {
+				what = "continued on all data,"
+			}
+			fmt.Fprintf(log, "%s %s epoch %3d  loss %.4f  %.1fs\n", cfg.Name, what, e.Epoch, e.Loss, e.Seconds)
 			return
 		}
 		line := fmt.Sprintf("%s epoch %3d/%d  loss %.4f", cfg.Name, e.Epoch, limit, e.Loss)
@@ -208,8 +212,20 @@ func runTrain(ctx context.Context, cfg seqnn.Config, ratingsPath, out string, st
 		return nil, fmt.Errorf("train %s: %w", cfg.Name, err)
 	}
 	h := rep.History
-	fmt.Fprintf(stdout, "%s: best epoch %d (valid ndcg@10 %.4f, hr@10 %.4f), refit %d epochs; test ndcg@10 %.4f hr@10 %.4f; %.0fs (%.0f CPU s); wrote %s\n",
-		cfg.Name, h.BestEpoch, h.BestNDCG10, h.BestHR10, h.RefitEpochs, rep.Test["ndcg@10"], rep.Test["hr@10"], rep.Seconds, rep.CPUSeconds, out)
+	var fitted string
+	switch cfg.Refit {
+	case seqnn.RefitFull, seqnn.RefitContinue:
+		fitted = fmt.Sprintf("valid ndcg@10 %.4f hr@10 %.4f at epoch %d (best %.4f at %d)", h.LastNDCG10, h.LastHR10, h.LastEpoch, h.BestNDCG10, h.BestEpoch)
+		if cfg.Refit == seqnn.RefitFull {
+			fitted += fmt.Sprintf(", refit %d epochs", h.RefitEpochs)
+		} else {
+			fitted += fmt.Sprintf(", continued %d epochs on all data (%d in all)", cfg.ContinueEpochs, h.RefitEpochs)
+		}
+	default:
+		fitted = fmt.Sprintf("best epoch %d (valid ndcg@10 %.4f, hr@10 %.4f), refit %d epochs", h.BestEpoch, h.BestNDCG10, h.BestHR10, h.RefitEpochs)
+	}
+	fmt.Fprintf(stdout, "%s: %s; test ndcg@10 %.4f hr@10 %.4f; %.0fs (%.0f CPU s); wrote %s\n",
+		cfg.Name, fitted, rep.Test["ndcg@10"], rep.Test["hr@10"], rep.Seconds, rep.CPUSeconds, out)
 	return rep, nil
 }
 

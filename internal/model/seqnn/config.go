@@ -74,14 +74,37 @@ type Config struct {
 
 	// MaxEpochs bounds training with early stopping; training stops when
 	// validation NDCG@10 has not improved for Patience evaluations, made
-	// every EvalEvery epochs.
+	// every EvalEvery epochs (Refit "best" only; the other modes validate
+	// every EvalEvery epochs up to MaxEpochs without stopping).
 	MaxEpochs int `yaml:"max_epochs" json:"max_epochs"`
 	Patience  int `yaml:"patience" json:"patience"`
 	EvalEvery int `yaml:"eval_every" json:"eval_every"`
+	// Refit is what follows the validation run (which trains on all but
+	// each user's last training item):
+	//   - "best" (or empty): a fresh network trained on all the data for
+	//     the best validation epoch count (the learning-rate schedule still
+	//     spans MaxEpochs, so a decaying rate stops part-way);
+	//   - "full": a fresh network trained on all the data for MaxEpochs,
+	//     the whole schedule, whatever the validation curve;
+	//   - "continue": no fresh network: the validation run's network,
+	//     after MaxEpochs epochs, trains ContinueEpochs more on all the
+	//     data (the schedule spans MaxEpochs+ContinueEpochs; 0 keeps the
+	//     validation run's network as it is). Costs MaxEpochs+ContinueEpochs
+	//     epochs instead of about twice MaxEpochs.
+	Refit          string `yaml:"refit" json:"refit,omitempty"`
+	ContinueEpochs int    `yaml:"continue_epochs" json:"continue_epochs,omitempty"`
 	// Epochs, when positive, trains exactly that many epochs on all the
 	// training data with no validation hold-out (a refit whose epoch count
 	// is already known).
 	Epochs int `yaml:"epochs" json:"epochs"`
+
+	// EMADecay, when positive, keeps an exponential moving average of the
+	// weights, updated after every optimizer step (ema = d*ema + (1-d)*w,
+	// with d = min(EMADecay, (1+t)/(10+t)) at step t so that early steps
+	// are not dominated by the initialization). Validation measures the
+	// averaged weights, and they are the weights the fit returns and
+	// saves; the raw weights only train. 0 disables averaging.
+	EMADecay float64 `yaml:"ema_decay" json:"ema_decay,omitempty"`
 
 	// Seed drives initialization, batch order, masking and dropout.
 	Seed uint64 `yaml:"seed" json:"seed"`
@@ -121,12 +144,45 @@ func (c *Config) Validate() error {
 		return bad("window_step %d < 0", c.WindowStep)
 	case c.Bidirectional && (c.MaskProb <= 0 || c.MaskProb >= 1 || c.LastMaskShare < 0 || c.LastMaskShare > 1):
 		return bad("mask_prob %g / last_mask_share %g", c.MaskProb, c.LastMaskShare)
+	case c.EMADecay < 0 || c.EMADecay >= 1:
+		return bad("ema_decay %g outside [0, 1)", c.EMADecay)
 	case c.Epochs < 0 || (c.Epochs == 0 && c.MaxEpochs < 1):
 		return bad("epochs %d, max_epochs %d", c.Epochs, c.MaxEpochs)
-	case c.Epochs == 0 && (c.Patience < 1 || c.EvalEvery < 1):
+	case c.Refit != "" && c.Refit != RefitBest && c.Refit != RefitFull && c.Refit != RefitContinue:
+		return bad("refit %q (want best, full or continue)", c.Refit)
+	case c.ContinueEpochs < 0 || (c.ContinueEpochs > 0 && c.refit() != RefitContinue):
+		return bad("continue_epochs %d with refit %q", c.ContinueEpochs, c.Refit)
+	case c.Epochs == 0 && (c.EvalEvery < 1 || c.refit() == RefitBest && c.Patience < 1):
 		return bad("patience %d, eval_every %d", c.Patience, c.EvalEvery)
 	}
 	return nil
+}
+
+// The Refit modes.
+const (
+	RefitBest     = "best"
+	RefitFull     = "full"
+	RefitContinue = "continue"
+)
+
+func (c *Config) refit() string {
+	if c.Refit == "" {
+		return RefitBest
+	}
+	return c.Refit
+}
+
+// scheduleEpochs is the length of the learning-rate schedule in epochs:
+// MaxEpochs (plus ContinueEpochs when continuing), or Epochs without
+// MaxEpochs.
+func (c *Config) scheduleEpochs() int {
+	if c.MaxEpochs == 0 {
+		return c.Epochs
+	}
+	if c.refit() == RefitContinue {
+		return c.MaxEpochs + c.ContinueEpochs
+	}
+	return c.MaxEpochs
 }
 
 func (c *Config) ffn() int {

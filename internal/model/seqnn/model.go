@@ -15,6 +15,13 @@ type Model struct {
 	// OnEpoch, when set, is called after every training epoch with the
 	// phase ("valid": the early-stopping run; "refit": the final run).
 	OnEpoch func(phase string, e Epoch)
+	// Probe, when set, is called after every training epoch (before
+	// OnEpoch) with the phase, the epoch (from 1), the network being
+	// trained and the one validation measures and the fit keeps (the
+	// moving average of the weights with Config.EMADecay, else the same
+	// network). It is for experiments: the networks must not be changed
+	// and are only valid during the call.
+	Probe func(phase string, epoch int, raw, eval *Net)
 
 	cfg     Config
 	net     *Net
@@ -39,7 +46,7 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 	if err := m.cfg.Validate(); err != nil {
 		return err
 	}
-	net, h, err := fit(ctx, m.cfg, train.NumItems, train.Seqs, m.OnEpoch)
+	net, h, err := fit(ctx, m.cfg, train.NumItems, train.Seqs, hooks{onEpoch: m.OnEpoch, probe: m.Probe})
 	if err != nil {
 		return fmt.Errorf("seqnn: %s: fit: %w", m.cfg.Name, err)
 	}

@@ -241,6 +241,9 @@ func TestValidate(t *testing.T) {
 		{"decay", func(c *seqnn.Config) { c.Decay = "step" }},
 		{"epochs", func(c *seqnn.Config) { c.MaxEpochs = 0 }},
 		{"mask", func(c *seqnn.Config) { c.Bidirectional = true; c.MaskProb = 0 }},
+		{"ema", func(c *seqnn.Config) { c.EMADecay = 1 }},
+		{"refit", func(c *seqnn.Config) { c.Refit = "last" }},
+		{"continue", func(c *seqnn.Config) { c.Refit, c.ContinueEpochs = seqnn.RefitFull, 3 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := base
@@ -254,5 +257,66 @@ func TestValidate(t *testing.T) {
 		if err := c.cfg.Validate(); err != nil {
 			t.Errorf("%s: %v", c.name, err)
 		}
+	}
+}
+
+// TestRefitModes fits with each Refit mode and weight averaging: every
+// mode learns the ring, runs the epochs it promises and is deterministic.
+func TestRefitModes(t *testing.T) {
+	d := ring(96, 40, 1)
+	for _, tc := range []struct {
+		name      string
+		mod       func(*seqnn.Config)
+		refit     int // epochs the final network trained
+		validated int // epochs of the validation run
+	}{
+		{"full", func(c *seqnn.Config) { c.Refit = seqnn.RefitFull }, 16, 16},
+		{"continue", func(c *seqnn.Config) { c.Refit, c.ContinueEpochs = seqnn.RefitContinue, 4 }, 20, 16},
+		{"continue0", func(c *seqnn.Config) { c.Refit = seqnn.RefitContinue }, 16, 16},
+		{"full-ema", func(c *seqnn.Config) { c.Refit, c.EMADecay = seqnn.RefitFull, 0.9 }, 16, 16},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := small(sasrec.DefaultConfig())
+			cfg.MaxEpochs, cfg.EvalEvery, cfg.Decay = 16, 4, "linear"
+			tc.mod(&cfg)
+			fitOnce := func() (*seqnn.Model, float64, []string) {
+				m := seqnn.New(cfg)
+				var phases []string
+				averaged := false
+				m.Probe = func(phase string, epoch int, raw, ev *seqnn.Net) {
+					phases = append(phases, phase)
+					if ev != raw && !slices.Equal(ev.Items.W.Data, raw.Items.W.Data) {
+						averaged = true
+					}
+				}
+				hr := hitRate(t, m, d)
+				if averaged != (cfg.EMADecay > 0) {
+					t.Errorf("evaluation weights differ from the trained ones: %v, want %v", averaged, cfg.EMADecay > 0)
+				}
+				return m, hr, phases
+			}
+			m, hr, phases := fitOnce()
+			h := m.History()
+			t.Logf("HR@10 %.3f, last valid epoch %d NDCG@10 %.3f, refit %d", hr, h.LastEpoch, h.LastNDCG10, h.RefitEpochs)
+			if hr < 0.9 {
+				t.Errorf("HR@10 %.3f on a deterministic ring, want >= 0.9", hr)
+			}
+			nv := 0
+			for _, p := range phases {
+				if p == "valid" {
+					nv++
+				}
+			}
+			if nv != tc.validated || len(h.Epochs) != tc.validated || h.LastEpoch != tc.validated || h.RefitEpochs != tc.refit {
+				t.Errorf("%d validation epochs (history %d, last validated %d), refit %d; want %d and %d", nv, len(h.Epochs), h.LastEpoch, h.RefitEpochs, tc.validated, tc.refit)
+			}
+			if want := tc.refit; cfg.Refit != seqnn.RefitContinue && len(phases)-nv != want || cfg.Refit == seqnn.RefitContinue && len(phases)-nv != cfg.ContinueEpochs {
+				t.Errorf("%d refit epochs reported", len(phases)-nv)
+			}
+			m2, _, _ := fitOnce()
+			if !slices.Equal(scoreAll(m, d)[0], scoreAll(m2, d)[0]) {
+				t.Error("two fits with the same seed and threads score differently")
+			}
+		})
 	}
 }

@@ -39,8 +39,15 @@ type History struct {
 	BestEpoch  int     `json:"best_epoch"`
 	BestNDCG10 float64 `json:"best_valid_ndcg@10"`
 	BestHR10   float64 `json:"best_valid_hr@10"`
-	// RefitEpochs is the length of the final training run on all the
-	// training data, RefitLoss its last epoch's loss.
+	// LastEpoch is the last validated epoch and LastNDCG10 / LastHR10 its
+	// metrics: with Refit "full" or "continue" the validation figures of
+	// the schedule the final network follows.
+	LastEpoch  int     `json:"last_valid_epoch,omitempty"`
+	LastNDCG10 float64 `json:"last_valid_ndcg@10,omitempty"`
+	LastHR10   float64 `json:"last_valid_hr@10,omitempty"`
+	// RefitEpochs is the number of epochs the final network trained (with
+	// Refit "continue": the validation run's epochs plus the continuation
+	// on all the data), RefitLoss its last epoch's loss.
 	RefitEpochs int     `json:"refit_epochs"`
 	RefitLoss   float64 `json:"refit_loss"`
 	// Windows is the number of training windows per epoch of the final run.
@@ -83,30 +90,42 @@ type trainer struct {
 	steps  int // optimizer steps taken
 	perEp  int // steps per epoch
 
+	// avg, when not nil (Config.EMADecay > 0), is a network of the same
+	// shape holding the moving average of net's weights; avgParams are
+	// its parameters, in the order of params.
+	avg       *Net
+	avgParams []*nn.Tensor
+
 	bt      Batch
 	rows    []int32
 	targets []int32
 }
 
-func newTrainer(net *Net, seqs [][]int32) (*trainer, error) {
-	c := &net.Cfg
-	t := &trainer{net: net, cfg: c, seqs: seqs}
+// trainWindows cuts seqs into the training windows of c.
+func trainWindows(c *Config, seqs [][]int32) []window {
 	if c.Bidirectional {
-		t.wins = windows(seqs, c.MaxLen, c.step(), 2)
-	} else {
-		t.wins = windows(seqs, c.MaxLen+1, c.step(), 2)
+		return windows(seqs, c.MaxLen, c.step(), 2)
 	}
-	if len(t.wins) == 0 {
-		return nil, fmt.Errorf("seqnn: %s: no training sequence has two items", c.Name)
+	return windows(seqs, c.MaxLen+1, c.step(), 2)
+}
+
+// stepsPer returns the optimizer steps of one epoch over wins.
+func stepsPer(c *Config, wins []window) int { return (len(wins) + c.BatchSize - 1) / c.BatchSize }
+
+// newTrainer returns a trainer of net on seqs whose learning-rate schedule
+// spans totalSteps optimizer steps (0: Config.scheduleEpochs epochs).
+func newTrainer(net *Net, seqs [][]int32, totalSteps int) (*trainer, error) {
+	c := &net.Cfg
+	t := &trainer{net: net, cfg: c}
+	if err := t.setData(seqs); err != nil {
+		return nil, err
 	}
-	t.perEp = (len(t.wins) + c.BatchSize - 1) / c.BatchSize
 	// The schedule spans MaxEpochs, so a refit for a known epoch count
 	// follows the learning rates of the validation run it replays.
-	total := c.MaxEpochs
-	if total == 0 {
-		total = c.Epochs
+	if totalSteps <= 0 {
+		totalSteps = c.scheduleEpochs() * t.perEp
 	}
-	t.sched = nn.Schedule{Peak: float32(c.LR), Warmup: c.WarmupSteps, Total: max(total*t.perEp, c.WarmupSteps+1), Decay: c.decay()}
+	t.sched = nn.Schedule{Peak: float32(c.LR), Warmup: c.WarmupSteps, Total: max(totalSteps, c.WarmupSteps+1), Decay: c.decay()}
 	if err := t.sched.Validate(); err != nil {
 		return nil, fmt.Errorf("seqnn: %s: %w", c.Name, err)
 	}
@@ -114,7 +133,53 @@ func newTrainer(net *Net, seqs [][]int32) (*trainer, error) {
 	t.params = net.Params()
 	t.opt = nn.NewAdamW(t.params, float32(c.WeightDecay))
 	t.opt.Threads = c.threads()
+	if c.EMADecay > 0 {
+		avg, err := NewNet(*c, net.NumItems)
+		if err != nil {
+			return nil, err
+		}
+		t.avg, t.avgParams = avg, avg.Params()
+		for i, p := range t.avgParams {
+			copy(p.Data, t.params[i].Data)
+		}
+	}
 	return t, nil
+}
+
+// setData makes seqs the training data of the following epochs.
+func (t *trainer) setData(seqs [][]int32) error {
+	t.seqs, t.wins = seqs, trainWindows(t.cfg, seqs)
+	if len(t.wins) == 0 {
+		return fmt.Errorf("seqnn: %s: no training sequence has two items", t.cfg.Name)
+	}
+	t.perEp = stepsPer(t.cfg, t.wins)
+	return nil
+}
+
+// evalNet returns the network to validate and keep: the moving average of
+// the weights when Config.EMADecay is set, the trained weights otherwise.
+func (t *trainer) evalNet() *Net {
+	if t.avg != nil {
+		return t.avg
+	}
+	return t.net
+}
+
+// updateAverage folds the current weights into the moving average after
+// optimizer step t.steps (1-based), with the decay warmed up as
+// min(EMADecay, (1+t)/(10+t)). It costs one pass over the weights (about
+// 0.1 M for the default SASRec), small next to a training step.
+func (t *trainer) updateAverage() {
+	if t.avg == nil {
+		return
+	}
+	d := float32(min(t.cfg.EMADecay, float64(1+t.steps)/float64(10+t.steps)))
+	for i, p := range t.avgParams {
+		a := p.Data
+		for j, v := range t.params[i].Data {
+			a[j] = d*a[j] + (1-d)*v
+		}
+	}
 }
 
 // epoch runs one pass over the windows in a seeded order and returns the
@@ -208,6 +273,7 @@ func (t *trainer) step(ws []int, rng *rand.Rand) (float64, error) {
 	}
 	t.opt.Step(t.sched.LR(t.steps))
 	t.steps++
+	t.updateAverage()
 	v := float64(loss.Data[0])
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("loss is %v", v)
@@ -307,81 +373,140 @@ func rank(s []float32, target int32, seen []int32, excluded []bool) int {
 	return r
 }
 
-// fit trains net on seqs. With cfg.Epochs > 0 it trains that many epochs;
-// otherwise it holds each user's last item out, trains with early stopping
-// on NDCG@10 of the held-out items, and then retrains a fresh network of
-// the same seed on all of seqs for the best epoch count. onEpoch, if not
-// nil, is called after every epoch with the phase ("valid" or "refit").
-func fit(ctx context.Context, cfg Config, numItems int, seqs [][]int32, onEpoch func(phase string, e Epoch)) (*Net, History, error) {
+// hooks are the optional callbacks of a fit (see [Model.OnEpoch] and
+// [Model.Probe]).
+type hooks struct {
+	onEpoch func(phase string, e Epoch)
+	probe   func(phase string, epoch int, raw, eval *Net)
+}
+
+func (k hooks) epoch(phase string, e Epoch, t *trainer) {
+	if k.probe != nil {
+		k.probe(phase, e.Epoch, t.net, t.evalNet())
+	}
+	if k.onEpoch != nil {
+		k.onEpoch(phase, e)
+	}
+}
+
+// fit trains a network on seqs. With cfg.Epochs > 0 it trains that many
+// epochs. Otherwise it holds each user's last item out and trains on the
+// rest, validating on the held-out items every EvalEvery epochs (with
+// early stopping for Refit "best"), and then trains the final network as
+// cfg.Refit says: a fresh one for the best epoch count ("best") or for
+// MaxEpochs ("full"), or the validation run's network for ContinueEpochs
+// more epochs on all of seqs ("continue"). The hooks are called after
+// every epoch with the phase ("valid" or "refit").
+func fit(ctx context.Context, cfg Config, numItems int, seqs [][]int32, hk hooks) (*Net, History, error) {
 	start := time.Now()
 	var h History
-	report := func(phase string, e Epoch) {
-		if onEpoch != nil {
-			onEpoch(phase, e)
+	// train runs epochs first..last-1 of t; phase "refit" epochs are
+	// numbered from 1 in the reports and recorded in h.Epochs only for a
+	// fixed-length fit.
+	train := func(t *trainer, first, last int) error {
+		for ep := first; ep < last; ep++ {
+			t0 := time.Now()
+			loss, err := t.epoch(ctx, ep)
+			if err != nil {
+				return err
+			}
+			e := Epoch{Epoch: ep - first + 1, Loss: loss, LR: t.lr(), Seconds: time.Since(t0).Seconds()}
+			if cfg.Epochs > 0 {
+				h.Epochs = append(h.Epochs, e)
+			}
+			h.RefitLoss = loss
+			hk.epoch("refit", e, t)
 		}
+		h.RefitEpochs += last - first
+		h.Windows = len(t.wins)
+		return nil
 	}
-	epochs := cfg.Epochs
-	if epochs == 0 {
+	finish := func(t *trainer) (*Net, History, error) {
+		h.Seconds = time.Since(start).Seconds()
+		return t.evalNet(), h, nil
+	}
+	if cfg.Epochs > 0 {
 		net, err := NewNet(cfg, numItems)
 		if err != nil {
 			return nil, h, err
 		}
-		hist, targets := evalHoldout(seqs)
-		t, err := newTrainer(net, hist)
+		t, err := newTrainer(net, seqs, 0)
 		if err != nil {
 			return nil, h, err
 		}
-		sc := NewScorer(net, cfg.threads())
-		bad := 0
-		for ep := 0; ep < cfg.MaxEpochs && bad < cfg.Patience; ep++ {
-			t0 := time.Now()
-			loss, err := t.epoch(ctx, ep)
-			if err != nil {
-				return nil, h, err
-			}
-			e := Epoch{Epoch: ep + 1, Loss: loss, LR: t.lr()}
-			if (ep+1)%cfg.EvalEvery == 0 || ep+1 == cfg.MaxEpochs {
-				nd, hr, err := validate(ctx, sc, hist, targets)
-				if err != nil {
-					return nil, h, err
-				}
-				e.Validated, e.ValidNDCG10, e.ValidHR10 = true, nd, hr
-				if nd > h.BestNDCG10 || h.BestEpoch == 0 {
-					h.BestEpoch, h.BestNDCG10, h.BestHR10 = ep+1, nd, hr
-					bad = 0
-				} else {
-					bad++
-				}
-			}
-			e.Seconds = time.Since(t0).Seconds()
-			h.Epochs = append(h.Epochs, e)
-			report("valid", e)
+		if err := train(t, 0, cfg.Epochs); err != nil {
+			return nil, h, err
 		}
-		epochs = h.BestEpoch
+		return finish(t)
 	}
+
+	mode := cfg.refit()
 	net, err := NewNet(cfg, numItems)
 	if err != nil {
 		return nil, h, err
 	}
-	t, err := newTrainer(net, seqs)
+	hist, targets := evalHoldout(seqs)
+	total := 0
+	if mode == RefitContinue {
+		// One schedule over the validation epochs and the continuation.
+		total = cfg.MaxEpochs*stepsPer(&cfg, trainWindows(&cfg, hist)) + cfg.ContinueEpochs*stepsPer(&cfg, trainWindows(&cfg, seqs))
+	}
+	t, err := newTrainer(net, hist, total)
 	if err != nil {
 		return nil, h, err
 	}
-	h.Windows = len(t.wins)
-	for ep := 0; ep < epochs; ep++ {
+	sc := NewScorer(t.evalNet(), cfg.threads())
+	bad := 0
+	ep := 0
+	for ; ep < cfg.MaxEpochs && (mode != RefitBest || bad < cfg.Patience); ep++ {
 		t0 := time.Now()
 		loss, err := t.epoch(ctx, ep)
 		if err != nil {
 			return nil, h, err
 		}
-		e := Epoch{Epoch: ep + 1, Loss: loss, LR: t.lr(), Seconds: time.Since(t0).Seconds()}
-		if cfg.Epochs > 0 {
-			h.Epochs = append(h.Epochs, e)
+		e := Epoch{Epoch: ep + 1, Loss: loss, LR: t.lr()}
+		if (ep+1)%cfg.EvalEvery == 0 || ep+1 == cfg.MaxEpochs {
+			nd, hr, err := validate(ctx, sc, hist, targets)
+			if err != nil {
+				return nil, h, err
+			}
+			e.Validated, e.ValidNDCG10, e.ValidHR10 = true, nd, hr
+			h.LastEpoch, h.LastNDCG10, h.LastHR10 = ep+1, nd, hr
+			if nd > h.BestNDCG10 || h.BestEpoch == 0 {
+				h.BestEpoch, h.BestNDCG10, h.BestHR10 = ep+1, nd, hr
+				bad = 0
+			} else {
+				bad++
+			}
 		}
-		h.RefitLoss = loss
-		report("refit", e)
+		e.Seconds = time.Since(t0).Seconds()
+		h.Epochs = append(h.Epochs, e)
+		hk.epoch("valid", e, t)
 	}
-	h.RefitEpochs = epochs
-	h.Seconds = time.Since(start).Seconds()
-	return net, h, nil
+	if mode == RefitContinue {
+		h.RefitEpochs, h.RefitLoss = ep, h.Epochs[len(h.Epochs)-1].Loss
+		if err := t.setData(seqs); err != nil {
+			return nil, h, err
+		}
+		if err := train(t, ep, ep+cfg.ContinueEpochs); err != nil {
+			return nil, h, err
+		}
+		return finish(t)
+	}
+	epochs := h.BestEpoch
+	if mode == RefitFull {
+		epochs = cfg.MaxEpochs
+	}
+	net, err = NewNet(cfg, numItems)
+	if err != nil {
+		return nil, h, err
+	}
+	t, err = newTrainer(net, seqs, 0)
+	if err != nil {
+		return nil, h, err
+	}
+	if err := train(t, 0, epochs); err != nil {
+		return nil, h, err
+	}
+	return finish(t)
 }

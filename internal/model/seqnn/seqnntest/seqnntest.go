@@ -1,6 +1,8 @@
 // Package seqnntest runs the sequential models on ml-100k for tests and
 // experiments: the sequential protocol's test phase, with GENIE_SEQ_*
-// environment overrides of the configuration.
+// environment overrides of the configuration, and an experiment probe
+// (GENIE_SEQ_PROBE) that measures validation and test metrics of the
+// weights and of weight averages during a fit.
 package seqnntest
 
 import (
@@ -44,6 +46,8 @@ func EnvOverride(cfg *seqnn.Config) {
 	f("GENIE_SEQ_LR", &cfg.LR)
 	f("GENIE_SEQ_WD", &cfg.WeightDecay)
 	f("GENIE_SEQ_MASK", &cfg.MaskProb)
+	f("GENIE_SEQ_EMA", &cfg.EMADecay)
+	f("GENIE_SEQ_INIT", &cfg.InitStd)
 	if v := os.Getenv("GENIE_SEQ_ACT"); v != "" {
 		cfg.Activation = v
 	}
@@ -70,8 +74,47 @@ func ML100K(t *testing.T, cfg seqnn.Config) (eval.Metrics, seqnn.History) {
 			t.Logf("%s %3d loss %.4f ndcg %.4f hr %.4f lr %.5f %.1fs", phase, e.Epoch, e.Loss, e.ValidNDCG10, e.ValidHR10, e.LR, e.Seconds)
 		}
 	}
+	p := newProbe(t, &sp)
+	if p != nil {
+		m.Probe = p.hook
+	}
+	if os.Getenv("GENIE_SEQ_SCREEN") != "" {
+		// Screening: one fixed-length run (MaxEpochs) on the validation
+		// phase's training data, measured on the validation items and on
+		// the test items (whose histories hold the validation item the
+		// model never trained on).
+		cfg.Epochs = cfg.MaxEpochs
+		m = seqnn.New(cfg)
+		m.OnEpoch = func(phase string, e seqnn.Epoch) {
+			if e.Epoch%10 == 0 {
+				t.Logf("screen %3d loss %.4f lr %.5f %.1fs", e.Epoch, e.Loss, e.LR, e.Seconds)
+			}
+		}
+		if p != nil {
+			p.screen = true
+			m.Probe = p.hook
+		}
+		if err := m.Fit(context.Background(), sp.Valid.Train); err != nil {
+			t.Fatal(err)
+		}
+		valid, err := eval.Sequential.Measure(context.Background(), m, &sp.Valid, eval.Options{Seed: 42})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := eval.Sequential.Measure(context.Background(), m, &sp.Test, eval.Options{Seed: 42})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := m.History()
+		t.Logf("config %+v", cfg)
+		t.Logf("screen %d epochs, %d windows, fit %.0fs; valid %v; test (no refit) %v", h.RefitEpochs, h.Windows, h.Seconds, valid, res)
+		return res, h
+	}
 	if err := m.Fit(context.Background(), sp.Test.Train); err != nil {
 		t.Fatal(err)
+	}
+	if os.Getenv("GENIE_SEQ_MANUAL") != "" {
+		t.Logf("manual test ndcg@10 %.5f", manualTest(t, m.Net(), &sp))
 	}
 	res, err := eval.Sequential.Measure(context.Background(), m, &sp.Test, eval.Options{Seed: 42})
 	if err != nil {
