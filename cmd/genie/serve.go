@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/moviegenie/genie/internal/config"
 	"github.com/moviegenie/genie/internal/search"
 	"github.com/moviegenie/genie/internal/server"
 	"github.com/moviegenie/genie/internal/store/backend"
@@ -32,8 +33,10 @@ type serveOptions struct {
 	smoke   bool
 	// searchIndex is the folder genie search index wrote.
 	searchIndex string
-	reload      time.Duration
-	verbose     bool
+	// params is params.yaml, for its serving section.
+	params  string
+	reload  time.Duration
+	verbose bool
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -46,6 +49,7 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.src.Metrics, "metrics", filepath.Join("metrics", "eval.json"), "evaluation metrics to serve")
 	f.StringVar(&o.src.ModelsDir, "models", "models", "folder of trained models")
 	f.StringVar(&o.searchIndex, "search-index", filepath.Join("models", "search"), "search index folder")
+	f.StringVar(&o.params, "params", "params.yaml", "parameters file (its serving section; missing: defaults)")
 	f.BoolVar(&o.smoke, "smoke", false, "start, check /readyz answers, then stop (for CI)")
 	f.DurationVar(&o.reload, "reload-every", 5*time.Second, "how often to look for new model versions (0: never)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every request")
@@ -87,6 +91,10 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	o.src.Log = log
+	p, err := config.Load(o.params)
+	if err != nil {
+		return err
+	}
 	if err := syncCatalog(ctx, out, o); err != nil {
 		return err
 	}
@@ -101,7 +109,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	}
 	var searcher server.Searcher
 	if ix, err := search.Open(ctx, o.searchIndex); err == nil {
-		searcher = server.IndexSearcher{Index: ix, PersonalWeight: 0.3}
+		searcher = server.IndexSearcher{Index: ix, PersonalWeight: p.Serving.SearchPersonalWeight}
 	} else {
 		log.Warn("search disabled", "index", o.searchIndex, "err", err)
 	}

@@ -18,9 +18,19 @@ type Params struct {
 	Data               Data               `yaml:"data"`
 	DataProcessing     DataProcessing     `yaml:"data_processing"`
 	FeatureEngineering FeatureEngineering `yaml:"feature_engineering"`
+	Serving            Serving            `yaml:"serving"`
 	// Other sections (model_training, search, evaluation, serving) are
 	// read by the stages that own them.
 	Rest map[string]yaml.Node `yaml:",inline"`
+}
+
+// Serving tunes genie serve (read when it starts; no pipeline stage
+// depends on it).
+type Serving struct {
+	// SearchPersonalWeight in [0, 1] is the share of a personalised
+	// search's order decided by the user's recommendation scores (the rest
+	// by the query's relevance).
+	SearchPersonalWeight float32 `yaml:"search_personal_weight"`
 }
 
 // Data selects the MovieLens release the pipeline runs on.
@@ -65,6 +75,7 @@ func Default() Params {
 			ContentFeatures: []string{"title", "genres", "release_year"},
 			SimilarityTopK:  20,
 		},
+		Serving: Serving{SearchPersonalWeight: 0.3},
 	}
 }
 
@@ -113,6 +124,9 @@ func (p Params) Validate() error {
 	}
 	if dp.OnBadLine != "fail" && dp.OnBadLine != "skip" {
 		errs = append(errs, fmt.Errorf("data_processing.on_bad_line: expected fail or skip, got %q", dp.OnBadLine))
+	}
+	if w := p.Serving.SearchPersonalWeight; !(w >= 0 && w <= 1) {
+		errs = append(errs, fmt.Errorf("serving.search_personal_weight: expected a number from 0 to 1, got %v", w))
 	}
 	if p.FeatureEngineering.MaxSequenceLength < 2 {
 		errs = append(errs, fmt.Errorf("feature_engineering.max_sequence_length: expected >= 2, got %d", p.FeatureEngineering.MaxSequenceLength))

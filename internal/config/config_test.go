@@ -21,6 +21,9 @@ func TestDecode(t *testing.T) {
 		{"range", "data_processing:\n  test_split_ratio: 1.5\n", "test_split_ratio: expected a number between 0 and 1, got 1.5", nil},
 		{"policy", "data_processing:\n  on_bad_line: ignore\n", `on_bad_line: expected fail or skip, got "ignore"`, nil},
 		{"type", "data_processing:\n  min_ratings_per_user: many\n", "cannot unmarshal", nil},
+		{"serving default", "", "", func(p Params) bool { return p.Serving.SearchPersonalWeight == 0.3 }},
+		{"serving set", "serving:\n  search_personal_weight: 0.5\n", "", func(p Params) bool { return p.Serving.SearchPersonalWeight == 0.5 }},
+		{"serving range", "serving:\n  search_personal_weight: 2\n", "serving.search_personal_weight: expected a number from 0 to 1, got 2", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
