@@ -109,14 +109,40 @@ func (n *net) itemTower(g *nn.Graph, items, idIDs []int32) *nn.Tensor {
 // without the training engine's buffers.
 
 // linearInto writes W·x (+ b) into dst, or adds it when add is set.
+//
+// When most of x is zero (content vectors are ~4 % non-zero, ReLU outputs
+// about half) only its non-zero entries are visited, in the same order.
+// That is bit-identical: s starts at +0 and a float sum of non-zero terms
+// is never -0, so s + (±0) == s for every skipped term.
 func linearInto(dst []float32, l *nn.Linear, x []float32, add bool) {
 	in := len(x)
 	w := l.W.Data
+	nnz := 0
+	for _, v := range x {
+		if v != 0 {
+			nnz++
+		}
+	}
+	var nz []int32
+	if 2*nnz < in {
+		nz = make([]int32, 0, nnz)
+		for j, v := range x {
+			if v != 0 {
+				nz = append(nz, int32(j))
+			}
+		}
+	}
 	for o := range dst {
 		var s float32
 		row := w[o*in : (o+1)*in]
-		for j, v := range x {
-			s += row[j] * v
+		if nz != nil {
+			for _, j := range nz {
+				s += row[j] * x[j]
+			}
+		} else {
+			for j, v := range x {
+				s += row[j] * v
+			}
 		}
 		if l.B != nil {
 			s += l.B.Data[o]
