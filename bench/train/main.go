@@ -1,10 +1,24 @@
-// Command train benchmarks the nn engine against PyTorch: it trains a
-// BERT4Rec of the seed's shape (hidden 128, 4 post-LN layers, 8 heads,
-// length 50, batch 256, GELU, full softmax over the items at the masked
-// positions, AdamW) on MovieLens-100k sliding windows and reports seconds
-// per epoch. With -windows it also writes the exact batches it trains on,
-// so bert4rec_ref.py can train the PyTorch reference on identical data.
-// run.sh runs both side by side.
+// Command train benchmarks the nn engine against PyTorch on the same
+// model, data and thread count, reporting seconds (and CPU seconds) per
+// epoch. run.sh runs genie (pure Go and -tags openblas) and the PyTorch
+// references side by side and prints the ratios.
+//
+// -model bert4rec (the default) trains a BERT4Rec of the seed's shape
+// (hidden 128, 4 post-LN layers, 8 heads, length 50, batch 256, GELU, full
+// softmax over the items at the masked positions, AdamW) on MovieLens-100k
+// sliding windows built from -data (u.data). With -windows it also writes
+// the exact batches it trains on, so bert4rec_ref.py trains the PyTorch
+// reference on identical data.
+//
+// -model two-tower runs internal/model/twotower's own Fit (configuration
+// from -params, section model_training.two_tower, early stopping off) on
+// the processed tables in -processed (genie process + genie features
+// content). With -dump FILE it writes every step's inputs (after Fit's
+// cold-start dropout draws) instead of timing, so twotower_ref.py trains
+// the PyTorch reference on identical batches.
+//
+//	go run ./bench/train -threads 2 -epochs 3
+//	go run ./bench/train -model two-tower -processed data/processed -threads 2 -epochs 3
 package main
 
 import (
@@ -16,6 +30,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +42,8 @@ import (
 )
 
 type options struct {
+	model, processed, params, dump string
+	cpuProfile                     string
 	data, windows                  string
 	threads, epochs, batch, length int
 	dim, layers, heads, step       int
@@ -36,6 +53,10 @@ type options struct {
 
 func main() {
 	var o options
+	flag.StringVar(&o.model, "model", "bert4rec", "model to bench: bert4rec or two-tower")
+	flag.StringVar(&o.processed, "processed", "data/processed", "two-tower: folder of the processed tables and content_features.parquet")
+	flag.StringVar(&o.params, "params", "params.yaml", "two-tower: parameters file (model_training.two_tower)")
+	flag.StringVar(&o.dump, "dump", "", "two-tower: write every step's inputs here for the PyTorch reference (no timing)")
 	flag.StringVar(&o.data, "data", "../shared/datasets/ml-100k/u.data", "MovieLens u.data")
 	flag.StringVar(&o.windows, "windows", "", "write the training batches here for the PyTorch reference")
 	flag.IntVar(&o.threads, "threads", 2, "threads")
@@ -49,10 +70,38 @@ func main() {
 	flag.Float64Var(&o.maskProb, "mask", 0.2, "mask probability")
 	flag.Float64Var(&o.dropout, "dropout", 0.1, "dropout")
 	flag.Float64Var(&o.lr, "lr", 1e-3, "AdamW learning rate")
-	flag.Uint64Var(&o.seed, "seed", 42, "seed")
+	flag.Uint64Var(&o.seed, "seed", 42, "seed (two-tower: the params file's unless set)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run here")
 	flag.Parse()
-	if err := run(o); err != nil {
+	var err error
+	if o.cpuProfile != "" {
+		f, perr := os.Create(o.cpuProfile)
+		if perr == nil {
+			perr = pprof.StartCPUProfile(f)
+		}
+		if perr != nil {
+			fmt.Fprintln(os.Stderr, "train:", perr)
+			os.Exit(1)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	switch o.model {
+	case "bert4rec":
+		err = run(o)
+	case "two-tower", "twotower":
+		seedSet := false
+		flag.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+		if !seedSet {
+			o.seed = 0
+		}
+		runtime.GOMAXPROCS(max(o.threads, 1))
+		err = runTwoTower(o)
+	default:
+		err = fmt.Errorf("-model %q: want bert4rec or two-tower", o.model)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -225,9 +274,12 @@ func (m *model) loss(g *nn.Graph, ids, targets []int32, batch, length int) *nn.T
 }
 
 type result struct {
+	Model         string    `json:"model"`
 	Engine        string    `json:"engine"`
 	Threads       int       `json:"threads"`
-	Windows       int       `json:"windows"`
+	Windows       int       `json:"windows,omitempty"`
+	Users         int       `json:"users,omitempty"`
+	Pairs         int       `json:"pairs,omitempty"`
 	Items         int       `json:"items"`
 	EpochSeconds  []float64 `json:"epoch_seconds"`
 	EpochCPU      []float64 `json:"epoch_cpu_seconds"`
@@ -256,7 +308,7 @@ func run(o options) error {
 	opt := nn.NewAdamW(params, 0.01)
 	opt.Threads = o.threads
 	g := nn.NewGraph(nn.Config{Threads: o.threads, Seed: o.seed})
-	res := result{Engine: "genie-" + blas.Backend, Threads: o.threads, Windows: d.n, Items: d.items}
+	res := result{Model: "bert4rec", Engine: "genie-" + blas.Backend, Threads: o.threads, Windows: d.n, Items: d.items}
 	var last float64
 	for ep := 0; ep < o.epochs; ep++ {
 		start, cpu0 := time.Now(), cpuSeconds()
