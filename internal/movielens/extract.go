@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/moviegenie/genie/internal/download"
 )
 
 // Default extraction limits. The largest real entry (ml-32m ratings.csv) is
@@ -137,7 +139,7 @@ func extractFile(ctx context.Context, f *zip.File, target string, budget int64) 
 		}
 		return 0, fmt.Errorf("extract %s: %w", f.Name, err)
 	}
-	n, err := io.Copy(out, io.LimitReader(ctxReader{ctx, rc}, budget+1))
+	n, err := io.Copy(out, io.LimitReader(download.ContextReader(ctx, rc), budget+1))
 	if cerr := out.Close(); err == nil && cerr != nil {
 		return n, fmt.Errorf("extract %s: %w", f.Name, cerr)
 	}
@@ -194,17 +196,4 @@ func entryMode(f *zip.File) error {
 		return nil
 	}
 	return fmt.Errorf("%w: entry %q is not a regular file (mode %v)", ErrUnsafeArchive, f.Name, m)
-}
-
-// ctxReader stops reading once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

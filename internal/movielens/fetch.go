@@ -12,15 +12,12 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
+	"github.com/moviegenie/genie/internal/download"
 )
 
 // DefaultRawDir is where fetched releases go unless FetchOptions.Dest says
@@ -283,7 +280,7 @@ func (f *fetcher) run(ctx context.Context) error {
 // fromDownload downloads the release zip into tmp, verifies and extracts it.
 func (f *fetcher) fromDownload(ctx context.Context, tmp, unpacked string) (string, error) {
 	u := f.rel.URL(f.opts.BaseURL)
-	if err := checkURL(u); err != nil {
+	if err := download.CheckURL(u); err != nil {
 		return "", err
 	}
 	f.res.Source = u
@@ -495,26 +492,11 @@ func (f *fetcher) fromFolder(ctx context.Context, unpacked string) (string, erro
 
 // download GETs u into path with a progress bar and returns its digests.
 func (f *fetcher) download(ctx context.Context, u, path string) (digests, error) {
-	client := f.opts.HTTPClient
-	if client == nil {
-		// No overall timeout (a large release takes minutes; ctx cancels),
-		// but a server that never answers is given up on.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.ResponseHeaderTimeout = time.Minute
-		client = &http.Client{Transport: tr}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := download.Get(ctx, f.opts.HTTPClient, u, "")
 	if err != nil {
 		return digests{}, err
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return digests{}, fmt.Errorf("download: %w", err)
-	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return digests{}, fmt.Errorf("download %s: %s", u, resp.Status)
-	}
 	want := f.rel.Size
 	if want > 0 && resp.ContentLength >= 0 && resp.ContentLength != want {
 		return digests{}, &ChecksumError{File: u, Kind: "size", Expected: fmt.Sprint(want), Got: fmt.Sprintf("%d (Content-Length)", resp.ContentLength)}
@@ -532,16 +514,16 @@ func (f *fetcher) download(ctx context.Context, u, path string) (digests, error)
 		return digests{}, err
 	}
 	defer out.Close()
-	f.logf("downloading %s (%s)", u, byteSize(total))
-	bar := newFetchBar(f.opts.Progress, total, f.rel.Zip)
+	f.logf("downloading %s (%s)", u, download.ByteSize(total))
+	bar := download.NewTerminalProgress(f.opts.Progress, total, f.rel.Zip)
 	h := newHasher()
-	n, err := io.Copy(io.MultiWriter(out, h, bar), io.LimitReader(ctxReader{ctx, resp.Body}, limit+1))
-	bar.finish()
+	n, err := io.Copy(io.MultiWriter(out, h, bar), io.LimitReader(download.ContextReader(ctx, resp.Body), limit+1))
+	bar.Finish()
 	if err != nil {
 		if ctx.Err() != nil {
 			return digests{}, ctx.Err()
 		}
-		return digests{}, fmt.Errorf("download %s: interrupted after %d of %s: %w", u, n, byteSize(total), err)
+		return digests{}, fmt.Errorf("download %s: interrupted after %d of %s: %w", u, n, download.ByteSize(total), err)
 	}
 	if resp.ContentLength >= 0 && n < resp.ContentLength {
 		return digests{}, fmt.Errorf("download %s: truncated after %d of %d bytes", u, n, resp.ContentLength)
@@ -550,18 +532,6 @@ func (f *fetcher) download(ctx context.Context, u, path string) (digests, error)
 		return digests{}, err
 	}
 	return h.sum(n), nil
-}
-
-// checkURL accepts https URLs only.
-func checkURL(u string) error {
-	p, err := url.Parse(u)
-	if err != nil {
-		return fmt.Errorf("bad URL %q: %w", u, err)
-	}
-	if p.Scheme != "https" {
-		return fmt.Errorf("refusing to download %s: only https URLs are allowed", u)
-	}
-	return nil
 }
 
 // digests are a file's length and checksums.
@@ -622,7 +592,7 @@ func digestFile(ctx context.Context, path string) (digests, error) {
 	}
 	defer in.Close()
 	h := newHasher()
-	n, err := io.Copy(h, ctxReader{ctx, in})
+	n, err := io.Copy(h, download.ContextReader(ctx, in))
 	if err != nil {
 		return digests{}, err
 	}
@@ -641,7 +611,7 @@ func copyHashed(ctx context.Context, src, dst string) (string, error) {
 		return "", err
 	}
 	h := sha256.New()
-	_, err = io.Copy(io.MultiWriter(out, h), ctxReader{ctx, in})
+	_, err = io.Copy(io.MultiWriter(out, h), download.ContextReader(ctx, in))
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
@@ -658,7 +628,7 @@ func sha256File(ctx context.Context, path string) (string, error) {
 	}
 	defer in.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, ctxReader{ctx, in}); err != nil {
+	if _, err := io.Copy(h, download.ContextReader(ctx, in)); err != nil {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
@@ -865,54 +835,4 @@ func syncDir(dir string) {
 		_ = d.Sync()
 		_ = d.Close()
 	}
-}
-
-// fetchBar is a progress sink: an animated bar on a terminal, silent otherwise.
-type fetchBar struct {
-	io.Writer
-	pb *progressbar.ProgressBar
-}
-
-func (b fetchBar) finish() {
-	if b.pb != nil {
-		_ = b.pb.Finish()
-	}
-}
-
-// newFetchBar animates only when w is a terminal.
-func newFetchBar(w io.Writer, total int64, desc string) fetchBar {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return fetchBar{Writer: io.Discard}
-	}
-	if total <= 0 {
-		total = -1
-	}
-	pb := progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
-	)
-	return fetchBar{Writer: pb, pb: pb}
-}
-
-// byteSize formats n like "4.9 MB"; negative means unknown.
-func byteSize(n int64) string {
-	if n < 0 {
-		return "size unknown"
-	}
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }

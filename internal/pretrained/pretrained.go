@@ -25,10 +25,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
+	"github.com/moviegenie/genie/internal/download"
 )
 
 // DefaultDir is the parent folder of pulled models: a model lands in
@@ -306,16 +304,16 @@ func (p *puller) fetch(ctx context.Context, f File, dst string) (int64, error) {
 	if f.Size > 0 {
 		limit = f.Size
 	}
-	p.logf("%s: from %s (%s)", f.Local, from, byteSize(total))
-	bar := newBar(p.opts.Progress, total, f.Local)
+	p.logf("%s: from %s (%s)", f.Local, from, download.ByteSize(total))
+	bar := download.NewProgress(p.opts.Progress, total, f.Local)
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h, bar), io.LimitReader(ctxReader{ctx, src}, limit+1))
-	bar.finish()
+	n, err := io.Copy(io.MultiWriter(tmp, h, bar), io.LimitReader(download.ContextReader(ctx, src), limit+1))
+	bar.Finish()
 	if err != nil {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
-		return 0, fmt.Errorf("interrupted after %d of %s: %w", n, byteSize(total), err)
+		return 0, fmt.Errorf("interrupted after %d of %s: %w", n, download.ByteSize(total), err)
 	}
 	if length >= 0 && n < length {
 		return 0, fmt.Errorf("truncated after %d of %d bytes", n, length)
@@ -345,37 +343,16 @@ func (p *puller) fetch(ctx context.Context, f File, dst string) (int64, error) {
 
 // get starts a download; only https URLs are fetched.
 func (p *puller) get(ctx context.Context, u string) (io.ReadCloser, int64, error) {
-	pu, err := url.Parse(u)
-	if err != nil {
-		return nil, 0, fmt.Errorf("bad URL %q: %w", u, err)
-	}
-	if pu.Scheme != "https" {
-		return nil, 0, fmt.Errorf("refusing to download %s: only https URLs are allowed", u)
-	}
-	client := p.opts.HTTPClient
-	if client == nil {
-		// No overall timeout (90 MB takes a while; ctx cancels), but a
-		// server that never answers is given up on.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.ResponseHeaderTimeout = time.Minute
-		client = &http.Client{Transport: tr}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
+	if err := download.CheckURL(u); err != nil {
 		return nil, 0, err
 	}
-	req.Header.Set("User-Agent", "genie-models-pull")
-	resp, err := client.Do(req)
+	resp, err := download.Get(ctx, p.opts.HTTPClient, u, "genie-models-pull")
 	if err != nil {
-		return nil, 0, fmt.Errorf("download: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		hint := ""
-		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusNotFound {
-			hint = " (check the model name and --revision)"
+		var se *download.StatusError
+		if errors.As(err, &se) && (se.StatusCode == http.StatusUnauthorized || se.StatusCode == http.StatusNotFound) {
+			return nil, 0, fmt.Errorf("%w (check the model name and --revision)", err)
 		}
-		return nil, 0, fmt.Errorf("download %s: %s%s", u, resp.Status, hint)
+		return nil, 0, err
 	}
 	return resp.Body, resp.ContentLength, nil
 }
@@ -433,7 +410,7 @@ func VerifyFile(ctx context.Context, p string, f File) error {
 		return &ChecksumError{File: f.Local, Kind: "size", Expected: fmt.Sprint(f.Size), Got: fmt.Sprint(st.Size())}
 	}
 	h := sha256.New()
-	n, err := io.Copy(h, ctxReader{ctx, file})
+	n, err := io.Copy(h, download.ContextReader(ctx, file))
 	if err != nil {
 		return err
 	}
@@ -456,92 +433,4 @@ func short(sum string) string {
 		return sum[:12] + "…"
 	}
 	return sum
-}
-
-// ctxReader stops a copy when the context is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
-// bar shows a download's progress: a progress bar on a terminal, a line
-// every 10% (of a known size of at least 1 MB) elsewhere.
-type bar struct {
-	pb    *progressbar.ProgressBar
-	w     io.Writer
-	name  string
-	total int64
-	n     int64
-	next  int64
-}
-
-func newBar(w io.Writer, total int64, name string) *bar {
-	b := &bar{w: w, name: name, total: total}
-	if w == nil {
-		return b
-	}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		t := total
-		if t <= 0 {
-			t = -1
-		}
-		b.pb = progressbar.NewOptions64(t,
-			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription(name),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
-		)
-		return b
-	}
-	if total >= 1<<20 {
-		b.next = total / 10
-	}
-	return b
-}
-
-func (b *bar) Write(p []byte) (int, error) {
-	b.n += int64(len(p))
-	switch {
-	case b.pb != nil:
-		_ = b.pb.Add(len(p))
-	case b.next > 0 && b.n >= b.next:
-		fmt.Fprintf(b.w, "%s: %d%% (%s of %s)\n", b.name, b.n*100/b.total, byteSize(b.n), byteSize(b.total))
-		for b.next <= b.n {
-			b.next += b.total / 10
-		}
-	}
-	return len(p), nil
-}
-
-func (b *bar) finish() {
-	if b.pb != nil {
-		_ = b.pb.Finish()
-	}
-}
-
-// byteSize formats n like "90.4 MB"; negative means unknown.
-func byteSize(n int64) string {
-	if n < 0 {
-		return "size unknown"
-	}
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
