@@ -9,12 +9,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	gdataset "github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/features"
-	gmodel "github.com/moviegenie/genie/internal/model"
 	"github.com/moviegenie/genie/internal/model/twotower"
 	"github.com/moviegenie/genie/internal/nn/blas"
 )
@@ -68,7 +66,7 @@ func runTwoTower(o options) error {
 		cfg.Seed = o.seed
 	}
 	side := twotower.NewSideInfo(t, content)
-	train := trainData(t)
+	train := twotower.TrainDataFromTables(t)
 	m := twotower.New(cfg, side)
 	res := result{Model: "two-tower", Engine: "genie-" + blas.Backend, Threads: o.threads,
 		Users: train.NumUsers, Items: train.NumItems, Pairs: train.NumInteractions()}
@@ -164,45 +162,4 @@ func runTwoTower(o options) error {
 	res.FinalLoss = h[len(h)-1].Loss
 	res.SecondsPerEp, res.CPUPerEp = meanAfterFirst(res.EpochSeconds), meanAfterFirst(res.EpochCPU)
 	return json.NewEncoder(os.Stdout).Encode(res)
-}
-
-// trainData is every processed rating as training data over the whole
-// catalogue, each user's history in time order: what genie train
-// two-tower (--protocol none) fits.
-func trainData(t *gdataset.Tables) *gmodel.TrainData {
-	td := &gmodel.TrainData{}
-	for _, u := range t.Users {
-		td.UserIDs = append(td.UserIDs, int64(u.UserID))
-	}
-	for _, mv := range t.Movies {
-		td.ItemIDs = append(td.ItemIDs, int64(mv.MovieID))
-	}
-	slices.Sort(td.UserIDs)
-	slices.Sort(td.ItemIDs)
-	td.NumUsers, td.NumItems = len(td.UserIDs), len(td.ItemIDs)
-	users := make(map[int64]int, td.NumUsers)
-	for i, id := range td.UserIDs {
-		users[id] = i
-	}
-	items := make(map[int64]int32, td.NumItems)
-	for i, id := range td.ItemIDs {
-		items[id] = int32(i)
-	}
-	type ev struct{ seq, item int32 }
-	per := make([][]ev, td.NumUsers)
-	for _, r := range t.Ratings {
-		u, ok := users[int64(r.UserID)]
-		it, ok2 := items[int64(r.MovieID)]
-		if ok && ok2 {
-			per[u] = append(per[u], ev{r.UserSeq, it})
-		}
-	}
-	td.Seqs = make([][]int32, td.NumUsers)
-	for u, evs := range per {
-		slices.SortFunc(evs, func(a, b ev) int { return int(a.seq) - int(b.seq) })
-		for _, e := range evs {
-			td.Seqs[u] = append(td.Seqs[u], e.item)
-		}
-	}
-	return td
 }

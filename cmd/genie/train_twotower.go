@@ -187,7 +187,7 @@ func (r twoTowerRun) train(cmd *cobra.Command, side *twotower.SideInfo, t *datas
 	var train *model.TrainData
 	var phase *eval.Phase
 	if r.protocol == "none" {
-		train = twoTowerTrainData(t)
+		train = twotower.TrainDataFromTables(t)
 	} else {
 		p := eval.Protocol(r.protocol)
 		sp, err := p.Split(d, seed)
@@ -289,48 +289,4 @@ func twoTowerDataset(t *dataset.Tables) (*eval.Dataset, error) {
 		return nil, fmt.Errorf("train two-tower: %w", err)
 	}
 	return d, nil
-}
-
-// twoTowerTrainData is every processed rating as training data: users of
-// the users table and every movie of the catalogue (unrated ones are
-// reached through their content), each history in time order.
-func twoTowerTrainData(t *dataset.Tables) *model.TrainData {
-	td := &model.TrainData{}
-	for _, u := range t.Users {
-		td.UserIDs = append(td.UserIDs, int64(u.UserID))
-	}
-	for _, m := range t.Movies {
-		td.ItemIDs = append(td.ItemIDs, int64(m.MovieID))
-	}
-	slices.Sort(td.UserIDs)
-	slices.Sort(td.ItemIDs)
-	td.NumUsers, td.NumItems = len(td.UserIDs), len(td.ItemIDs)
-	users := make(map[int64]int, td.NumUsers)
-	for i, id := range td.UserIDs {
-		users[id] = i
-	}
-	items := make(map[int64]int32, td.NumItems)
-	for i, id := range td.ItemIDs {
-		items[id] = int32(i)
-	}
-	type ev struct {
-		seq  int32
-		item int32
-	}
-	per := make([][]ev, td.NumUsers)
-	for _, r := range t.Ratings {
-		u, ok := users[int64(r.UserID)]
-		it, ok2 := items[int64(r.MovieID)]
-		if ok && ok2 {
-			per[u] = append(per[u], ev{r.UserSeq, it})
-		}
-	}
-	td.Seqs = make([][]int32, td.NumUsers)
-	for u, evs := range per {
-		slices.SortFunc(evs, func(a, b ev) int { return int(a.seq) - int(b.seq) })
-		for _, e := range evs {
-			td.Seqs[u] = append(td.Seqs[u], e.item)
-		}
-	}
-	return td
 }
