@@ -9,7 +9,8 @@
 // models it adds seconds per epoch from their history.json and a projected
 // full-training time with params.yaml's epoch counts.
 //
-// It writes results.json and results.md into -work and prints the Markdown.
+// It writes results.json and results.md (-name) into -work and prints the
+// Markdown.
 // bench/scale/run.sh builds genie and runs it.
 //
 //	go run ./bench/scale -genie /tmp/scale/genie -work /tmp/genie-scale -part all
@@ -80,24 +81,39 @@ type loadStat struct {
 type Training struct {
 	Model   string `json:"model"`
 	Threads int    `json:"threads"`
-	// Epochs run in this measurement: the early-stopping (validation) run
-	// and, for the sequential models, the refit.
+	// Epochs run here: the early-stopping (validation) run and, for the
+	// sequential models, the refit on all training data.
 	ValidEpochs int `json:"valid_epochs"`
 	RefitEpochs int `json:"refit_epochs"`
-	// TrainEpoch is the mean wall time of an epoch without validation,
-	// Validation the extra time of a validation pass, RefitEpoch the mean
-	// refit epoch.
-	TrainEpoch float64 `json:"train_seconds_per_epoch"`
-	Validation float64 `json:"validation_seconds"`
-	RefitEpoch float64 `json:"refit_seconds_per_epoch"`
-	Windows    int     `json:"windows,omitempty"`
-	// FullEpochs / EvalEvery are params.yaml's settings for the real run;
-	// Projected is its upper bound (no early stop), in seconds.
-	FullEpochs int                `json:"full_epochs"`
-	EvalEvery  int                `json:"eval_every,omitempty"`
-	Projected  float64            `json:"projected_full_seconds"`
-	Formula    string             `json:"projection"`
-	Test       map[string]float64 `json:"test,omitempty"`
+	Validations int `json:"validations"`
+	Windows     int `json:"windows,omitempty"`
+	// Fits is the number of models the stage trains (Two-Tower: the
+	// serving model plus one per evaluation protocol).
+	Fits int `json:"fits,omitempty"`
+	// WallPerEpoch is the mean wall time of all epochs run (validation
+	// passes included where they ran). On a shared machine it depends on
+	// the neighbours; CPUPerEpoch, the stage's user+system CPU time over
+	// the epochs (data loading and the final test included, so a little
+	// high), does much less, and CPUPerEpoch/Threads is what an idle
+	// machine's wall time per epoch would be at best.
+	WallPerEpoch float64 `json:"wall_seconds_per_epoch"`
+	CPUPerEpoch  float64 `json:"cpu_seconds_per_epoch"`
+	// EpochSeconds lists the epochs' wall times in order (refit last).
+	EpochSeconds []float64 `json:"epoch_seconds"`
+	// FullEpochs is params.yaml's epoch bound; FullRun the epochs a run to
+	// that bound does (twice for the sequential models: the validation run
+	// and a refit as long, when the best epoch is the last; once per fit
+	// for Two-Tower); Projected*
+	// are FullRun times the per-epoch figures (upper bounds: early stopping
+	// ends sooner).
+	FullEpochs       int                `json:"full_epochs"`
+	FullRun          int                `json:"full_run_epochs"`
+	ProjectedWall    float64            `json:"projected_wall_seconds"`
+	ProjectedIdle    float64            `json:"projected_idle_seconds"`
+	Test             map[string]float64 `json:"test,omitempty"`
+	StageWall        float64            `json:"stage_wall_seconds"`
+	StageCPU         float64            `json:"stage_cpu_seconds"`
+	StageMaxRSSBytes int64              `json:"stage_max_rss_bytes"`
 }
 
 // Result is results.json.
@@ -142,8 +158,11 @@ var (
 	stages  = flag.String("stages", "", "comma-separated stage names to run (default: all; earlier outputs must exist)")
 	reuse   = flag.Bool("reuse", false, "keep an existing synthetic release instead of regenerating it")
 	skipDB  = flag.Bool("skip-db", false, "skip db setup")
+	pgURL   = flag.String("pg", "", "also run db setup into this postgres:// database (stage \"db setup pg\"; the server's own CPU and memory are not in its figures)")
 	commit  = flag.String("commit", "", "genie commit, recorded in the results")
 	every   = flag.Duration("sample", 5*time.Second, "load sampling interval")
+	rebuild = flag.Bool("rebuild", false, "recompute the training table of <work>/<name>.json from the model folders and rewrite the report")
+	name    = flag.String("name", "results", "base name of the results files in -work (<name>.json, <name>.md)")
 )
 
 func main() {
@@ -156,6 +175,10 @@ func main() {
 		}
 	}
 	must(os.MkdirAll(*work, 0o755))
+	if *rebuild {
+		rebuildReport()
+		return
+	}
 	var sets []set
 	if *part == "data" || *part == "all" {
 		sets = append(sets, set{Name: "synth-25m", Format: "ml-25m", Users: *users, Items: *items, Ratings: *ratings, Seed: 1})
@@ -181,12 +204,7 @@ func main() {
 	res.Samples = smp.stop()
 	res.Load = summarise(res.Samples, 0, math.Inf(1))
 	res.Finished = time.Now().Format(time.RFC3339)
-	js, err := json.MarshalIndent(res, "", "  ")
-	must(err)
-	must(os.WriteFile(filepath.Join(*work, "results.json"), append(js, '\n'), 0o644))
-	md := markdown(res)
-	must(os.WriteFile(filepath.Join(*work, "results.md"), []byte(md), 0o644))
-	fmt.Print(md)
+	writeResults(res)
 	for _, s := range res.Stages {
 		if strings.HasPrefix(s.Status, "failed") {
 			os.Exit(1)
@@ -219,6 +237,9 @@ func runSet(res *Result, smp *sampler, st set, only map[string]bool) {
 		steps = append(steps, step{"db setup", []string{"db", "setup", "--fresh", "--processed", "processed", "--db", "genie.db", "--report", "reports/db_validation.json"},
 			[]string{"genie.db"}})
 	}
+	if *pgURL != "" {
+		steps = append(steps, step{"db setup pg", []string{"db", "setup", "--fresh", "--processed", "processed", "--db", *pgURL, "--report", "reports/db_validation_pg.json"}, nil})
+	}
 	if st.Train {
 		th := []string{}
 		if *threads > 0 {
@@ -241,7 +262,7 @@ func runSet(res *Result, smp *sampler, st set, only map[string]bool) {
 				continue
 			}
 		}
-		if failed != "" && s.name != "db setup" && !strings.HasPrefix(s.name, "train") {
+		if failed == "synth" || failed == "process" { // every later stage reads their outputs
 			res.Stages = append(res.Stages, Stage{Set: st.Name, Name: s.name, Status: "skipped: " + failed + " failed"})
 			continue
 		}
@@ -253,7 +274,7 @@ func runSet(res *Result, smp *sampler, st set, only map[string]bool) {
 			failed = s.name
 		}
 		if strings.HasPrefix(s.name, "train") && r.Status == "ok" {
-			if t, err := training(filepath.Join(dir, s.outs[0]), strings.TrimPrefix(s.name, "train "), full); err == nil {
+			if t, err := training(filepath.Join(dir, s.outs[0]), strings.TrimPrefix(s.name, "train "), full, r); err == nil {
 				res.Training = append(res.Training, t)
 			} else {
 				log.Printf("%s: history.json: %v", s.name, err)
@@ -269,14 +290,10 @@ func writeParams(dir string, train bool) map[string]int {
 	must(err)
 	var doc yaml.Node
 	must(yaml.Unmarshal(b, &doc))
-	full := map[string]int{}
-	for model, key := range map[string]string{"sasrec": "max_epochs", "bert4rec": "max_epochs", "two_tower": "epochs"} {
-		path := []string{"model_training", model, key}
-		if n := lookup(&doc, path); n != nil {
-			full[model], _ = strconv.Atoi(n.Value)
-		}
+	full := fullEpochs()
+	for model, key := range epochKeys {
 		if train {
-			must(setScalar(&doc, path, itoa(*epochs)))
+			must(setScalar(&doc, []string{"model_training", model, key}, itoa(*epochs)))
 		}
 	}
 	var buf bytes.Buffer
@@ -328,6 +345,9 @@ func setScalar(doc *yaml.Node, path []string, v string) error {
 // run runs one genie stage in dir and measures it.
 func run(smp *sampler, dir, setName, name string, args, outs []string) Stage {
 	r := Stage{Set: setName, Name: name, Command: "genie " + strings.Join(args, " "), Busiest: busiest(5)}
+	if *pgURL != "" {
+		r.Command = strings.ReplaceAll(r.Command, *pgURL, "$PG")
+	}
 	lf, err := os.Create(filepath.Join(dir, "logs", strings.ReplaceAll(name, " ", "_")+".log"))
 	must(err)
 	defer lf.Close()
@@ -363,19 +383,37 @@ func run(smp *sampler, dir, setName, name string, args, outs []string) Stage {
 	return r
 }
 
-// training reads a model folder's history.json.
-func training(dir, model string, full map[string]int) (Training, error) {
+// training reads a model folder's history.json; st is its stage.
+func training(dir, model string, full map[string]int, st Stage) (Training, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "history.json"))
 	if err != nil {
 		return Training{}, err
 	}
+	t := Training{Model: model, StageWall: st.Wall, StageCPU: st.User + st.Sys, StageMaxRSSBytes: st.MaxRSS}
 	if model == "two-tower" {
+		// The stage fits the serving model and, by default, one model per
+		// evaluation protocol (OUT/tfrs, OUT/recbole), each with its own
+		// history.json and the same epoch bound.
 		var h []struct {
 			Seconds float64 `json:"seconds"`
 		}
 		if err := json.Unmarshal(b, &h); err != nil {
-			return Training{}, err
+			return t, err
 		}
+		fits := 1
+		for _, sub := range []string{"tfrs", "recbole"} {
+			if b, err := os.ReadFile(filepath.Join(dir, sub, "history.json")); err == nil {
+				var hs []struct {
+					Seconds float64 `json:"seconds"`
+				}
+				if err := json.Unmarshal(b, &hs); err != nil {
+					return t, err
+				}
+				h = append(h, hs...)
+				fits++
+			}
+		}
+		t.Fits = fits
 		var cfg struct {
 			Config struct {
 				Threads int `json:"threads"`
@@ -384,69 +422,110 @@ func training(dir, model string, full map[string]int) (Training, error) {
 		if c, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
 			json.Unmarshal(c, &cfg)
 		}
-		t := Training{Model: model, Threads: max(cfg.Config.Threads, 1), ValidEpochs: len(h), FullEpochs: full["two_tower"]}
-		if cfg.Config.Threads == 0 {
+		t.Threads = cfg.Config.Threads
+		if t.Threads == 0 {
 			t.Threads = 2 // twotower's default
 		}
-		if len(h) == 0 {
-			return t, errors.New("no epochs")
-		}
+		t.ValidEpochs, t.Validations, t.FullEpochs, t.FullRun = len(h), len(h), full["two_tower"], fits*full["two_tower"]
 		for _, e := range h {
-			t.TrainEpoch += e.Seconds
+			t.EpochSeconds = append(t.EpochSeconds, e.Seconds)
 		}
-		t.TrainEpoch /= float64(len(h))
-		t.Projected = float64(t.FullEpochs) * t.TrainEpoch
-		t.Formula = fmt.Sprintf("%d epochs × s/epoch (each with its validation recall@50)", t.FullEpochs)
-		return t, nil
-	}
-	var rep struct {
-		Config struct {
-			Threads   int `json:"threads"`
-			EvalEvery int `json:"eval_every"`
-		} `json:"config"`
-		History struct {
-			Epochs []struct {
-				Validated bool    `json:"validated"`
-				Seconds   float64 `json:"seconds"`
-			} `json:"epochs"`
-			RefitEpochs int     `json:"refit_epochs"`
-			Windows     int     `json:"windows"`
-			Seconds     float64 `json:"seconds"`
-		} `json:"history"`
-		Test map[string]float64 `json:"test"`
-	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		return Training{}, err
-	}
-	h := rep.History
-	t := Training{Model: model, Threads: max(rep.Config.Threads, 1), ValidEpochs: len(h.Epochs), RefitEpochs: h.RefitEpochs,
-		Windows: h.Windows, FullEpochs: full[model], EvalEvery: rep.Config.EvalEvery, Test: rep.Test}
-	var plain, validated []float64
-	sum := 0.0
-	for _, e := range h.Epochs {
-		sum += e.Seconds
-		if e.Validated {
-			validated = append(validated, e.Seconds)
-		} else {
-			plain = append(plain, e.Seconds)
+	} else {
+		var rep struct {
+			Config struct {
+				Threads int `json:"threads"`
+			} `json:"config"`
+			History struct {
+				Epochs []struct {
+					Validated bool    `json:"validated"`
+					Seconds   float64 `json:"seconds"`
+				} `json:"epochs"`
+				RefitEpochs int     `json:"refit_epochs"`
+				Windows     int     `json:"windows"`
+				Seconds     float64 `json:"seconds"`
+			} `json:"history"`
+			Test map[string]float64 `json:"test"`
+		}
+		if err := json.Unmarshal(b, &rep); err != nil {
+			return t, err
+		}
+		h := rep.History
+		t.Threads, t.ValidEpochs, t.RefitEpochs, t.Windows, t.Test = max(rep.Config.Threads, 1), len(h.Epochs), h.RefitEpochs, h.Windows, rep.Test
+		t.FullEpochs = full[model]
+		t.FullRun = 2 * t.FullEpochs
+		sum := 0.0
+		for _, e := range h.Epochs {
+			sum += e.Seconds
+			t.EpochSeconds = append(t.EpochSeconds, e.Seconds)
+			if e.Validated {
+				t.Validations++
+			}
+		}
+		// history.json keeps the refit's total only (in the fit's seconds).
+		for range h.RefitEpochs {
+			t.EpochSeconds = append(t.EpochSeconds, (h.Seconds-sum)/float64(h.RefitEpochs))
 		}
 	}
-	switch {
-	case len(plain) > 0:
-		t.TrainEpoch = mean(plain)
-		if len(validated) > 0 {
-			t.Validation = max(mean(validated)-t.TrainEpoch, 0)
-		}
-	case len(validated) > 0:
-		t.TrainEpoch = mean(validated) // validation included, cannot be separated
+	n := len(t.EpochSeconds)
+	if n == 0 {
+		return t, errors.New("no epochs in history.json")
 	}
-	if h.RefitEpochs > 0 {
-		t.RefitEpoch = (h.Seconds - sum) / float64(h.RefitEpochs)
-	}
-	n, ev := t.FullEpochs, max(t.EvalEvery, 1)
-	t.Projected = float64(n)*t.TrainEpoch + float64((n+ev-1)/ev)*t.Validation + float64(n)*t.RefitEpoch
-	t.Formula = fmt.Sprintf("%d epochs + %d validations + refit of %d epochs (no early stop)", n, (n+ev-1)/ev, n)
+	t.WallPerEpoch = mean(t.EpochSeconds)
+	t.CPUPerEpoch = t.StageCPU / float64(n)
+	t.ProjectedWall = float64(t.FullRun) * t.WallPerEpoch
+	t.ProjectedIdle = float64(t.FullRun) * t.CPUPerEpoch / float64(max(t.Threads, 1))
 	return t, nil
+}
+
+// rebuildReport re-reads a finished run's results and history files.
+func rebuildReport() {
+	b, err := os.ReadFile(filepath.Join(*work, *name+".json"))
+	must(err)
+	var res Result
+	must(json.Unmarshal(b, &res))
+	res.Training = nil
+	for _, st := range res.Sets {
+		if !st.Train {
+			continue
+		}
+		full := fullEpochs()
+		for _, s := range res.Stages {
+			if s.Set == st.Name && strings.HasPrefix(s.Name, "train ") && s.Status == "ok" {
+				model := strings.TrimPrefix(s.Name, "train ")
+				t, err := training(filepath.Join(*work, st.Name, "models", strings.ReplaceAll(model, "-", "_")), model, full, s)
+				must(err)
+				res.Training = append(res.Training, t)
+			}
+		}
+	}
+	writeResults(&res)
+}
+
+// epochKeys are the epoch bounds of params.yaml's model_training sections.
+var epochKeys = map[string]string{"sasrec": "max_epochs", "bert4rec": "max_epochs", "two_tower": "epochs"}
+
+// fullEpochs returns params.yaml's epoch counts.
+func fullEpochs() map[string]int {
+	b, err := os.ReadFile(*params)
+	must(err)
+	var doc yaml.Node
+	must(yaml.Unmarshal(b, &doc))
+	full := map[string]int{}
+	for model, key := range epochKeys {
+		if n := lookup(&doc, []string{"model_training", model, key}); n != nil {
+			full[model], _ = strconv.Atoi(n.Value)
+		}
+	}
+	return full
+}
+
+func writeResults(res *Result) {
+	js, err := json.MarshalIndent(res, "", "  ")
+	must(err)
+	must(os.WriteFile(filepath.Join(*work, *name+".json"), append(js, '\n'), 0o644))
+	md := markdown(res)
+	must(os.WriteFile(filepath.Join(*work, *name+".md"), []byte(md), 0o644))
+	fmt.Print(md)
 }
 
 func markdown(r *Result) string {
@@ -472,14 +551,25 @@ func markdown(r *Result) string {
 		b.WriteString("\n")
 	}
 	if len(r.Training) > 0 {
-		fmt.Fprintf(&b, "## Training (%d epochs each)\n\n", r.Epochs)
-		b.WriteString("| model | threads | epochs run (valid + refit) | train s/epoch | validation s | refit s/epoch | params.yaml epochs | projected full run | projection |\n")
-		b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---|\n")
+		fmt.Fprintf(&b, "## Training (%d epochs each; params.yaml otherwise)\n\n", r.Epochs)
+		b.WriteString("| model | threads | epochs run (valid + refit, or all fits) | validations | epoch wall times (s) | wall s/epoch | CPU s/epoch | stage wall (s) | peak RSS (MiB) | full run: epochs | projected, this load | projected, idle |\n")
+		b.WriteString("|---|---:|---|---:|---|---:|---:|---:|---:|---|---:|---:|\n")
 		for _, t := range r.Training {
-			fmt.Fprintf(&b, "| %s | %d | %d + %d | %.1f | %.1f | %.1f | %d | %s | %s |\n", t.Model, t.Threads, t.ValidEpochs, t.RefitEpochs,
-				t.TrainEpoch, t.Validation, t.RefitEpoch, t.FullEpochs, hm(t.Projected), t.Formula)
+			var es []string
+			for _, e := range t.EpochSeconds {
+				es = append(es, fmt.Sprintf("%.0f", e))
+			}
+			full := fmt.Sprintf("%d", t.FullRun)
+			switch {
+			case t.Fits > 1:
+				full = fmt.Sprintf("%d fits × %d", t.Fits, t.FullEpochs)
+			case t.FullRun != t.FullEpochs:
+				full = fmt.Sprintf("%d + %d refit", t.FullEpochs, t.FullRun-t.FullEpochs)
+			}
+			fmt.Fprintf(&b, "| %s | %d | %d + %d | %d | %s | %.1f | %.1f | %.0f | %.0f | %s | %s | %s |\n", t.Model, t.Threads, t.ValidEpochs, t.RefitEpochs,
+				t.Validations, strings.Join(es, ", "), t.WallPerEpoch, t.CPUPerEpoch, t.StageWall, mib(t.StageMaxRSSBytes), full, hm(t.ProjectedWall), hm(t.ProjectedIdle))
 		}
-		b.WriteString("\n")
+		b.WriteString("\nProjected = epochs of a full run to params.yaml's bound (no early stop) × wall s/epoch here, or × CPU s/epoch ÷ threads for an idle machine.\n\n")
 	}
 	return b.String()
 }
@@ -536,14 +626,21 @@ func (s *sampler) snapshot() []sample {
 	return append([]sample(nil), s.s...)
 }
 
+// minAvailable is the lowest MemAvailable sampled in [t0, t1], or the last
+// sample before t0 when the stage was shorter than the interval.
 func (s *sampler) minAvailable(t0, t1 float64) int64 {
-	var m int64 = -1
+	var m, before int64 = -1, 0
 	for _, x := range s.snapshot() {
-		if x.T >= t0 && x.T <= t1 && x.Available > 0 && (m < 0 || x.Available < m) {
+		if x.T < t0 {
+			before = x.Available
+		} else if x.T <= t1 && x.Available > 0 && (m < 0 || x.Available < m) {
 			m = x.Available
 		}
 	}
-	return max(m, 0)
+	if m < 0 {
+		return before
+	}
+	return m
 }
 
 func (s *sampler) stop() []sample {

@@ -10,12 +10,16 @@
 #
 #   bench/scale/run.sh [data|train|all] [extra scalebench flags]
 #
-# Environment: WORK (default /tmp/genie-scale; ~10 GB of disk for `all`),
+# Environment: WORK (default /tmp/genie-scale; ~5 GB of disk for `all`),
 # GENIE (a prebuilt genie binary; default: build one into WORK), EPOCHS (2),
 # THREADS (training --threads; default the pipeline's, i.e. params.yaml's),
-# RATINGS (25000000). Extra flags: -stages 'features,db setup' -reuse
-# -skip-db (go run ./bench/scale -h lists them). The whole `all` run takes
-# about an hour on an idle 2-core machine.
+# RATINGS (25000000). Extra flags (go run ./bench/scale -h lists them all):
+#   -stages 'features,db setup' -reuse   rerun some stages on the kept data
+#   -pg postgres://… -name results-pg    also load the 25M set into PostgreSQL
+#   -rebuild                             recompute the report of a finished run
+#   -skip-db
+# `all` took 63 minutes on the shared 2-core machine (load average ~9; about
+# 36 CPU-minutes, mostly single-threaded): see docs/scale.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 part=${1:-all}
