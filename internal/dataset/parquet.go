@@ -75,7 +75,7 @@ func writeRatings(path string, rs []Rating) error {
 // ReadRatings reads ratings.parquet, converting a batch of stored rows at a
 // time, so only the compact []Rating exists for the whole file (ReadParquet
 // of every RatingRow, with its two strings, then the conversion peaked at
-// ~400 bytes a rating: 9.5 GB of RSS for 25M ratings).
+// ~400 bytes a rating: 9.3 GiB of RSS for 25M ratings).
 func ReadRatings(path string) ([]Rating, error) {
 	f, r, err := openParquet[RatingRow](path)
 	if err != nil {

@@ -91,7 +91,7 @@ func TestReadAcrossBatches(t *testing.T) {
 // TestReadRatingsMemory guards the scale fix: ReadRatings's peak heap is
 // about the []Rating it returns (32 bytes a rating) plus constant batch
 // buffers, not the whole file's RatingRows and parquet values at once
-// (~400 bytes a rating before: 9.5 GB of RSS for `genie sequences` on 25M
+// (~400 bytes a rating before: 9.3 GiB of RSS for `genie sequences` on 25M
 // ratings). The read runs in a child process, so the heap it measures is
 // that read's alone.
 func TestReadRatingsMemory(t *testing.T) {

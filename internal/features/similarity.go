@@ -47,8 +47,8 @@ func topK(cands []Neighbor, k int) []Neighbor {
 // in a sorted buffer of k, so no candidate list is built or sorted. Each
 // neighbour list must own its memory: returning a k-prefix of a per-movie
 // candidate slice kept every movie's whole candidate array alive: ~1 MB a
-// movie and pass at ml-25m's 59k movies, ~110 GB in all (the 25M-rating
-// scale run was at 10.6 GB and climbing when stopped).
+// movie and pass at ml-25m's 59k movies, ~100 GiB in all (the 25M-rating
+// scale run was at 10.2 GiB and climbing when stopped).
 type best struct {
 	k    int
 	list []Neighbor
