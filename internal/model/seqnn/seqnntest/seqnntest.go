@@ -41,6 +41,10 @@ func EnvOverride(cfg *seqnn.Config) {
 	i("GENIE_SEQ_PATIENCE", &cfg.Patience)
 	i("GENIE_SEQ_EVAL", &cfg.EvalEvery)
 	i("GENIE_SEQ_WARMUP", &cfg.WarmupSteps)
+	i("GENIE_SEQ_CONTINUE", &cfg.ContinueEpochs)
+	if v, err := strconv.ParseUint(os.Getenv("GENIE_SEQ_SEED"), 10, 64); err == nil {
+		cfg.Seed = v
+	}
 	f("GENIE_SEQ_DROPOUT", &cfg.Dropout)
 	f("GENIE_SEQ_ATTN_DROPOUT", &cfg.AttnDropout)
 	f("GENIE_SEQ_LR", &cfg.LR)
@@ -53,6 +57,9 @@ func EnvOverride(cfg *seqnn.Config) {
 	}
 	if v := os.Getenv("GENIE_SEQ_DECAY"); v != "" {
 		cfg.Decay = v
+	}
+	if v := os.Getenv("GENIE_SEQ_REFIT"); v != "" {
+		cfg.Refit = v
 	}
 }
 
@@ -122,6 +129,7 @@ func ML100K(t *testing.T, cfg seqnn.Config) (eval.Metrics, seqnn.History) {
 	}
 	h := m.History()
 	t.Logf("config %+v", cfg)
-	t.Logf("best epoch %d valid ndcg@10 %.4f hr@10 %.4f; fit %.0fs; test %v", h.BestEpoch, h.BestNDCG10, h.BestHR10, h.Seconds, res)
+	t.Logf("best epoch %d valid ndcg@10 %.4f hr@10 %.4f; last validated epoch %d ndcg@10 %.4f hr@10 %.4f; refit %d epochs; fit %.0fs; test %v",
+		h.BestEpoch, h.BestNDCG10, h.BestHR10, h.LastEpoch, h.LastNDCG10, h.LastHR10, h.RefitEpochs, h.Seconds, res)
 	return res, h
 }
