@@ -358,12 +358,17 @@ func (s *Server) history(ctx context.Context, user int32) ([]store.Interaction, 
 	return out, dislikes, nil
 }
 
+// movieIDs lists the movies of hist (oldest first) once each, at their
+// latest interaction: a movie rated again today is the user's most recent
+// signal, and sequential models read the end of the list.
 func movieIDs(hist []store.Interaction) []int32 {
-	out := make([]int32, 0, len(hist))
-	seen := make(map[int32]bool, len(hist))
-	for _, h := range hist {
-		if !seen[h.MovieID] {
-			seen[h.MovieID] = true
+	last := make(map[int32]int, len(hist))
+	for i, h := range hist {
+		last[h.MovieID] = i
+	}
+	out := make([]int32, 0, len(last))
+	for i, h := range hist {
+		if last[h.MovieID] == i {
 			out = append(out, h.MovieID)
 		}
 	}

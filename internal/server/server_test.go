@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/moviegenie/genie/internal/recommend"
+	"github.com/moviegenie/genie/internal/store"
 	"github.com/moviegenie/genie/internal/store/sqlite"
 	"github.com/moviegenie/genie/internal/store/storetest"
 )
@@ -177,6 +179,67 @@ func TestFeedbackChangesRecommendations(t *testing.T) {
 		if id == after[0] {
 			t.Fatalf("disliked movie %d still recommended", id)
 		}
+	}
+}
+
+func TestMovieIDsKeepLatestInteraction(t *testing.T) {
+	hist := func(ids ...int32) []store.Interaction {
+		out := make([]store.Interaction, len(ids))
+		for i, id := range ids {
+			out[i] = store.Interaction{MovieID: id}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		in   []store.Interaction
+		want []int32
+	}{
+		{"empty", nil, []int32{}},
+		{"distinct", hist(3, 1, 2), []int32{3, 1, 2}},
+		{"re-rated oldest moves last", hist(3, 1, 2, 3), []int32{1, 2, 3}},
+		{"repeated twice", hist(5, 5, 4, 5), []int32{4, 5}},
+	} {
+		if got := movieIDs(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: movieIDs = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// Rating again a movie the user watched long ago makes it the latest
+// signal: the list is the engine's answer for the history with that movie
+// moved to the end (the sequential model reads the end of the history).
+func TestReratingMovesMovieToEnd(t *testing.T) {
+	ts, srv := newTestServer(t)
+	ctx := context.Background()
+	seq, err := srv.store.Sequence(ctx, 1)
+	if err != nil || len(seq) < 3 {
+		t.Fatalf("user 1 sequence: %d rows, %v", len(seq), err)
+	}
+	oldest := seq[0].MovieID
+	status, body := do(t, "POST", ts.URL+"/api/feedback", `{"user_id":1,"movie_id":`+itoa(oldest)+`,"kind":"rating","rating":5}`)
+	if status != http.StatusCreated {
+		t.Fatalf("feedback = %d %s", status, body)
+	}
+	var moved []int32
+	for _, it := range seq[1:] {
+		moved = append(moved, it.MovieID)
+	}
+	moved = append(moved, oldest)
+	e := srv.models.Load().Engine
+	var want []int32
+	for _, r := range e.Recommend(moved, 5, nil) {
+		want = append(want, r.MovieID)
+	}
+	var stale []int32
+	for _, r := range e.Recommend(append([]int32{oldest}, moved[:len(moved)-1]...), 5, nil) {
+		stale = append(stale, r.MovieID)
+	}
+	if slices.Equal(want, stale) {
+		t.Fatalf("test data: moving movie %d does not change the list %v", oldest, want)
+	}
+	if got := recs(t, ts.URL+"/api/users/1/recommendations?k=5"); !slices.Equal(got, want) {
+		t.Errorf("after re-rating movie %d: %v, want %v (before the re-rating: %v)", oldest, got, want, stale)
 	}
 }
 
