@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/moviegenie/genie/internal/model/twotower"
+	"github.com/moviegenie/genie/internal/nn/blas"
 )
 
 // TwoTower is what the engine uses of a trained Two-Tower model
@@ -173,28 +174,7 @@ func joinVersion(a, b string) string {
 
 // ttScores writes the dot product of v with every engine item's embedding.
 func (e *Engine) ttScores(dst, v []float32) {
-	d := e.ttDim
-	v = v[:d]
-	for i := range dst {
-		dst[i] = dot4(v, e.ttItems[i*d:(i+1)*d])
-	}
-}
-
-// dot4 is the dot product of equal-length a and b with four accumulators.
-func dot4(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	k := 0
-	for ; k+4 <= len(a); k += 4 {
-		s0 += a[k] * b[k]
-		s1 += a[k+1] * b[k+1]
-		s2 += a[k+2] * b[k+2]
-		s3 += a[k+3] * b[k+3]
-	}
-	for ; k < len(a); k++ {
-		s0 += a[k] * b[k]
-	}
-	return (s0 + s1) + (s2 + s3)
+	blas.MatVec(dst, e.ttItems[:len(dst)*e.ttDim], v[:e.ttDim])
 }
 
 // User is who personalized recommendations are for.
@@ -206,6 +186,10 @@ type User struct {
 	// Demographic is what the user told about themselves (may be empty);
 	// the Two-Tower model reads it for users it did not train on.
 	Demographic twotower.Demographic
+	// TwoTower is the user's Two-Tower query embedding when the caller
+	// already has it from [Engine.TwoTowerVector] for this engine and the
+	// same ID, History and Demographic (a cache); nil computes it.
+	TwoTower []float32
 }
 
 // KnownToTwoTower reports whether the engine's Two-Tower model trained on
@@ -225,6 +209,27 @@ func (e *Engine) TwoTowerWeight(u User) float32 {
 		return 0
 	}
 	return e.blend.Weight(e.KnownToTwoTower(u.ID), len(e.toDense(u.History)))
+}
+
+// TwoTowerVector returns u's Two-Tower query embedding: the trained user's
+// own when the model knows u.ID, otherwise one from u's history (the
+// engine's movies) and demographics; nil without a Two-Tower model. It is
+// what [Engine.RecommendUser] scores every movie against, so a caller may
+// keep it in u.TwoTower while the user's history does not change.
+func (e *Engine) TwoTowerVector(u User) []float32 {
+	if e.tt == nil {
+		return nil
+	}
+	hist := e.toDense(u.History)
+	q := twotower.UserQuery{History: make([]int64, len(hist)), Demographic: u.Demographic}
+	for n, i := range hist {
+		q.History[n] = int64(e.raw[i])
+	}
+	if e.KnownToTwoTower(u.ID) {
+		id := int64(u.ID)
+		q.UserID = &id
+	}
+	return e.tt.EmbedUser(q)
 }
 
 // RecommendUser returns the k best next movies for u, never one of the
@@ -251,16 +256,12 @@ func (e *Engine) RecommendUser(u User, k int, exclude map[int32]bool) ([]Scored,
 	} else {
 		e.next.Score(-1, hist, a)
 	}
-	q := twotower.UserQuery{History: make([]int64, len(hist)), Demographic: u.Demographic}
-	for n, i := range hist {
-		q.History[n] = int64(e.raw[i])
-	}
-	if e.KnownToTwoTower(u.ID) {
-		id := int64(u.ID)
-		q.UserID = &id
+	v := u.TwoTower
+	if v == nil {
+		v = e.TwoTowerVector(u)
 	}
 	b := make([]float32, len(e.raw))
-	e.ttScores(b, e.tt.EmbedUser(q))
+	e.ttScores(b, v)
 	e.blend.Fusion.Normalize(a, a)
 	e.blend.Fusion.Normalize(b, b)
 	Mix(a, a, b, w)

@@ -164,6 +164,14 @@ func TestRecommendUserBlend(t *testing.T) {
 					t.Errorf("recommended seen or excluded movie %d", s.MovieID)
 				}
 			}
+			// A caller's cached TwoTowerVector gives the same list.
+			if v := tc.e.TwoTowerVector(tc.user); v != nil {
+				u := tc.user
+				u.TwoTower = v
+				if again, _ := tc.e.RecommendUser(u, 3, tc.exclude); !slices.Equal(again, got) {
+					t.Errorf("with the precomputed vector: %v, want %v", again, got)
+				}
+			}
 		})
 	}
 	// Without a Two-Tower weight the list is exactly Recommend's.

@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"slices"
 	"sync"
 
+	"github.com/moviegenie/genie/internal/model/twotower"
+	"github.com/moviegenie/genie/internal/recommend"
 	"github.com/moviegenie/genie/internal/store"
 )
 
@@ -21,15 +24,36 @@ type cache struct {
 	mu        sync.Mutex
 	seqs      map[int32]cachedSeq
 	movieByID map[int32]store.Movie
+	vectors   map[int32]cachedVector
+}
+
+// cachedVector is a user's Two-Tower query embedding and what it was
+// computed from: valid while the engine, history and demographics are the
+// same (a history check costs ~100 ns against ~70 µs for the user tower).
+type cachedVector struct {
+	engine *recommend.Engine
+	user   recommend.User // without TwoTower
+	vec    []float32
 }
 
 type cachedSeq struct {
 	version store.SeqVersion
-	seq     []store.Interaction
+	// data is the store's data version when the entry was last known
+	// current (dataOK: the store has one).
+	data   int64
+	dataOK bool
+	seq    []store.Interaction
+}
+
+// dataVersioner is a store with a database-wide change counter that is
+// cheaper to read than a user's SequenceVersion (SQLite's data_version):
+// while it has not moved, no user's sequence has.
+type dataVersioner interface {
+	DataVersion(ctx context.Context) (v int64, ok bool, err error)
 }
 
 func newCache() *cache {
-	return &cache{seqs: map[int32]cachedSeq{}, movieByID: map[int32]store.Movie{}}
+	return &cache{seqs: map[int32]cachedSeq{}, movieByID: map[int32]store.Movie{}, vectors: map[int32]cachedVector{}}
 }
 
 // reset forgets everything (a new catalogue or model version).
@@ -41,40 +65,84 @@ func (c *cache) reset() {
 	defer c.mu.Unlock()
 	clear(c.seqs)
 	clear(c.movieByID)
+	clear(c.vectors)
 }
 
-// sequence returns st.Sequence(user), from the cache when the user's
-// sequence version has not moved. The version is read before the rows, so
-// a write racing with the read at worst causes one more read later, never
-// a stale answer.
+// sequence returns st.Sequence(user), from the cache while the user's
+// sequence has not moved: nothing committed since the entry was checked
+// (the store's data version, when it has one), or else the same
+// SequenceVersion (one indexed count instead of reading and decoding
+// every row). Versions are read before the rows, so a write racing with
+// the read at worst causes one more check later, never a stale answer.
 func (c *cache) sequence(ctx context.Context, st store.Store, user int32) ([]store.Interaction, error) {
 	if c == nil {
 		return st.Sequence(ctx, user)
+	}
+	var (
+		data   int64
+		dataOK bool
+	)
+	if dv, ok := st.(dataVersioner); ok {
+		var err error
+		if data, dataOK, err = dv.DataVersion(ctx); err != nil {
+			dataOK = false // fall back to the per-user check
+		}
+	}
+	c.mu.Lock()
+	e, ok := c.seqs[user]
+	c.mu.Unlock()
+	if ok && dataOK && e.dataOK && e.data == data {
+		return e.seq, nil
 	}
 	v, err := st.SequenceVersion(ctx, user)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	e, ok := c.seqs[user]
-	c.mu.Unlock()
-	if ok && e.version == v {
-		return e.seq, nil
+	if !ok || e.version != v {
+		seq, err := st.Sequence(ctx, user)
+		if err != nil {
+			return nil, err
+		}
+		e = cachedSeq{version: v, seq: seq}
 	}
-	seq, err := st.Sequence(ctx, user)
-	if err != nil {
-		return nil, err
-	}
+	e.data, e.dataOK = data, dataOK
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.seqs) >= maxCachedUsers {
+	if _, present := c.seqs[user]; !present && len(c.seqs) >= maxCachedUsers {
 		for k := range c.seqs {
 			delete(c.seqs, k)
 			break
 		}
 	}
-	c.seqs[user] = cachedSeq{version: v, seq: seq}
-	return seq, nil
+	c.seqs[user] = e
+	return e.seq, nil
+}
+
+// twoTowerVector returns e.TwoTowerVector(u), from the cache when it was
+// computed by e for the same user, history and demographics.
+func (c *cache) twoTowerVector(e *recommend.Engine, u recommend.User) []float32 {
+	if c == nil {
+		return e.TwoTowerVector(u)
+	}
+	u.TwoTower = nil
+	c.mu.Lock()
+	hit, ok := c.vectors[u.ID]
+	c.mu.Unlock()
+	if ok && hit.engine == e && sameDemographic(hit.user.Demographic, u.Demographic) && slices.Equal(hit.user.History, u.History) {
+		return hit.vec
+	}
+	v := e.TwoTowerVector(u)
+	u.History = slices.Clone(u.History)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.vectors) >= maxCachedUsers {
+		for k := range c.vectors {
+			delete(c.vectors, k)
+			break
+		}
+	}
+	c.vectors[u.ID] = cachedVector{engine: e, user: u, vec: v}
+	return v
 }
 
 // movies returns st.Movies(ids): the cached ones from memory, the rest in
@@ -107,4 +175,16 @@ func (c *cache) movies(ctx context.Context, st store.Store, ids []int32) ([]stor
 	}
 	c.mu.Unlock()
 	return append(out, got...), nil
+}
+
+func sameDemographic(a, b twotower.Demographic) bool {
+	return samePtr(a.Age, b.Age) && samePtr(a.Gender, b.Gender) && samePtr(a.Occupation, b.Occupation)
+}
+
+// samePtr reports whether a and b are both nil or point to equal values.
+func samePtr[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }

@@ -2,10 +2,17 @@ package server
 
 import (
 	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/moviegenie/genie/internal/model/twotower"
+	"github.com/moviegenie/genie/internal/recommend"
 	"github.com/moviegenie/genie/internal/store"
+	"github.com/moviegenie/genie/internal/store/storetest"
 )
 
 // countingStore is a store whose sequences and movies are in memory and
@@ -15,9 +22,11 @@ type countingStore struct {
 	seqs        map[int32][]store.Interaction
 	movieReads  int
 	seqReads    int
+	versions    int // SequenceVersion calls
 }
 
 func (s *countingStore) SequenceVersion(_ context.Context, user int32) (store.SeqVersion, error) {
+	s.versions++
 	seq := s.seqs[user]
 	v := store.SeqVersion{Count: int64(len(seq))}
 	if len(seq) > 0 {
@@ -80,6 +89,53 @@ func TestCacheSequence(t *testing.T) {
 	}
 }
 
+// versionedStore adds a database-wide data version to countingStore.
+type versionedStore struct {
+	*countingStore
+	data int64
+}
+
+func (s *versionedStore) DataVersion(context.Context) (int64, bool, error) { return s.data, true, nil }
+
+// TestCacheDataVersion: while the store's data version stands still the
+// cache asks nothing else; when it moves, a user's unchanged sequence costs
+// one version check and a changed one a read.
+func TestCacheDataVersion(t *testing.T) {
+	ctx := context.Background()
+	st := &versionedStore{countingStore: &countingStore{seqs: map[int32][]store.Interaction{
+		1: {{ID: 1, MovieID: 10}}, 2: {{ID: 2, MovieID: 11}}}}}
+	c := newCache()
+	steps := []struct {
+		name                    string
+		writeUser               int32 // 0: no write before the read
+		wantVersions, wantReads int
+		wantLen                 int
+	}{
+		{"first read", 0, 1, 1, 1},
+		{"nothing committed: no query at all", 0, 1, 1, 1},
+		{"another user's write: one version check, no read", 2, 2, 1, 1},
+		{"settled again", 0, 2, 1, 1},
+		{"the user's own write: read", 1, 3, 2, 2},
+		{"settled", 0, 3, 2, 2},
+	}
+	next := int64(100)
+	for _, s := range steps {
+		if s.writeUser != 0 {
+			st.seqs[s.writeUser] = append(st.seqs[s.writeUser], store.Interaction{ID: next, MovieID: 12})
+			next++
+			st.data++
+		}
+		seq, err := c.sequence(ctx, st, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(seq) != s.wantLen || st.versions != s.wantVersions || st.seqReads != s.wantReads {
+			t.Errorf("%s: %d interactions after %d version checks and %d reads, want %d after %d and %d",
+				s.name, len(seq), st.versions, st.seqReads, s.wantLen, s.wantVersions, s.wantReads)
+		}
+	}
+}
+
 func TestCacheMovies(t *testing.T) {
 	ctx := context.Background()
 	st := &countingStore{}
@@ -108,5 +164,69 @@ func TestCacheMovies(t *testing.T) {
 		if !slices.Equal(got, s.want) || st.movieReads != s.wantReads {
 			t.Errorf("step %d: movies %v after %d reads, want %v after %d", i, got, st.movieReads, s.want, s.wantReads)
 		}
+	}
+}
+
+// TestCacheTwoTowerVector: the cached user vector is the engine's own for
+// the same user, history and demographics, and is computed afresh when any
+// of them (or the engine) changes.
+func TestCacheTwoTowerVector(t *testing.T) {
+	ctx := context.Background()
+	tables := storetest.Tables()
+	root := t.TempDir()
+	src := Sources{Processed: filepath.Join(root, "processed"), Metrics: filepath.Join(root, "eval.json"),
+		ModelsDir: filepath.Join(root, "models"), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := os.MkdirAll(src.Processed, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	storetest.WriteProcessed(t, src.Processed, tables)
+	tinyTwoTower(t, tables, filepath.Join(src.ModelsDir, TwoTowerDir), 0)
+	m, err := LoadModels(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := m.Engine
+	if _, ok := e.Blend(); !ok {
+		t.Skip("the serving blend gives the Two-Tower model no weight")
+	}
+	other, err := LoadModels(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	age, age2 := int32(30), int32(30)
+	older := int32(60)
+	c := newCache()
+	u := recommend.User{ID: 100000, History: []int32{tables.Movies[0].MovieID, tables.Movies[1].MovieID}, Demographic: twotower.Demographic{Age: &age}}
+	first := c.twoTowerVector(e, u)
+	if !slices.Equal(first, e.TwoTowerVector(u)) {
+		t.Fatal("cached vector differs from the engine's")
+	}
+	same := func(a, b []float32) bool { return len(a) > 0 && &a[0] == &b[0] }
+	for _, tc := range []struct {
+		name string
+		e    *recommend.Engine
+		u    recommend.User
+		hit  bool
+	}{
+		{"same user again", e, u, true},
+		{"equal demographics through another pointer", e, recommend.User{ID: u.ID, History: slices.Clone(u.History), Demographic: twotower.Demographic{Age: &age2}}, true},
+		{"another age", e, recommend.User{ID: u.ID, History: u.History, Demographic: twotower.Demographic{Age: &older}}, false},
+		{"one more movie", e, recommend.User{ID: u.ID, History: append(slices.Clone(u.History), tables.Movies[2].MovieID), Demographic: u.Demographic}, false},
+		{"reloaded engine", other.Engine, u, false},
+	} {
+		c := newCache()
+		c.twoTowerVector(e, u)
+		hitBefore := c.twoTowerVector(e, u)
+		got := c.twoTowerVector(tc.e, tc.u)
+		if same(got, hitBefore) != tc.hit {
+			t.Errorf("%s: cache hit = %v, want %v", tc.name, !tc.hit, tc.hit)
+		}
+		if !slices.Equal(got, tc.e.TwoTowerVector(tc.u)) {
+			t.Errorf("%s: vector differs from the engine's", tc.name)
+		}
+	}
+	c.reset()
+	if got := c.twoTowerVector(e, u); same(got, first) {
+		t.Error("reset kept the vector")
 	}
 }

@@ -406,6 +406,9 @@ func (s *Server) recommendFor(ctx context.Context, user int32, k int, demo *twot
 		return RecList{}, err
 	}
 	start := time.Now()
+	if u.ID > 0 && m.Engine.TwoTowerWeight(u) > 0 {
+		u.TwoTower = s.cache.twoTowerVector(m.Engine, u)
+	}
 	recs, model := m.Engine.RecommendUser(u, k, dislikes)
 	why := m.Engine.Explain(ids, recs)
 	s.inference.WithLabelValues(model, "recommend").Observe(time.Since(start).Seconds())

@@ -84,7 +84,15 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.DB, error) {
 		closeBoth()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return sqlstore.New(read, write, Dialect, closeBoth), nil
+	db := sqlstore.New(read, write, Dialect, closeBoth)
+	// One read connection (beyond opt.ReadConns) answers DataVersion.
+	conn, err := read.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.SetChangeCounter(conn, "PRAGMA data_version")
+	return db, nil
 }
 
 func openPools(path string, readConns int) (read, write *sql.DB, err error) {
@@ -114,7 +122,7 @@ func openPools(path string, readConns int) (read, write *sql.DB, err error) {
 	if readConns <= 0 {
 		readConns = max(4, runtime.GOMAXPROCS(0))
 	}
-	read.SetMaxOpenConns(readConns)
-	read.SetMaxIdleConns(readConns)
+	read.SetMaxOpenConns(readConns + 1) // + the change counter's
+	read.SetMaxIdleConns(readConns + 1)
 	return read, write, nil
 }

@@ -476,3 +476,47 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestDataVersion: the change counter stays put while nothing is committed
+// and moves after a commit through this store or another process's.
+func TestDataVersion(t *testing.T) {
+	ctx := context.Background()
+	_, tables := storetest.Processed(t)
+	path := filepath.Join(t.TempDir(), "genie.db")
+	setup(t, path, tables, SetupOptions{})
+	a, b := open(t, path), open(t, path)
+	defer a.Close()
+	defer b.Close()
+	version := func() int64 {
+		t.Helper()
+		v, ok, err := a.DataVersion(ctx)
+		if err != nil || !ok {
+			t.Fatalf("DataVersion: %v %v", ok, err)
+		}
+		return v
+	}
+	user, movie := tables.Ratings[0].UserID, tables.Ratings[0].MovieID
+	v0 := version()
+	if _, err := a.Sequence(ctx, user); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(); v != v0 {
+		t.Fatalf("a read moved the data version %d -> %d", v0, v)
+	}
+	for _, tc := range []struct {
+		name string
+		db   *sqlstore.DB
+	}{{"write through the same store", a}, {"write through another store", b}} {
+		before := version()
+		if _, err := tc.db.AddFeedback(ctx, store.Feedback{UserID: user, MovieID: movie, Kind: store.KindWatched}); err != nil {
+			t.Fatal(err)
+		}
+		if v := version(); v == before {
+			t.Errorf("%s: data version still %d", tc.name, v)
+		}
+	}
+	a.Close()
+	if _, _, err := a.DataVersion(ctx); err != nil {
+		t.Errorf("DataVersion after Close: %v, want not ok without error", err)
+	}
+}

@@ -63,6 +63,13 @@ type DB struct {
 	// on every call). At most maxStmts are kept.
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+
+	// counter, when set, is a connection of its own and a query on it
+	// whose result changes whenever a transaction commits on any other
+	// connection (SQLite's PRAGMA data_version); see DataVersion.
+	counterMu    sync.Mutex
+	counter      *sql.Conn
+	counterQuery string
 }
 
 // maxStmts bounds the prepared-statement cache (the API's read queries are
@@ -76,8 +83,40 @@ func New(read, write *sql.DB, d Dialect, closeFn func() error) *DB {
 	return &DB{read: read, write: write, d: d, close: closeFn, now: time.Now}
 }
 
+// SetChangeCounter gives db a connection of its own (which it closes on
+// Close) and a query on it whose single integer result changes whenever a
+// transaction commits on any other connection, in this process or another
+// (SQLite: "PRAGMA data_version"). DataVersion reads it.
+func (db *DB) SetChangeCounter(conn *sql.Conn, query string) {
+	db.counterMu.Lock()
+	defer db.counterMu.Unlock()
+	db.counter, db.counterQuery = conn, query
+}
+
+// DataVersion returns a number that differs from the previous call's
+// whenever anything was committed to the database in between, one cheap
+// query on a connection that never writes; ok is false when the backend
+// has no such counter (then callers check what they depend on).
+func (db *DB) DataVersion(ctx context.Context) (v int64, ok bool, err error) {
+	db.counterMu.Lock()
+	defer db.counterMu.Unlock()
+	if db.counter == nil {
+		return 0, false, nil
+	}
+	if err := db.counter.QueryRowContext(ctx, db.counterQuery).Scan(&v); err != nil {
+		return 0, false, db.errf(err, "data version")
+	}
+	return v, true, nil
+}
+
 // Close implements store.Store.
 func (db *DB) Close() error {
+	db.counterMu.Lock()
+	if db.counter != nil {
+		db.counter.Close()
+		db.counter = nil
+	}
+	db.counterMu.Unlock()
 	db.stmtMu.Lock()
 	for q, st := range db.stmts {
 		st.Close()

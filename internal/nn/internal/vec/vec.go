@@ -107,3 +107,34 @@ func Tanh(x float32) float32 {
 	e := Exp(2 * clamp(x, -9, 9))
 	return (e - 1) / (e + 1)
 }
+
+// MatVec sets y[r] to the dot product of row r of the row-major matrix a
+// (len(y) rows of len(x) columns) with x.
+func MatVec(y, a, x []float32) {
+	rows, cols := len(y), len(x)
+	if len(a) < rows*cols {
+		panic("vec: MatVec matrix too short")
+	}
+	if rows == 0 {
+		return
+	}
+	if Accelerated && cols > 0 && cols%8 == 0 {
+		matVec8(rows, cols, &a[0], &x[0], &y[0])
+		return
+	}
+	for r := range y {
+		row := a[r*cols : (r+1)*cols]
+		var s0, s1, s2, s3 float32
+		c := 0
+		for ; c+4 <= cols; c += 4 {
+			s0 += row[c] * x[c]
+			s1 += row[c+1] * x[c+1]
+			s2 += row[c+2] * x[c+2]
+			s3 += row[c+3] * x[c+3]
+		}
+		for ; c < cols; c++ {
+			s0 += row[c] * x[c]
+		}
+		y[r] = (s0 + s1) + (s2 + s3)
+	}
+}

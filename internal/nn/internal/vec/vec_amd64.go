@@ -44,3 +44,6 @@ func expScaleAdd8(n int, dst, x *float32, shift, scale float32)
 
 //go:noescape
 func expStore8(n int, x *float32, shift float32) float32
+
+//go:noescape
+func matVec8(rows, cols int, a, x, y *float32)

@@ -376,3 +376,51 @@ esaloop:
 esadone:
 	VZEROUPPER
 	RET
+
+// func matVec8(rows, cols int, a, x, y *float32)
+// y[r] = sum_c a[r*cols+c]*x[c] for cols a positive multiple of 8.
+TEXT ·matVec8(SB), NOSPLIT, $0-40
+	MOVQ rows+0(FP), R8
+	MOVQ cols+8(FP), R9
+	MOVQ a+16(FP), SI
+	MOVQ x+24(FP), R10
+	MOVQ y+32(FP), DI
+	TESTQ R8, R8
+	JEQ mvdone
+mvrow:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ R10, DX
+	MOVQ R9, CX
+mv16:
+	CMPQ CX, $16
+	JLT mv8
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y3
+	VFMADD231PS (DX), Y2, Y0
+	VFMADD231PS 32(DX), Y3, Y1
+	ADDQ $64, SI
+	ADDQ $64, DX
+	SUBQ $16, CX
+	JMP mv16
+mv8:
+	TESTQ CX, CX
+	JEQ mvsum
+	VMOVUPS (SI), Y2
+	VFMADD231PS (DX), Y2, Y0
+	ADDQ $32, SI
+mvsum:
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X6
+	VADDPS X6, X0, X0
+	VMOVHLPS X0, X6, X6
+	VADDPS X6, X0, X0
+	VMOVSHDUP X0, X6
+	VADDSS X6, X0, X0
+	VMOVSS X0, (DI)
+	ADDQ $4, DI
+	DECQ R8
+	JNE mvrow
+mvdone:
+	VZEROUPPER
+	RET

@@ -80,3 +80,47 @@ func TestExpSumAndScaleAdd(t *testing.T) {
 		}
 	}
 }
+
+func TestMatVec(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	for _, tc := range []struct{ rows, cols int }{{0, 8}, {1, 8}, {3, 16}, {5, 24}, {17, 64}, {4, 7}, {2, 1}, {9, 40}} {
+		a := make([]float32, tc.rows*tc.cols)
+		for i := range a {
+			a[i] = float32(r.NormFloat64())
+		}
+		x := make([]float32, tc.cols)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+		y := make([]float32, tc.rows)
+		for i := range y {
+			y[i] = float32(math.NaN())
+		}
+		MatVec(y, a, x)
+		for row := range y {
+			var want, scale float64
+			for c := range x {
+				p := float64(a[row*tc.cols+c]) * float64(x[c])
+				want += p
+				scale += math.Abs(p)
+			}
+			if math.Abs(float64(y[row])-want) > 1e-6*(1+scale) {
+				t.Errorf("%dx%d row %d: %v, want %v", tc.rows, tc.cols, row, y[row], want)
+			}
+		}
+	}
+}
+
+func BenchmarkMatVec(b *testing.B) {
+	const rows, cols = 1349, 64
+	a, x, y := make([]float32, rows*cols), make([]float32, cols), make([]float32, rows)
+	for i := range a {
+		a[i] = float32(i%13) / 13
+	}
+	for i := range x {
+		x[i] = float32(i%7) / 7
+	}
+	for b.Loop() {
+		MatVec(y, a, x)
+	}
+}
