@@ -70,6 +70,7 @@ type DB struct {
 	counterMu    sync.Mutex
 	counter      *sql.Conn
 	counterQuery string
+	counterStmt  *sql.Stmt // prepared on first use
 }
 
 // maxStmts bounds the prepared-statement cache (the API's read queries are
@@ -103,7 +104,14 @@ func (db *DB) DataVersion(ctx context.Context) (v int64, ok bool, err error) {
 	if db.counter == nil {
 		return 0, false, nil
 	}
-	if err := db.counter.QueryRowContext(ctx, db.counterQuery).Scan(&v); err != nil {
+	if db.counterStmt == nil {
+		st, err := db.counter.PrepareContext(ctx, db.counterQuery)
+		if err != nil {
+			return 0, false, db.errf(err, "data version")
+		}
+		db.counterStmt = st
+	}
+	if err := db.counterStmt.QueryRowContext(ctx).Scan(&v); err != nil {
 		return 0, false, db.errf(err, "data version")
 	}
 	return v, true, nil
@@ -112,6 +120,10 @@ func (db *DB) DataVersion(ctx context.Context) (v int64, ok bool, err error) {
 // Close implements store.Store.
 func (db *DB) Close() error {
 	db.counterMu.Lock()
+	if db.counterStmt != nil {
+		db.counterStmt.Close()
+		db.counterStmt = nil
+	}
 	if db.counter != nil {
 		db.counter.Close()
 		db.counter = nil
