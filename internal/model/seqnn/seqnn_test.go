@@ -41,6 +41,9 @@ func small(cfg seqnn.Config) seqnn.Config {
 	cfg.BatchSize, cfg.LR, cfg.WarmupSteps = 32, 5e-3, 5
 	cfg.WindowStep = 6
 	cfg.MaxEpochs, cfg.Patience, cfg.EvalEvery = 40, 3, 5
+	// Early stopping and a best-epoch refit (TestRefitModes covers the
+	// other modes, whichever a model's default is).
+	cfg.Refit, cfg.ContinueEpochs = seqnn.RefitBest, 0
 	cfg.Threads = 2
 	return cfg
 }
