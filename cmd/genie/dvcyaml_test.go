@@ -177,6 +177,9 @@ func TestDvcYAMLDeclaresFileAccess(t *testing.T) {
 					continue
 				}
 				t.Errorf("%s", v)
+				if d := os.Getenv("GENIE_KEEP_STRACE"); d != "" {
+					copyFile(t, trace, filepath.Join(d, s.Name+".strace"))
+				}
 			}
 		}
 	}
@@ -285,6 +288,9 @@ func parseStrace(path, wdir string) ([]access, error) {
 	for sc.Scan() {
 		line := sc.Text()
 		pid, rest, _ := strings.Cut(line, " ")
+		// strace pads the pid column ("4266  renameat(...)" but
+		// "14266 renameat(...)").
+		rest = strings.TrimLeft(rest, " ")
 		if before, ok := strings.CutSuffix(rest, " <unfinished ...>"); ok {
 			pending[pid] = before
 			continue
@@ -493,6 +499,10 @@ func TestCheckAccess(t *testing.T) {
 11 unlinkat(AT_FDCWD</w>, "old.txt", 0) = 0
 11 mkdirat(AT_FDCWD</w>, "out", 0777) = 0
 11 mkdirat(AT_FDCWD</w>, "junk", 0777) = 0
+12  openat(AT_FDCWD</w>, "out/.tmp-2", O_RDWR|O_CREAT|O_EXCL|O_CLOEXEC, 0600) = 7</w/out/.tmp-2>
+12  renameat(AT_FDCWD</w>, "out/.tmp-2", AT_FDCWD</w>, "out/model.bin" <unfinished ...>
+11 openat(AT_FDCWD</w>, "/usr/lib/y.so", O_RDONLY) = 3</usr/lib/y.so>
+12  <... renameat resumed>)           = 0
 `
 	if err := os.WriteFile(trace, []byte(log), 0o644); err != nil {
 		t.Fatal(err)
@@ -501,8 +511,8 @@ func TestCheckAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(acc) != 10 {
-		t.Fatalf("parsed %d accesses, want 10: %+v", len(acc), acc)
+	if len(acc) != 13 {
+		t.Fatalf("parsed %d accesses, want 13: %+v", len(acc), acc)
 	}
 	s := &pipeline.Stage{Name: "s", Wdir: "/w", Deps: []pipeline.Dep{{Path: "in", Abs: "/w/in"}}, Outs: []pipeline.Out{{Path: "out/model.bin", Abs: "/w/out/model.bin"}}}
 	got := checkAccess(s, acc, map[string]bool{"/w/in/a.txt": true, "/w/in/b.txt": true, "/w/other.txt": true, "/w/old.txt": true}, []string{"/usr"})
