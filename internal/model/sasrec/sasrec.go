@@ -39,7 +39,7 @@ func DefaultConfig() seqnn.Config {
 		WindowStep:     0,
 		MaxEpochs:      40,
 		Refit:          seqnn.RefitContinue,
-		ContinueEpochs: 40,
+		ContinueEpochs: 80,
 		Patience:       4,
 		EvalEvery:      2,
 		Seed:           42,
