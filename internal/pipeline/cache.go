@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/moviegenie/genie/internal/download"
 )
 
 // Cache is DVC's local content-addressed cache.
@@ -437,19 +439,6 @@ func reflinkOrCopy(ctx context.Context, src, dst string) error {
 	return copyFile(ctx, src, dst)
 }
 
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-// Read fails once the context is done.
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 func copyFile(ctx context.Context, src, dst string) error {
 	s, err := os.Open(src)
 	if err != nil {
@@ -460,7 +449,7 @@ func copyFile(ctx context.Context, src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(d, ctxReader{ctx, s}); err != nil {
+	if _, err := io.Copy(d, download.ContextReader(ctx, s)); err != nil {
 		d.Close()
 		os.Remove(dst)
 		return fmt.Errorf("copy %s: %w", src, err)

@@ -32,6 +32,7 @@ import (
 	"strings"
 
 	"github.com/moviegenie/genie/internal/atomicfile"
+	"github.com/moviegenie/genie/internal/download"
 	"github.com/moviegenie/genie/internal/search"
 )
 
@@ -124,7 +125,7 @@ func ModelFingerprint(ctx context.Context, dir string) (string, error) {
 			return "", fmt.Errorf("fingerprint model %s: %w", dir, err)
 		}
 		fh := sha256.New()
-		_, err = io.Copy(fh, ctxReader{ctx, f})
+		_, err = io.Copy(fh, download.ContextReader(ctx, f))
 		f.Close()
 		if err != nil {
 			return "", fmt.Errorf("fingerprint model %s: %s: %w", dir, name, err)
@@ -308,19 +309,6 @@ func short(s string) string {
 		return s[:12]
 	}
 	return s
-}
-
-// ctxReader stops a read loop when the context is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // checkModelDir reports a clear error when dir lacks the model's files.
