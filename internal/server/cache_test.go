@@ -2,10 +2,6 @@ package server
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -173,14 +169,7 @@ func TestCacheMovies(t *testing.T) {
 func TestCacheTwoTowerVector(t *testing.T) {
 	ctx := context.Background()
 	tables := storetest.Tables()
-	root := t.TempDir()
-	src := Sources{Processed: filepath.Join(root, "processed"), Metrics: filepath.Join(root, "eval.json"),
-		ModelsDir: filepath.Join(root, "models"), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if err := os.MkdirAll(src.Processed, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	storetest.WriteProcessed(t, src.Processed, tables)
-	tinyTwoTower(t, tables, filepath.Join(src.ModelsDir, TwoTowerDir), 0)
+	src := twoTowerSources(t, tables)
 	m, err := LoadModels(ctx, src)
 	if err != nil {
 		t.Fatal(err)

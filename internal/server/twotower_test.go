@@ -59,6 +59,22 @@ func tinyTwoTower(t *testing.T, tables *dataset.Tables, dir string, drop int32) 
 	}
 }
 
+// twoTowerSources writes tables' processed files and a tiny Two-Tower
+// model (tinyTwoTower) into a temporary pipeline tree and returns its
+// sources, logging nowhere.
+func twoTowerSources(t *testing.T, tables *dataset.Tables) Sources {
+	t.Helper()
+	root := t.TempDir()
+	src := Sources{Processed: filepath.Join(root, "processed"), Metrics: filepath.Join(root, "eval.json"),
+		ModelsDir: filepath.Join(root, "models"), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := os.MkdirAll(src.Processed, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	storetest.WriteProcessed(t, src.Processed, tables)
+	tinyTwoTower(t, tables, filepath.Join(src.ModelsDir, TwoTowerDir), 0)
+	return src
+}
+
 // TestLoadModelsTwoTower serves the Two-Tower model of models/two_tower
 // when it covers the ratings' movies, skips it (logged) when it does not,
 // and fails on a half-written one, so the previous version keeps serving.
@@ -132,19 +148,12 @@ func TestTwoTowerServed(t *testing.T) {
 	}
 	ctx := context.Background()
 	tables := storetest.Tables()
-	root := t.TempDir()
-	src := Sources{Processed: filepath.Join(root, "processed"), Metrics: filepath.Join(root, "eval.json"),
-		ModelsDir: filepath.Join(root, "models"), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if err := os.MkdirAll(src.Processed, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	storetest.WriteProcessed(t, src.Processed, tables)
-	tinyTwoTower(t, tables, filepath.Join(src.ModelsDir, TwoTowerDir), 0)
+	src := twoTowerSources(t, tables)
 	models, err := LoadModels(ctx, src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(root, "genie.db")
+	path := filepath.Join(t.TempDir(), "genie.db")
 	if _, err := sqlite.Setup(ctx, path, tables, sqlite.SetupOptions{}); err != nil {
 		t.Fatal(err)
 	}
