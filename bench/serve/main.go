@@ -57,7 +57,7 @@ func main() {
 	var (
 		base     = flag.String("url", "http://127.0.0.1:8080", "server base URL (loopback only)")
 		rate     = flag.Int("rate", 1000, "open-loop request rate, requests/s (per endpoint; in -soak the total read rate)")
-		duration = flag.Duration("duration", 10*time.Second, "open-loop run length per endpoint")
+		duration = flag.Duration("duration", 10*time.Second, "open-loop run length per endpoint (0: skip)")
 		workers  = flag.Int("workers", 32, "closed-loop concurrent clients")
 		maxDur   = flag.Duration("max-duration", 5*time.Second, "closed-loop run length per endpoint (0: skip)")
 		only     = flag.String("endpoints", "recommendations,similar,search,healthz", "endpoints to measure, comma-separated")
@@ -77,8 +77,10 @@ func run(base string, rate int, duration time.Duration, workers int, maxDur time
 	switch {
 	case rate < 1 || rate > maxRate:
 		return fmt.Errorf("-rate %d: want 1..%d", rate, maxRate)
-	case duration <= 0 || duration > maxDuration, maxDur < 0 || maxDur > maxDuration, soak < 0 || soak > maxDuration:
-		return fmt.Errorf("durations must be within (0, %s]", maxDuration)
+	case duration < 0 || duration > maxDuration, maxDur < 0 || maxDur > maxDuration, soak < 0 || soak > maxDuration:
+		return fmt.Errorf("durations must be within [0, %s]", maxDuration)
+	case duration == 0 && maxDur == 0 && soak == 0:
+		return errors.New("nothing to run: -duration, -max-duration and -soak are all 0")
 	case workers < 1 || workers > maxWorkers:
 		return fmt.Errorf("-workers %d: want 1..%d", workers, maxWorkers)
 	case fbRate < 0 || fbRate > maxRate:
@@ -110,10 +112,12 @@ func run(base string, rate int, duration time.Duration, workers int, maxDur time
 	for _, ep := range eps {
 		openLoop(ctx, c, ep, min(rate, 200), time.Second)
 	}
-	fmt.Printf("\n## open loop: %d req/s for %s per endpoint\n\n", rate, duration)
-	fmt.Println(header)
-	for _, ep := range eps {
-		fmt.Println(openLoop(ctx, c, ep, rate, duration).row(ep.name))
+	if duration > 0 {
+		fmt.Printf("\n## open loop: %d req/s for %s per endpoint\n\n", rate, duration)
+		fmt.Println(header)
+		for _, ep := range eps {
+			fmt.Println(openLoop(ctx, c, ep, rate, duration).row(ep.name))
+		}
 	}
 	if maxDur == 0 {
 		return nil

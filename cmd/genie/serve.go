@@ -37,6 +37,8 @@ type serveOptions struct {
 	params  string
 	reload  time.Duration
 	verbose bool
+	// noListCache computes every personalized list (server.Config.NoListCache).
+	noListCache bool
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -53,6 +55,7 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f.BoolVar(&o.smoke, "smoke", false, "start, check /readyz answers, then stop (for CI)")
 	f.DurationVar(&o.reload, "reload-every", 5*time.Second, "how often to look for new model versions (0: never)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every request")
+	f.BoolVar(&o.noListCache, "no-list-cache", false, "compute every personalized list instead of answering again with a user's last one while their history and the models are unchanged (for benchmarking)")
 }
 
 func newServeCmd() *cobra.Command {
@@ -113,7 +116,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	} else {
 		log.Warn("search disabled", "index", o.searchIndex, "err", err)
 	}
-	srv, err := server.New(server.Config{Store: st, Models: models, Search: searcher, Logger: log, Frontend: webui.Handler()})
+	srv, err := server.New(server.Config{Store: st, Models: models, Search: searcher, Logger: log, Frontend: webui.Handler(), NoListCache: o.noListCache})
 	if err != nil {
 		return err
 	}

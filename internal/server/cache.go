@@ -25,6 +25,9 @@ type cache struct {
 	seqs      map[int32]cachedSeq
 	movieByID map[int32]store.Movie
 	vectors   map[int32]cachedVector
+	// lists holds each user's last personalized list response (nil: not
+	// kept; listcache.go).
+	lists map[int32]cachedList
 }
 
 // cachedVector is a user's Two-Tower query embedding and what it was
@@ -42,7 +45,34 @@ type cachedSeq struct {
 	// current (dataOK: the store has one).
 	data   int64
 	dataOK bool
-	seq    []store.Interaction
+	hist   *userHistory
+}
+
+// userHistory is a user's interactions as the recommendation routes read
+// them, derived once per version of the sequence. It is shared: nothing
+// may change it.
+type userHistory struct {
+	// seq is every interaction, oldest first.
+	seq []store.Interaction
+	// kept is seq without dislikes; dislikes are the disliked movies.
+	kept     []store.Interaction
+	dislikes map[int32]bool
+	// ids are kept's movies (movieIDs).
+	ids []int32
+}
+
+// newUserHistory derives a userHistory from a sequence.
+func newUserHistory(seq []store.Interaction) *userHistory {
+	h := &userHistory{seq: seq, dislikes: map[int32]bool{}, kept: make([]store.Interaction, 0, len(seq))}
+	for _, it := range seq {
+		if it.Kind == store.KindDislike {
+			h.dislikes[it.MovieID] = true
+			continue
+		}
+		h.kept = append(h.kept, it)
+	}
+	h.ids = movieIDs(h.kept)
+	return h
 }
 
 // dataVersioner is a store with a database-wide change counter that is
@@ -52,8 +82,14 @@ type dataVersioner interface {
 	DataVersion(ctx context.Context) (v int64, ok bool, err error)
 }
 
-func newCache() *cache {
-	return &cache{seqs: map[int32]cachedSeq{}, movieByID: map[int32]store.Movie{}, vectors: map[int32]cachedVector{}}
+// newCache returns an empty cache; lists says whether it keeps users'
+// recommendation lists.
+func newCache(lists bool) *cache {
+	c := &cache{seqs: map[int32]cachedSeq{}, movieByID: map[int32]store.Movie{}, vectors: map[int32]cachedVector{}}
+	if lists {
+		c.lists = map[int32]cachedList{}
+	}
+	return c
 }
 
 // reset forgets everything (a new catalogue or model version).
@@ -66,17 +102,22 @@ func (c *cache) reset() {
 	clear(c.seqs)
 	clear(c.movieByID)
 	clear(c.vectors)
+	clear(c.lists)
 }
 
-// sequence returns st.Sequence(user), from the cache while the user's
+// sequence returns st.Sequence(user) as a userHistory, from the cache while the user's
 // sequence has not moved: nothing committed since the entry was checked
 // (the store's data version, when it has one), or else the same
 // SequenceVersion (one indexed count instead of reading and decoding
 // every row). Versions are read before the rows, so a write racing with
 // the read at worst causes one more check later, never a stale answer.
-func (c *cache) sequence(ctx context.Context, st store.Store, user int32) ([]store.Interaction, error) {
+func (c *cache) sequence(ctx context.Context, st store.Store, user int32) (*userHistory, error) {
 	if c == nil {
-		return st.Sequence(ctx, user)
+		seq, err := st.Sequence(ctx, user)
+		if err != nil {
+			return nil, err
+		}
+		return newUserHistory(seq), nil
 	}
 	var (
 		data   int64
@@ -92,7 +133,7 @@ func (c *cache) sequence(ctx context.Context, st store.Store, user int32) ([]sto
 	e, ok := c.seqs[user]
 	c.mu.Unlock()
 	if ok && dataOK && e.dataOK && e.data == data {
-		return e.seq, nil
+		return e.hist, nil
 	}
 	v, err := st.SequenceVersion(ctx, user)
 	if err != nil {
@@ -103,19 +144,14 @@ func (c *cache) sequence(ctx context.Context, st store.Store, user int32) ([]sto
 		if err != nil {
 			return nil, err
 		}
-		e = cachedSeq{version: v, seq: seq}
+		e = cachedSeq{version: v, hist: newUserHistory(seq)}
 	}
 	e.data, e.dataOK = data, dataOK
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, present := c.seqs[user]; !present && len(c.seqs) >= maxCachedUsers {
-		for k := range c.seqs {
-			delete(c.seqs, k)
-			break
-		}
-	}
+	makeRoom(c.seqs, user)
 	c.seqs[user] = e
-	return e.seq, nil
+	return e.hist, nil
 }
 
 // twoTowerVector returns e.TwoTowerVector(u), from the cache when it was
@@ -135,12 +171,7 @@ func (c *cache) twoTowerVector(e *recommend.Engine, u recommend.User) []float32 
 	u.History = slices.Clone(u.History)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.vectors) >= maxCachedUsers {
-		for k := range c.vectors {
-			delete(c.vectors, k)
-			break
-		}
-	}
+	makeRoom(c.vectors, u.ID)
 	c.vectors[u.ID] = cachedVector{engine: e, user: u, vec: v}
 	return v
 }
@@ -175,6 +206,18 @@ func (c *cache) movies(ctx context.Context, st store.Store, ids []int32) ([]stor
 	}
 	c.mu.Unlock()
 	return append(out, got...), nil
+}
+
+// makeRoom deletes an arbitrary entry of m when it is full
+// (maxCachedUsers) and has no entry for user.
+func makeRoom[V any](m map[int32]V, user int32) {
+	if _, present := m[user]; present || len(m) < maxCachedUsers {
+		return
+	}
+	for k := range m {
+		delete(m, k)
+		return
+	}
 }
 
 func sameDemographic(a, b twotower.Demographic) bool {

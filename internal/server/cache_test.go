@@ -50,7 +50,7 @@ func (s *countingStore) Movies(_ context.Context, ids []int32) ([]store.Movie, e
 func TestCacheSequence(t *testing.T) {
 	ctx := context.Background()
 	st := &countingStore{seqs: map[int32][]store.Interaction{1: {{ID: 1, MovieID: 10}, {ID: 2, MovieID: 11}}}}
-	c := newCache()
+	c := newCache(true)
 	steps := []struct {
 		name      string
 		write     *store.Interaction // appended to user 1's sequence first
@@ -71,10 +71,11 @@ func TestCacheSequence(t *testing.T) {
 		if s.reset {
 			c.reset()
 		}
-		seq, err := c.sequence(ctx, st, 1)
+		h, err := c.sequence(ctx, st, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
+		seq := h.seq
 		if len(seq) != s.wantLen || st.seqReads != s.wantReads {
 			t.Errorf("%s: %d interactions after %d store reads, want %d after %d", s.name, len(seq), st.seqReads, s.wantLen, s.wantReads)
 		}
@@ -100,7 +101,7 @@ func TestCacheDataVersion(t *testing.T) {
 	ctx := context.Background()
 	st := &versionedStore{countingStore: &countingStore{seqs: map[int32][]store.Interaction{
 		1: {{ID: 1, MovieID: 10}}, 2: {{ID: 2, MovieID: 11}}}}}
-	c := newCache()
+	c := newCache(true)
 	steps := []struct {
 		name                    string
 		writeUser               int32 // 0: no write before the read
@@ -121,10 +122,11 @@ func TestCacheDataVersion(t *testing.T) {
 			next++
 			st.data++
 		}
-		seq, err := c.sequence(ctx, st, 1)
+		h, err := c.sequence(ctx, st, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
+		seq := h.seq
 		if len(seq) != s.wantLen || st.versions != s.wantVersions || st.seqReads != s.wantReads {
 			t.Errorf("%s: %d interactions after %d version checks and %d reads, want %d after %d and %d",
 				s.name, len(seq), st.versions, st.seqReads, s.wantLen, s.wantVersions, s.wantReads)
@@ -135,7 +137,7 @@ func TestCacheDataVersion(t *testing.T) {
 func TestCacheMovies(t *testing.T) {
 	ctx := context.Background()
 	st := &countingStore{}
-	c := newCache()
+	c := newCache(true)
 	steps := []struct {
 		ids       []int32
 		want      []int32 // ids returned, any order
@@ -184,7 +186,7 @@ func TestCacheTwoTowerVector(t *testing.T) {
 	}
 	age, age2 := int32(30), int32(30)
 	older := int32(60)
-	c := newCache()
+	c := newCache(true)
 	u := recommend.User{ID: 100000, History: []int32{tables.Movies[0].MovieID, tables.Movies[1].MovieID}, Demographic: twotower.Demographic{Age: &age}}
 	first := c.twoTowerVector(e, u)
 	if !slices.Equal(first, e.TwoTowerVector(u)) {
@@ -203,7 +205,7 @@ func TestCacheTwoTowerVector(t *testing.T) {
 		{"one more movie", e, recommend.User{ID: u.ID, History: append(slices.Clone(u.History), tables.Movies[2].MovieID), Demographic: u.Demographic}, false},
 		{"reloaded engine", other.Engine, u, false},
 	} {
-		c := newCache()
+		c := newCache(true)
 		c.twoTowerVector(e, u)
 		hitBefore := c.twoTowerVector(e, u)
 		got := c.twoTowerVector(tc.e, tc.u)

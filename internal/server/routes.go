@@ -185,10 +185,11 @@ func (s *Server) routes() {
 	}
 	huma.Register(api, huma.Operation{OperationID: "because-you-watched", Method: http.MethodGet, Path: "/api/users/{id}/because", Summary: "Movies like the one the user liked most recently", Tags: []string{"recommendations"}},
 		func(ctx context.Context, in *recIn) (*body[becauseOut], error) {
-			hist, dislikes, err := s.history(ctx, in.ID)
+			h, err := s.history(ctx, in.ID)
 			if err != nil {
 				return nil, err
 			}
+			hist, dislikes := h.kept, h.dislikes
 			seed := lastLiked(hist)
 			m := s.models.Load()
 			out := becauseOut{RecList: RecList{Model: m.Engine.SimilarModel, Version: m.Engine.Version}}
@@ -281,12 +282,12 @@ func (s *Server) routes() {
 			}
 			var personal map[int32]float32
 			if in.UserID > 0 {
-				hist, _, err := s.history(ctx, in.UserID)
+				h, err := s.history(ctx, in.UserID)
 				if err != nil {
 					return nil, err
 				}
 				m := s.models.Load()
-				recs := m.Engine.Recommend(movieIDs(hist), 200, nil)
+				recs := m.Engine.Recommend(h.ids, 200, nil)
 				personal = make(map[int32]float32, len(recs))
 				for _, r := range recs {
 					personal[r.MovieID] = r.Score
@@ -339,23 +340,14 @@ func (s *Server) movie(ctx context.Context, id int32) (store.Movie, error) {
 	return ms[0], nil
 }
 
-// history returns the user's interactions (oldest first) minus dislikes,
-// and the disliked movies.
-func (s *Server) history(ctx context.Context, user int32) ([]store.Interaction, map[int32]bool, error) {
-	seq, err := timeDB(s, "sequence", func() ([]store.Interaction, error) { return s.cache.sequence(ctx, s.store, user) })
+// history returns the user's interactions (userHistory: all, without
+// dislikes, the dislikes, the movies), from the cache while unchanged.
+func (s *Server) history(ctx context.Context, user int32) (*userHistory, error) {
+	h, err := timeDB(s, "sequence", func() (*userHistory, error) { return s.cache.sequence(ctx, s.store, user) })
 	if err != nil {
-		return nil, nil, storeError(err, "user")
+		return nil, storeError(err, "user")
 	}
-	dislikes := map[int32]bool{}
-	out := seq[:0:0]
-	for _, it := range seq {
-		if it.Kind == store.KindDislike {
-			dislikes[it.MovieID] = true
-			continue
-		}
-		out = append(out, it)
-	}
-	return out, dislikes, nil
+	return h, nil
 }
 
 // movieIDs lists the movies of hist (oldest first) once each, at their
@@ -395,27 +387,25 @@ func lastLiked(hist []store.Interaction) *store.Interaction {
 // model where the engine's blend says so (demo: the demographics of a user
 // being created; nil reads them when needed).
 func (s *Server) recommendFor(ctx context.Context, user int32, k int, demo *twotower.Demographic) (RecList, error) {
-	hist, dislikes, err := s.history(ctx, user)
+	st, err := s.listState(ctx, user, k, demo)
 	if err != nil {
 		return RecList{}, err
 	}
-	m := s.models.Load()
-	ids := movieIDs(hist)
-	u, err := s.recommendUser(ctx, m.Engine, user, ids, demo)
-	if err != nil {
-		return RecList{}, err
+	if memo, ok := ctx.Value(listMemoKey{}).(*listMemo); ok {
+		memo.state, memo.ok = st, true
 	}
+	e, u := st.engine, st.user
 	start := time.Now()
-	if u.ID > 0 && m.Engine.TwoTowerWeight(u) > 0 {
-		u.TwoTower = s.cache.twoTowerVector(m.Engine, u)
+	if u.ID > 0 && e.TwoTowerWeight(u) > 0 {
+		u.TwoTower = s.cache.twoTowerVector(e, u)
 	}
-	recs, model := m.Engine.RecommendUser(u, k, dislikes)
-	why := m.Engine.Explain(ids, recs)
+	recs, model := e.RecommendUser(u, k, st.dislikes)
+	why := e.Explain(u.History, recs)
 	s.inference.WithLabelValues(model, "recommend").Observe(time.Since(start).Seconds())
 	if strings.HasPrefix(model, "popularity") {
 		model += " (no history yet)"
 	}
-	return s.recList(ctx, model, m.Engine.Version, recs, why)
+	return s.recList(ctx, model, e.Version, recs, why)
 }
 
 // recList joins recommendations with the movies' details.

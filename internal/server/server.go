@@ -54,6 +54,7 @@ type Server struct {
 	api    huma.API
 
 	latency   *prometheus.HistogramVec
+	listCache *prometheus.CounterVec
 	inference *prometheus.HistogramVec
 	dbTime    *prometheus.HistogramVec
 	registry  *prometheus.Registry
@@ -69,6 +70,10 @@ type Config struct {
 	// Frontend serves everything outside /api; nil serves a page saying how
 	// to build the web app.
 	Frontend http.Handler
+	// NoListCache computes every personalized list, instead of answering
+	// again with a user's last list while their history and the models are
+	// unchanged (for measuring what a list costs).
+	NoListCache bool
 }
 
 // New builds the server and its routes.
@@ -76,7 +81,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil || cfg.Models == nil || cfg.Models.Engine == nil {
 		return nil, errors.New("server: a store and models are required")
 	}
-	s := &Server{store: cfg.Store, search: cfg.Search, log: cfg.Logger, cache: newCache(), mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
+	s := &Server{store: cfg.Store, search: cfg.Search, log: cfg.Logger, cache: newCache(!cfg.NoListCache), mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -93,7 +98,10 @@ func New(cfg Config) (*Server, error) {
 		Name: "genie_db_seconds", Help: "Database call time by operation.",
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1},
 	}, []string{"op"})
-	s.registry.MustRegister(s.latency, s.inference, s.dbTime, prometheus.NewGoCollector())
+	s.listCache = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "genie_recommendation_list_cache_total", Help: "Personalized lists answered from the cache (hit) or computed (miss).",
+	}, []string{"result"})
+	s.registry.MustRegister(s.latency, s.listCache, s.inference, s.dbTime, prometheus.NewGoCollector())
 
 	config := huma.DefaultConfig("Movie Genie API", "1.0.0")
 	config.Info.Description = "Recommendations, similar movies, search, feedback and model metrics from Movie Genie's trained models."
@@ -128,7 +136,9 @@ func (s *Server) Models() *Models { return s.models.Load() }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	s.mux.ServeHTTP(rec, r)
+	if !s.serveList(rec, r) {
+		s.mux.ServeHTTP(rec, r)
+	}
 	_, pattern := s.mux.Handler(r)
 	if pattern == "" {
 		pattern = "unmatched"

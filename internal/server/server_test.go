@@ -20,8 +20,8 @@ import (
 )
 
 // newTestServer loads storetest's generated dataset into SQLite and serves
-// it with models fitted on the same ratings.
-func newTestServer(t *testing.T) (*httptest.Server, *Server) {
+// it with models fitted on the same ratings; opts adjust the configuration.
+func newTestServer(t *testing.T, opts ...func(*Config)) (*httptest.Server, *Server) {
 	t.Helper()
 	ctx := context.Background()
 	tables := storetest.Tables()
@@ -38,7 +38,11 @@ func newTestServer(t *testing.T) (*httptest.Server, *Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Store: st, Models: &Models{Engine: e, Metrics: json.RawMessage(`{"sequential":{}}`)}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := Config{Store: st, Models: &Models{Engine: e, Metrics: json.RawMessage(`{"sequential":{}}`)}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
