@@ -209,6 +209,41 @@ func blendTables(t *testing.T) *dataset.Tables {
 	return tb
 }
 
+// blendSetup loads ml-100k processed as the pipeline does, and the
+// Two-Tower configuration (params.yaml, then GENIE_TT_CFG: a YAML mapping,
+// e.g. "{epochs: 1}" for a quick check of a test itself) and side
+// information.
+func blendSetup(t *testing.T) (*dataset.Tables, *eval.Dataset, twotower.Config, *twotower.SideInfo) {
+	t.Helper()
+	tb := blendTables(t)
+	fp, err := features.LoadParams("../../params.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, _, err := features.BuildContent(tb.Movies, tb.Tags, features.ContentOptions{Dim: fp.EmbeddingDim, Sources: fp.ContentFeatures})
+	if err != nil {
+		t.Fatal(err)
+	}
+	side := twotower.NewSideInfo(tb, content)
+	cfg, err := twotower.LoadConfig("../../params.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal([]byte(os.Getenv("GENIE_TT_CFG")), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("two-tower config %+v", cfg)
+	in := make([]eval.Interaction, len(tb.Ratings))
+	for i, r := range tb.Ratings {
+		in[i] = eval.Interaction{User: int64(r.UserID), Item: int64(r.MovieID), Rating: r.Rating, Timestamp: r.Timestamp}
+	}
+	d, err := eval.NewDataset(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb, d, cfg, side
+}
+
 // fitTwoTower fits (or, with GENIE_BLEND_CACHE, loads an earlier fit of) a
 // Two-Tower model on train.
 func fitTwoTower(t *testing.T, name string, cfg twotower.Config, side *twotower.SideInfo, train *model.TrainData) *twotower.Model {
@@ -267,7 +302,8 @@ func dots(dst []float32, v []float32, items [][]float32) {
 }
 
 // TestTwoTowerBlendML100K measures, on ml-100k, markov_itemknn_recent (the
-// serving engine's sequential model), two_tower and their blends for known
+// engine's sequential model when metrics/eval.json ranks it first;
+// TestSASRecBlendML100K does SASRec), two_tower and their blends for known
 // users (sequential protocol), new users with 0-15 ratings, and similar
 // movies (ItemKNN vs item-embedding cosine), and prints the tables.
 func TestTwoTowerBlendML100K(t *testing.T) {
@@ -275,34 +311,7 @@ func TestTwoTowerBlendML100K(t *testing.T) {
 		t.Skip("trains Two-Tower three times on ml-100k")
 	}
 	ctx := context.Background()
-	tb := blendTables(t)
-	fp, err := features.LoadParams("../../params.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	content, _, err := features.BuildContent(tb.Movies, tb.Tags, features.ContentOptions{Dim: fp.EmbeddingDim, Sources: fp.ContentFeatures})
-	if err != nil {
-		t.Fatal(err)
-	}
-	side := twotower.NewSideInfo(tb, content)
-	cfg, err := twotower.LoadConfig("../../params.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// GENIE_TT_CFG overrides the configuration with a YAML mapping, e.g.
-	// "{epochs: 1}" for a quick check of this test itself.
-	if err := yaml.Unmarshal([]byte(os.Getenv("GENIE_TT_CFG")), &cfg); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("two-tower config %+v", cfg)
-	in := make([]eval.Interaction, len(tb.Ratings))
-	for i, r := range tb.Ratings {
-		in[i] = eval.Interaction{User: int64(r.UserID), Item: int64(r.MovieID), Rating: r.Rating, Timestamp: r.Timestamp}
-	}
-	d, err := eval.NewDataset(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb, d, cfg, side := blendSetup(t)
 	opt := DefaultOptions()
 	newMKR := func(train *model.TrainData) model.Recommender {
 		m := baseline.NewMarkovKNN(opt.K, opt.Weight)
@@ -351,19 +360,7 @@ func TestTwoTowerBlendML100K(t *testing.T) {
 		}
 	}
 	c := blockReport(&sb, "Known users, sequential protocol (last item = test, refit on all but the last, full ranking, seen filtered)", "markov_itemknn_recent", "two_tower", seqCases[0], seqCases[1])
-	base := summarize(ranks(seqCases[1], FuseMinMax, 0))
-	blend := summarize(ranks(seqCases[1], c.f, c.w))
-	fmt.Fprintf(&sb, "\nBy training-history length, test, blend %s w=%.2f vs markov_itemknn_recent:\n\n| history | users | NDCG@10 markov_itemknn_recent | NDCG@10 blend | Δ (± s.e.) |\n|---|---|---|---|---|\n", c.f, c.w)
-	for _, bk := range [][2]int{{0, 50}, {50, 150}, {150, math.MaxInt}} {
-		var x, y []float64
-		for i, cs := range seqCases[1] {
-			if cs.histLen >= bk[0] && cs.histLen < bk[1] {
-				x, y = append(x, base.ndcg[i]), append(y, blend.ndcg[i])
-			}
-		}
-		dm, se := pairedDiff(x, y)
-		fmt.Fprintf(&sb, "| %d–%d | %d | %.4f | %.4f | %+.4f ± %.4f |\n", bk[0], min(bk[1], 9999)-1, len(x), mean(x), mean(y), dm, se)
-	}
+	bandReport(&sb, "markov_itemknn_recent", seqCases[1], c)
 	blockReport(&sb, "Similar movies: the user's next item ranked from their last item alone (seen filtered)", "itemknn", "two_tower item cosine", simCases[0], simCases[1])
 	seqCases, simCases = [2][]blendCase{}, [2][]blendCase{}
 
@@ -489,6 +486,24 @@ func TestTwoTowerBlendML100K(t *testing.T) {
 		if err := os.WriteFile(out, []byte(sb.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// bandReport compares, on the test cases, the blend c with model a alone
+// by the length of the user's training history.
+func bandReport(sb *strings.Builder, nameA string, test []blendCase, c choice) {
+	base := summarize(ranks(test, FuseMinMax, 0))
+	blend := summarize(ranks(test, c.f, c.w))
+	fmt.Fprintf(sb, "\nBy training-history length, test, blend %s w=%.2f vs %s:\n\n| history | users | NDCG@10 %s | NDCG@10 blend | Δ (± s.e.) |\n|---|---|---|---|---|\n", c.f, c.w, nameA, nameA)
+	for _, bk := range [][2]int{{0, 50}, {50, 150}, {150, math.MaxInt}} {
+		var x, y []float64
+		for i, cs := range test {
+			if cs.histLen >= bk[0] && cs.histLen < bk[1] {
+				x, y = append(x, base.ndcg[i]), append(y, blend.ndcg[i])
+			}
+		}
+		dm, se := pairedDiff(x, y)
+		fmt.Fprintf(sb, "| %d–%d | %d | %.4f | %.4f | %+.4f ± %.4f |\n", bk[0], min(bk[1], 9999)-1, len(x), mean(x), mean(y), dm, se)
 	}
 }
 

@@ -251,11 +251,22 @@ func TestFuse(t *testing.T) {
 
 func TestBlendForModel(t *testing.T) {
 	b := DefaultBlend()
-	if got := b.ForModel(BlendMeasuredWith); !slices.Equal(got.KnownUsers, b.KnownUsers) || !slices.Equal(got.NewUsers, b.NewUsers) {
-		t.Errorf("ForModel(%s) changed the blend: %s", BlendMeasuredWith, got)
+	tests := []struct {
+		model       string
+		known, news float32 // weights for a known user with 50 movies, a new one with 3
+	}{
+		{BlendMeasuredWith, 0.7, 0.8},
+		{"sasrec", 0.4, 0},
+		{"bert4rec", 0, 0},
+		{"popularity", 0, 0},
 	}
-	got := b.ForModel("sasrec")
-	if got.Weight(true, 50) != 0 || got.Weight(false, 3) != 0 || got.Similar != b.Similar {
-		t.Errorf("ForModel(sasrec) = %s", got)
+	for _, tt := range tests {
+		got := b.ForModel(tt.model)
+		if got.Weight(true, 50) != tt.known || got.Weight(false, 3) != tt.news || got.Similar != b.Similar || got.Fusion != b.Fusion {
+			t.Errorf("ForModel(%s) = %s, want known %g, new %g, similar %g", tt.model, got, tt.known, tt.news, b.Similar)
+		}
+	}
+	if !slices.Equal(b.ForModel(BlendMeasuredWith).NewUsers, b.NewUsers) {
+		t.Error("ForModel changed the measured blend")
 	}
 }

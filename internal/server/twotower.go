@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/moviegenie/genie/internal/model/twotower"
 	"github.com/moviegenie/genie/internal/recommend"
@@ -23,22 +22,18 @@ import (
 const TwoTowerDir = "two_tower"
 
 // withTwoTower mixes the Two-Tower model of ModelsDir/two_tower into the
-// engine as recommend.DefaultBlend says (docs/twotower.md, "Serving
-// blend"); the personalized lists only when the engine serves the
-// sequential model the blend was measured with. Without a model, or with one whose movies do not cover the
-// engine's (trained on other data), it logs why and returns the engine as
-// it is; a model that fails to load is an error, so a half-written model
-// keeps the previous version serving until it is complete.
+// engine as recommend.DefaultBlend says for the engine's sequential model
+// (Blend.ForModel; docs/twotower.md, "Serving blend"). Without a model, or
+// with one whose movies do not cover the engine's (trained on other data),
+// it logs why and returns the engine as it is; a model that fails to load
+// is an error, so a half-written model keeps the previous version serving
+// until it is complete.
 func withTwoTower(e *recommend.Engine, src Sources, log *slog.Logger) (*recommend.Engine, error) {
 	dir := filepath.Join(src.ModelsDir, TwoTowerDir)
 	if _, err := os.Stat(filepath.Join(dir, twotower.ConfigFile)); errors.Is(err, fs.ErrNotExist) {
 		return e, nil
 	}
-	blend := recommend.DefaultBlend()
-	if b := blend.ForModel(e.Model); !slices.Equal(b.NewUsers, blend.NewUsers) || !slices.Equal(b.KnownUsers, blend.KnownUsers) {
-		log.Info("two-tower not blended into personalized recommendations: the blend was measured with "+recommend.BlendMeasuredWith, "model", e.Model)
-		blend = b
-	}
+	blend := recommend.DefaultBlend().ForModel(e.Model)
 	if !blend.Blends() {
 		log.Info("two-tower model not blended: the serving blend gives it no weight", "dir", dir)
 		return e, nil
