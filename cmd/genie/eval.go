@@ -60,11 +60,7 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 			if err != nil {
 				return err
 			}
-			in := make([]eval.Interaction, len(rs))
-			for i, r := range rs {
-				in[i] = eval.Interaction{User: int64(r.UserID), Item: int64(r.MovieID), Rating: r.Rating, Timestamp: r.Timestamp}
-			}
-			d, err := eval.NewDataset(in)
+			d, err := eval.NewDataset(eval.FromRatings(rs))
 			if err != nil {
 				return err
 			}

@@ -160,11 +160,7 @@ func runTrain(ctx context.Context, cfg seqnn.Config, ratingsPath, out string, st
 	if err != nil {
 		return nil, fmt.Errorf("train %s: %w", cfg.Name, err)
 	}
-	in := make([]eval.Interaction, len(rs))
-	for i, r := range rs {
-		in[i] = eval.Interaction{User: int64(r.UserID), Item: int64(r.MovieID), Rating: r.Rating, Timestamp: r.Timestamp}
-	}
-	d, err := eval.NewDataset(in)
+	d, err := eval.NewDataset(eval.FromRatings(rs))
 	if err != nil {
 		return nil, fmt.Errorf("train %s: %w", cfg.Name, err)
 	}

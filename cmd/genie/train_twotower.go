@@ -280,11 +280,7 @@ func removeStaleTwoTowerModels(w io.Writer, out string, runs []twoTowerRun) erro
 // twoTowerDataset is the processed ratings as the evaluation dataset, as
 // genie eval builds it.
 func twoTowerDataset(t *dataset.Tables) (*eval.Dataset, error) {
-	in := make([]eval.Interaction, len(t.Ratings))
-	for i, r := range t.Ratings {
-		in[i] = eval.Interaction{User: int64(r.UserID), Item: int64(r.MovieID), Rating: r.Rating, Timestamp: r.Timestamp}
-	}
-	d, err := eval.NewDataset(in)
+	d, err := eval.NewDataset(eval.FromRatings(t.Ratings))
 	if err != nil {
 		return nil, fmt.Errorf("train two-tower: %w", err)
 	}

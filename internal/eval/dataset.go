@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/model"
 )
 
@@ -114,4 +115,13 @@ func (d *Dataset) trainData(seqs [][]int32) *model.TrainData {
 		ItemIDs:  d.ItemIDs,
 		Seqs:     seqs,
 	}
+}
+
+// FromRatings returns processed ratings as interactions, in their order.
+func FromRatings(rs []dataset.Rating) []Interaction {
+	in := make([]Interaction, len(rs))
+	for i, r := range rs {
+		in[i] = Interaction{User: int64(r.UserID), Item: int64(r.MovieID), Rating: r.Rating, Timestamp: r.Timestamp}
+	}
+	return in
 }

@@ -233,11 +233,7 @@ func blendSetup(t *testing.T) (*dataset.Tables, *eval.Dataset, twotower.Config, 
 		t.Fatal(err)
 	}
 	t.Logf("two-tower config %+v", cfg)
-	in := make([]eval.Interaction, len(tb.Ratings))
-	for i, r := range tb.Ratings {
-		in[i] = eval.Interaction{User: int64(r.UserID), Item: int64(r.MovieID), Rating: r.Rating, Timestamp: r.Timestamp}
-	}
-	d, err := eval.NewDataset(in)
+	d, err := eval.NewDataset(eval.FromRatings(tb.Ratings))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,17 +339,14 @@ func TestTwoTowerBlendML100K(t *testing.T) {
 		tt := fitTwoTower(t, "seq-"+name, cfg, side, ph.Train)
 		ttTest = tt
 		items := itemMatrix(t, tt, d.ItemIDs)
+		seqCases[k] = knownCases(ph, ni, mkr, tt)
 		for u := range ph.Train.NumUsers {
 			if len(ph.Targets[u]) == 0 {
 				continue
 			}
 			hist := ph.Train.Seqs[u]
-			a, b := make([]float32, ni), make([]float32, ni)
-			mkr.Score(u, hist, a)
-			tt.Score(u, hist, b)
-			seqCases[k] = append(seqCases[k], newBlendCase(a, b, ph.Targets[u][0], ph.Exclude[u], len(hist)))
 			seed := hist[len(hist)-1]
-			a, b = make([]float32, ni), make([]float32, ni)
+			a, b := make([]float32, ni), make([]float32, ni)
 			knn.Score(-1, []int32{seed}, a)
 			dots(b, items[seed], items)
 			simCases[k] = append(simCases[k], newBlendCase(a, b, ph.Targets[u][0], ph.Exclude[u], len(hist)))
@@ -487,6 +480,29 @@ func TestTwoTowerBlendML100K(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// scorer is what the blend tests read of a model: every item's score
+// after a history.
+type scorer interface {
+	Score(u int, history []int32, dst []float32)
+}
+
+// knownCases returns the blend cases of the users with a target in ph:
+// a's and b's scores after the user's training history.
+func knownCases(ph *eval.Phase, ni int, a, b scorer) []blendCase {
+	var out []blendCase
+	for u := range ph.Train.NumUsers {
+		if len(ph.Targets[u]) == 0 {
+			continue
+		}
+		hist := ph.Train.Seqs[u]
+		sa, sb := make([]float32, ni), make([]float32, ni)
+		a.Score(u, hist, sa)
+		b.Score(u, hist, sb)
+		out = append(out, newBlendCase(sa, sb, ph.Targets[u][0], ph.Exclude[u], len(hist)))
+	}
+	return out
 }
 
 // bandReport compares, on the test cases, the blend c with model a alone

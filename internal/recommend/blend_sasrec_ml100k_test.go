@@ -72,16 +72,7 @@ func TestSASRecBlendML100K(t *testing.T) {
 		name := [2]string{"valid", "test"}[k]
 		seq := [2]*seqnn.Model{validModel, testModel}[k]
 		tt := fitTwoTower(t, "seq-"+name, cfg, side, ph.Train)
-		for u := range ph.Train.NumUsers {
-			if len(ph.Targets[u]) == 0 {
-				continue
-			}
-			hist := ph.Train.Seqs[u]
-			a, b := make([]float32, ni), make([]float32, ni)
-			seq.Score(u, hist, a)
-			tt.Score(u, hist, b)
-			cases[k] = append(cases[k], newBlendCase(a, b, ph.Targets[u][0], ph.Exclude[u], len(hist)))
-		}
+		cases[k] = knownCases(ph, ni, seq, tt)
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "ml-100k processed 20/5: %d ratings, %d users, %d movies; sasrec %s (%d epochs); two-tower %+v\n", d.Len(), d.NumUsers(), d.NumItems(), dir, info.RefitEpochs, cfg)

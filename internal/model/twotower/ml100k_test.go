@@ -54,11 +54,7 @@ func TestML100K(t *testing.T) {
 		t.Fatal(err)
 	}
 	side := twotower.NewSideInfo(tb, content)
-	in := make([]eval.Interaction, len(tb.Ratings))
-	for i, r := range tb.Ratings {
-		in[i] = eval.Interaction{User: int64(r.UserID), Item: int64(r.MovieID), Rating: r.Rating, Timestamp: r.Timestamp}
-	}
-	d, err := eval.NewDataset(in)
+	d, err := eval.NewDataset(eval.FromRatings(tb.Ratings))
 	if err != nil {
 		t.Fatal(err)
 	}
