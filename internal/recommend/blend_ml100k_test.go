@@ -386,37 +386,23 @@ func TestTwoTowerBlendML100K(t *testing.T) {
 	// New users: a third of the users left out of training entirely, then
 	// served from their first n ratings (and demographics), as a user
 	// created through POST /api/users.
-	seqs := d.ChronologicalSequences()
-	perm := rand.New(rand.NewPCG(42, 7)).Perm(d.NumUsers())
-	cold := make([]bool, d.NumUsers())
-	for _, u := range perm[:d.NumUsers()/3] {
-		cold[u] = true
-	}
-	warm := &model.TrainData{NumItems: ni, ItemIDs: d.ItemIDs}
-	for u, s := range seqs {
-		if !cold[u] {
-			warm.UserIDs = append(warm.UserIDs, d.UserIDs[u])
-			warm.Seqs = append(warm.Seqs, denseItems(d, s))
-		}
-	}
-	warm.NumUsers = len(warm.UserIDs)
-	mkr := newMKR(warm)
+	cs := newColdSplit(d)
+	mkr := newMKR(cs.warm)
 	pop := baseline.NewPopularity()
-	if err := pop.Fit(ctx, warm); err != nil {
+	if err := pop.Fit(ctx, cs.warm); err != nil {
 		t.Fatal(err)
 	}
-	tt := fitTwoTower(t, "cold", cfg, side, warm)
-	items := itemMatrix(t, tt, d.ItemIDs)
+	tt := fitTwoTower(t, "cold", cfg, side, cs.warm)
 	var warmRatings []dataset.Rating
 	for _, r := range tb.Ratings {
-		if u, ok := slices.BinarySearch(d.UserIDs, int64(r.UserID)); ok && !cold[u] {
+		if u, ok := slices.BinarySearch(d.UserIDs, int64(r.UserID)); ok && !cs.cold[u] {
 			warmRatings = append(warmRatings, r)
 		}
 	}
 	for _, n := range []int{3, 10} {
 		engineCheck(t, &sb, fmt.Sprintf("new users, n = %d", n), warmRatings, tt, func(yield func(User, int32) bool) {
-			for u, s := range seqs {
-				if !cold[u] {
+			for u, s := range cs.seqs {
+				if !cs.cold[u] {
 					continue
 				}
 				full := denseItems(d, s)
@@ -427,14 +413,54 @@ func TestTwoTowerBlendML100K(t *testing.T) {
 			}
 		})
 	}
-	fmt.Fprintf(&sb, "\nNew users: %d of %d users (seeded draw) left out of training; the models are fit on the other %d users' full histories. "+
+	newUserReport(t, &sb, d, cs, "markov_itemknn_recent", mkr, pop, tt, side, []int{0, 2, 3, 5, 10, 15})
+	t.Log("\n" + sb.String())
+	if out := os.Getenv("GENIE_BLEND_OUT"); out != "" {
+		if err := os.WriteFile(out, []byte(sb.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// coldSplit leaves a seeded third of the users out of training: the new
+// users of the blend tests.
+type coldSplit struct {
+	seqs [][]int // every user's interactions, in time order
+	cold []bool  // left out
+	warm *model.TrainData
+}
+
+func newColdSplit(d *eval.Dataset) coldSplit {
+	cs := coldSplit{seqs: d.ChronologicalSequences(), cold: make([]bool, d.NumUsers())}
+	for _, u := range rand.New(rand.NewPCG(42, 7)).Perm(d.NumUsers())[:d.NumUsers()/3] {
+		cs.cold[u] = true
+	}
+	cs.warm = &model.TrainData{NumItems: d.NumItems(), ItemIDs: d.ItemIDs}
+	for u, s := range cs.seqs {
+		if !cs.cold[u] {
+			cs.warm.UserIDs = append(cs.warm.UserIDs, d.UserIDs[u])
+			cs.warm.Seqs = append(cs.warm.Seqs, denseItems(d, s))
+		}
+	}
+	cs.warm.NumUsers = len(cs.warm.UserIDs)
+	return cs
+}
+
+// newUserReport measures, for the new users of cs served from their first
+// n ratings, the sequential model seq (popularity for an empty history),
+// the Two-Tower model tt (fitted on cs.warm) and their blends.
+func newUserReport(t *testing.T, sb *strings.Builder, d *eval.Dataset, cs coldSplit, seqName string, seq, pop scorer, tt *twotower.Model, side *twotower.SideInfo, ns []int) {
+	t.Helper()
+	ni := d.NumItems()
+	items := itemMatrix(t, tt, d.ItemIDs)
+	fmt.Fprintf(sb, "\nNew users: %d of %d users (seeded draw) left out of training; the models are fit on the other %d users' full histories. "+
 		"Test: history = the user's first n ratings, target = rating n+1; the weight is chosen on the previous position (first n-1 ratings, target rating n; for n = 0 the second rating). "+
-		"The engine serves popularity for an empty history, so that is model a at n = 0.\n", d.NumUsers()-warm.NumUsers, d.NumUsers(), warm.NumUsers)
-	for _, n := range []int{0, 2, 3, 5, 10, 15} {
+		"The engine serves popularity for an empty history, so that is model a at n = 0.\n", d.NumUsers()-cs.warm.NumUsers, d.NumUsers(), cs.warm.NumUsers)
+	for _, n := range ns {
 		var cases [2][]blendCase
 		var noDemo []int
-		for u, s := range seqs {
-			if !cold[u] {
+		for u, s := range cs.seqs {
+			if !cs.cold[u] {
 				continue
 			}
 			full := denseItems(d, s)
@@ -452,7 +478,7 @@ func TestTwoTowerBlendML100K(t *testing.T) {
 				if len(hist) == 0 {
 					pop.Score(-1, nil, a)
 				} else {
-					mkr.Score(-1, hist, a)
+					seq.Score(-1, hist, a)
 				}
 				dots(b, tt.EmbedUser(twotower.UserQuery{History: raw, Demographic: side.Users[d.UserIDs[u]]}), items)
 				cases[k] = append(cases[k], newBlendCase(a, b, target, hist, len(hist)))
@@ -466,19 +492,13 @@ func TestTwoTowerBlendML100K(t *testing.T) {
 				}
 			}
 		}
-		nameA := "markov_itemknn_recent"
+		nameA := seqName
 		if n == 0 {
 			nameA = "popularity"
 		}
-		blockReport(&sb, fmt.Sprintf("New users, n = %d ratings", n), nameA, "two_tower", cases[0], cases[1])
+		blockReport(sb, fmt.Sprintf("New users, n = %d ratings", n), nameA, "two_tower", cases[0], cases[1])
 		s := summarize(noDemo)
-		fmt.Fprintf(&sb, "\ntwo_tower without the demographics: HR@10 %.4f, NDCG@10 %.4f\n", s.hr10, s.ndcg10)
-	}
-	t.Log("\n" + sb.String())
-	if out := os.Getenv("GENIE_BLEND_OUT"); out != "" {
-		if err := os.WriteFile(out, []byte(sb.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		fmt.Fprintf(sb, "\ntwo_tower without the demographics: HR@10 %.4f, NDCG@10 %.4f\n", s.hr10, s.ndcg10)
 	}
 }
 

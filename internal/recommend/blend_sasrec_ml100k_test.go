@@ -11,15 +11,47 @@ import (
 	"time"
 
 	"github.com/moviegenie/genie/internal/eval"
+	"github.com/moviegenie/genie/internal/model"
+	"github.com/moviegenie/genie/internal/model/baseline"
 	"github.com/moviegenie/genie/internal/model/seqnn"
 )
 
+// fitSASRec fits SASRec with configuration cfg on train, or with
+// GENIE_BLEND_CACHE loads the fit an earlier run kept there.
+func fitSASRec(t *testing.T, name string, cfg seqnn.Config, train *model.TrainData) *seqnn.Model {
+	t.Helper()
+	fp := seqnn.Fingerprint(train)
+	dir := ""
+	if c := os.Getenv("GENIE_BLEND_CACHE"); c != "" {
+		dir = filepath.Join(c, name+"-"+fp)
+		if m, info, err := seqnn.Load(dir); err == nil && info.TrainFingerprint == fp && info.Config == cfg {
+			t.Logf("%s: loaded %s", name, dir)
+			return m
+		}
+	}
+	m := seqnn.New(cfg)
+	start, cpu := time.Now(), cpuSeconds()
+	if err := m.Fit(context.Background(), train); err != nil {
+		t.Fatal(err)
+	}
+	h := m.History()
+	t.Logf("%s: fit in %v wall, %.0f CPU s (best epoch %d, %d in all)", name, time.Since(start), cpuSeconds()-cpu, h.BestEpoch, h.RefitEpochs)
+	if dir != "" {
+		if err := m.Save(dir, fp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
 // TestSASRecBlendML100K measures, on ml-100k's sequential protocol, SASRec
 // (the model genie serve picks when metrics/eval.json ranks it first),
-// two_tower and their blends for the users both models trained on
-// (docs/twotower.md, "Serving blend"). It reads the pipeline's SASRec
+// two_tower and their blends for the users both models trained on, and for
+// new users served from their first 2-15 ratings (docs/twotower.md,
+// "Serving blend"). It reads the pipeline's SASRec
 // (trained on the protocol's test-phase data, which it checks) and fits
-// the validation-phase SASRec with the same configuration:
+// the validation-phase SASRec, and one without a third of the users, with
+// the same configuration:
 //
 //	GENIE_BLEND_SASREC=path/to/models/sasrec GENIE_BLEND_CACHE=/tmp/genie-blend \
 //	  nice -n 15 go test -run TestSASRecBlendML100K -v -timeout 3h ./internal/recommend/
@@ -40,31 +72,8 @@ func TestSASRecBlendML100K(t *testing.T) {
 	}
 	// The validation-phase model: the same configuration fitted on the
 	// validation phase's training data (each user's last two items held
-	// out), kept in GENIE_BLEND_CACHE.
-	validFP := seqnn.Fingerprint(sp.Valid.Train)
-	var validModel *seqnn.Model
-	cacheDir := ""
-	if c := os.Getenv("GENIE_BLEND_CACHE"); c != "" {
-		cacheDir = filepath.Join(c, "sasrec-valid-"+validFP)
-		if m, vi, err := seqnn.Load(cacheDir); err == nil && vi.TrainFingerprint == validFP && vi.Config == info.Config {
-			t.Logf("sasrec valid: loaded %s", cacheDir)
-			validModel = m
-		}
-	}
-	if validModel == nil {
-		validModel = seqnn.New(info.Config)
-		start, cpu := time.Now(), cpuSeconds()
-		if err := validModel.Fit(ctx, sp.Valid.Train); err != nil {
-			t.Fatal(err)
-		}
-		h := validModel.History()
-		t.Logf("sasrec valid: fit in %v wall, %.0f CPU s (best epoch %d, %d in all)", time.Since(start), cpuSeconds()-cpu, h.BestEpoch, h.RefitEpochs)
-		if cacheDir != "" {
-			if err := validModel.Save(cacheDir, validFP); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	// out).
+	validModel := fitSASRec(t, "sasrec-valid", info.Config, sp.Valid.Train)
 
 	ni := d.NumItems()
 	var cases [2][]blendCase // [valid, test]
@@ -78,6 +87,16 @@ func TestSASRecBlendML100K(t *testing.T) {
 	fmt.Fprintf(&sb, "ml-100k processed 20/5: %d ratings, %d users, %d movies; sasrec %s (%d epochs); two-tower %+v\n", d.Len(), d.NumUsers(), d.NumItems(), dir, info.RefitEpochs, cfg)
 	c := blockReport(&sb, "Known users, sequential protocol (last item = test, full ranking, seen filtered)", "sasrec", "two_tower", cases[0], cases[1])
 	bandReport(&sb, "sasrec", cases[1], c)
+
+	// New users (created in the app): SASRec and Two-Tower fitted without
+	// a third of the users, who are then served from their first ratings.
+	cs := newColdSplit(d)
+	pop := baseline.NewPopularity()
+	if err := pop.Fit(ctx, cs.warm); err != nil {
+		t.Fatal(err)
+	}
+	newUserReport(t, &sb, d, cs, "sasrec", fitSASRec(t, "sasrec-cold", info.Config, cs.warm), pop,
+		fitTwoTower(t, "cold", cfg, side, cs.warm), side, []int{2, 3, 5, 10, 15})
 	t.Log("\n" + sb.String())
 	if out := os.Getenv("GENIE_BLEND_OUT"); out != "" {
 		if err := os.WriteFile(out, []byte(sb.String()), 0o644); err != nil {
