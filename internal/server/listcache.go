@@ -75,8 +75,10 @@ type cachedList struct {
 	body   []byte
 }
 
-// listMemo is how recommendFor tells serveList the state it computed a
-// list from (through the request's context).
+// listMemo carries, through the request's context, the state a list is
+// computed from between serveList and recommendFor: serveList fills it
+// when it has read the state already (a miss), so the handler does not
+// read it again; otherwise recommendFor fills it for serveList.
 type listMemo struct {
 	state listState
 	ok    bool
@@ -126,20 +128,18 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	view := viewOf(r)
+	memo := &listMemo{}
 	if st, err := s.listState(r.Context(), user, k, nil); err == nil {
-		s.cache.mu.Lock()
-		hit, found := s.cache.lists[user]
-		s.cache.mu.Unlock()
-		if found && hit.view == view && hit.state.same(st) {
+		if hit, found := s.cache.lastList(user); found && hit.view == view && hit.state.same(st) {
 			s.listCache.WithLabelValues("hit").Inc()
 			maps.Copy(w.Header(), hit.header)
 			w.WriteHeader(http.StatusOK)
 			w.Write(hit.body)
 			return true
 		}
+		memo.state, memo.ok = st, true // the handler computes the list from it
 	}
 	s.listCache.WithLabelValues("miss").Inc()
-	memo := &listMemo{}
 	cw := &captureWriter{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), listMemoKey{}, memo)))
 	if cw.status != http.StatusOK || !memo.ok || cw.failed {
@@ -150,11 +150,24 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) bool {
 	if e.header == nil {
 		e.header = w.Header().Clone()
 	}
-	s.cache.mu.Lock()
-	defer s.cache.mu.Unlock()
-	makeRoom(s.cache.lists, user)
-	s.cache.lists[user] = e
+	s.cache.keepList(user, e)
 	return true
+}
+
+// lastList returns the list response kept for user.
+func (c *cache) lastList(user int32) (cachedList, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.lists[user]
+	return e, ok
+}
+
+// keepList keeps e as user's last list response.
+func (c *cache) keepList(user int32, e cachedList) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	makeRoom(c.lists, user)
+	c.lists[user] = e
 }
 
 // captureWriter passes a response through and keeps a copy of it.

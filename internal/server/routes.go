@@ -387,12 +387,18 @@ func lastLiked(hist []store.Interaction) *store.Interaction {
 // model where the engine's blend says so (demo: the demographics of a user
 // being created; nil reads them when needed).
 func (s *Server) recommendFor(ctx context.Context, user int32, k int, demo *twotower.Demographic) (RecList, error) {
-	st, err := s.listState(ctx, user, k, demo)
-	if err != nil {
-		return RecList{}, err
-	}
-	if memo, ok := ctx.Value(listMemoKey{}).(*listMemo); ok {
-		memo.state, memo.ok = st, true
+	memo, _ := ctx.Value(listMemoKey{}).(*listMemo)
+	var st listState
+	if memo != nil && memo.ok && demo == nil && memo.state.user.ID == user && memo.state.k == k {
+		st = memo.state // read by serveList for this request
+	} else {
+		var err error
+		if st, err = s.listState(ctx, user, k, demo); err != nil {
+			return RecList{}, err
+		}
+		if memo != nil {
+			memo.state, memo.ok = st, true
+		}
 	}
 	e, u := st.engine, st.user
 	start := time.Now()
