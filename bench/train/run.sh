@@ -19,9 +19,10 @@
 #   PASSIVE=1 adds a PyTorch row with OMP_WAIT_POLICY=passive (OpenMP
 #   threads sleep instead of spinning between parallel regions: on a
 #   loaded machine PyTorch's default spinning costs it an order of
-#   magnitude, see docs/twotower.md). BAG=1 adds a PyTorch row pooling the
-#   history with nn.EmbeddingBag (genie pools with a dense [B, I] matrix,
-#   as the reference does by default); passive too when PASSIVE=1.
+#   magnitude, see docs/twotower.md). DENSE=1 adds a PyTorch row pooling
+#   the history with a dense [B, I] matrix product instead of
+#   nn.EmbeddingBag (genie's way before it had the op); passive too when
+#   PASSIVE=1.
 # GEMM=0 skips the GEMM GFLOP/s section.
 #
 # Needs Debian python3-torch and libopenblas-dev. Seconds per epoch are the
@@ -42,7 +43,7 @@ PROCESSED=${PROCESSED:-}
 PARAMS=${PARAMS:-params.yaml}
 OUT=${OUT:-$(mktemp -d)}
 GEMM=${GEMM:-1}
-BAG=${BAG:-0}
+DENSE=${DENSE:-0}
 PASSIVE=${PASSIVE:-0}
 case $MODEL in
 bert4rec | two-tower | all) ;;
@@ -71,7 +72,7 @@ for e in r:
     print(f"{e['engine']:<34}{e['seconds_per_epoch']:>9.2f}{e['cpu_seconds_per_epoch']:>13.2f}"
           f"{e['seconds_per_epoch'] / t['seconds_per_epoch']:>12.2f}"
           f"{e['cpu_seconds_per_epoch'] / t['cpu_seconds_per_epoch']:>11.2f}{e['final_loss']:>8.3f}")
-# Ratios against any further PyTorch rows (BAG=1, PASSIVE=1).
+# Ratios against any further PyTorch rows (DENSE=1, PASSIVE=1).
 for p in r[1:]:
     if not p["engine"].startswith("pytorch"):
         continue
@@ -109,14 +110,14 @@ if [ "$MODEL" = two-tower ] || [ "$MODEL" = all ]; then
 			--label omp-passive >"$OUT/tt-torch-passive.json"
 		extra="$extra $OUT/tt-torch-passive.json"
 	fi
-	if [ "$BAG" = 1 ]; then
+	if [ "$DENSE" = 1 ]; then
 		if [ "$PASSIVE" = 1 ]; then
 			OMP_WAIT_POLICY=passive torch bench/train/twotower_ref.py --dump "$OUT/twotower.bin" --threads "$THREADS" \
-				--pool bag --label omp-passive >"$OUT/tt-torch-bag.json"
+				--pool dense --label omp-passive >"$OUT/tt-torch-dense.json"
 		else
-			torch bench/train/twotower_ref.py --dump "$OUT/twotower.bin" --threads "$THREADS" --pool bag >"$OUT/tt-torch-bag.json"
+			torch bench/train/twotower_ref.py --dump "$OUT/twotower.bin" --threads "$THREADS" --pool dense >"$OUT/tt-torch-dense.json"
 		fi
-		extra="$extra $OUT/tt-torch-bag.json"
+		extra="$extra $OUT/tt-torch-dense.json"
 	fi
 	rm -f "$OUT/twotower.bin"
 	summary two-tower "$OUT/tt-torch.json" "$OUT/tt-purego.json" "$OUT/tt-openblas.json" $extra

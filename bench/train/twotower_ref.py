@@ -9,8 +9,9 @@ Architecture (net.go), with the shapes and hyper-parameters read from the dump's
               then as the user tower
   score: exp(s) * <u, v>, s learned (init log(1/temperature), clamped at max_log_scale after each step)
 The first layer of each tower is a sum of one Linear per input, as genie writes the concatenation;
-the history mean is a dense [B, I] averaging matrix times the history table, as genie computes it
-(--pool bag uses nn.EmbeddingBag(mode="mean") instead, which genie has no op for).
+the history mean is nn.EmbeddingBag(mode="mean") over the history table, as genie computes it
+(nn.Graph.EmbeddingBag); --pool dense uses a dense [B, I] averaging matrix times the table instead,
+as genie did before it had that op.
 A hidden id (-1 in the dump) looks up a zero row with no gradient (padding_idx).
 
 Loss: in-batch sampled softmax over the batch's positives, logits minus log Q of each column's item,
@@ -130,7 +131,7 @@ class TwoTower(nn.Module):
         if self.u_in_feat is not None:
             x = x + self.u_in_feat(s["feats"])
         if self.pool == "dense":
-            # the [B, I] averaging matrix, as genie's Fit builds it
+            # the [B, I] averaging matrix, as genie's Fit built it before EmbeddingBag
             p = torch.zeros(len(s["uids"]), self.I)
             p.index_put_((s["rows"], s["hist"]), s["w"], accumulate=True)
             pooled = p @ self.hist
@@ -216,8 +217,8 @@ def main():
     ap.add_argument("--dump", required=True, help="bench/train -model two-tower -dump FILE")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=0, help="epochs to run (0: all in the dump)")
-    ap.add_argument("--pool", choices=("dense", "bag"), default="dense",
-                    help="history mean as genie (dense [B, I] matrix) or nn.EmbeddingBag")
+    ap.add_argument("--pool", choices=("bag", "dense"), default="bag",
+                    help="history mean by nn.EmbeddingBag as genie, or a dense [B, I] matrix product")
     ap.add_argument("--label", default="", help="suffix of the engine name (e.g. the environment)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -235,7 +236,7 @@ def main():
                                    {"params": no_decay, "weight_decay": 0.0}], lr=h["learning_rate"])
     sparse_opt = SparseAdamW(sparse, h["weight_decay"])
     all_items = torch.arange(h["items"])
-    engine = f"pytorch-{torch.__version__}" + ("" if a.pool == "dense" else "-bag") + (f"-{a.label}" if a.label else "")
+    engine = f"pytorch-{torch.__version__}" + ("" if a.pool == "bag" else "-dense") + (f"-{a.label}" if a.label else "")
     res = {"model": "two-tower", "engine": engine, "threads": a.threads, "users": h["users"], "pairs": h["pairs"],
            "items": h["items"], "epoch_seconds": [], "epoch_cpu_seconds": [], "steps_per_epoch": S}
     last, step = 0.0, 0

@@ -106,3 +106,49 @@ func BenchmarkSASRecStep(b *testing.B) {
 		opt.Step(1e-3)
 	}
 }
+
+// BenchmarkHistoryPooling times the forward and backward pass of the
+// Two-Tower user tower's history mean (batch 512, 100 items per history,
+// width 64) both ways: EmbeddingBag, and the dense [batch, items] pooling
+// matrix times the table it replaced, for the ml-100k catalogue (1,349
+// movies after filtering) and one of ml-25m's size (32,720).
+func BenchmarkHistoryPooling(b *testing.B) {
+	const batch, hist, d = 512, 100, 64
+	for _, items := range []int{1349, 32720} {
+		r := rand.New(rand.NewPCG(1, 2))
+		table := NewParam("hist", items, d)
+		ids := make([]int32, batch*hist)
+		offsets := make([]int32, batch+1)
+		weights := make([]float32, len(ids))
+		pool := make([]float32, batch*items)
+		for k := range ids {
+			ids[k] = int32(r.IntN(items))
+			weights[k] = 1.0 / hist
+		}
+		for bag := range batch {
+			offsets[bag+1] = int32((bag + 1) * hist)
+		}
+		g := NewGraph(Config{Threads: 2})
+		for _, way := range []string{"bag", "matmul"} {
+			b.Run(fmt.Sprintf("%s/items=%d", way, items), func(b *testing.B) {
+				for b.Loop() {
+					g.Reset()
+					var y *Tensor
+					if way == "bag" {
+						y = g.EmbeddingBag(table, ids, offsets, weights)
+					} else {
+						clear(pool) // the per-step rebuild of the pooling matrix
+						for k, id := range ids {
+							pool[k/hist*items+int(id)] += weights[k]
+						}
+						y = g.MatMul(NewTensor(pool, batch, items), table, false, false)
+					}
+					ZeroGrad([]*Tensor{table})
+					if err := g.Backward(g.Dot(y, weights[:y.Len()])); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

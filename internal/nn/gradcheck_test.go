@@ -178,6 +178,25 @@ func gradCases() []gradCase {
 			},
 		},
 		{
+			name: "EmbeddingBag",
+			inputs: func(r *rand.Rand) []*Tensor {
+				t := param(r, "table", 1, 6, 3)
+				t.SetSparse(true)
+				return []*Tensor{t}
+			},
+			build: func(g *Graph, in []*Tensor) *Tensor {
+				// Four bags, one empty, rows repeating within and across bags.
+				return g.EmbeddingBag(in[0], []int32{1, 3, 1, 5, 0, 3, 2}, []int32{0, 3, 3, 5, 7}, []float32{0.5, -1, 2, 0.25, 1, 0.7, -0.3})
+			},
+		},
+		{
+			name:   "EmbeddingBag/unweighted",
+			inputs: func(r *rand.Rand) []*Tensor { return []*Tensor{param(r, "table", 1, 5, 4)} },
+			build: func(g *Graph, in []*Tensor) *Tensor {
+				return g.EmbeddingBag(g.GELU(in[0]), []int32{4, 4, 0, 2}, []int32{0, 2, 4}, nil)
+			},
+		},
+		{
 			name:   "Dot",
 			inputs: func(r *rand.Rand) []*Tensor { return []*Tensor{param(r, "x", 1, 3, 4)} },
 			build: func(g *Graph, in []*Tensor) *Tensor {

@@ -460,6 +460,64 @@ func (g *Graph) gather(x *Tensor, idx []int32, op string) *Tensor {
 	return y
 }
 
+// EmbeddingBag returns one weighted sum of table rows per bag, shape
+// [len(offsets)-1, D]: bag b is ids[offsets[b]:offsets[b+1]], and
+// y[b] = sum of weights[k] * table[ids[k]] over its k (weights nil: all 1).
+// An empty bag gives a zero row. It is PyTorch's EmbeddingBag(mode="sum",
+// per_sample_weights): a mean-pooled history costs O(history length · D)
+// instead of the O(rows · D) of a dense pooling matrix times the table. The
+// gradient is scattered back into the selected rows only, and recorded as
+// row-sparse when the table has [Tensor.SetSparse].
+func (g *Graph) EmbeddingBag(table *Tensor, ids []int32, offsets []int32, weights []float32) *Tensor {
+	d, n := table.Cols(), table.Rows()
+	if len(offsets) == 0 || offsets[0] != 0 || int(offsets[len(offsets)-1]) != len(ids) {
+		panic(fmt.Sprintf("nn: EmbeddingBag: offsets must run from 0 to len(ids)=%d, got %v", len(ids), offsets))
+	}
+	if weights != nil && len(weights) != len(ids) {
+		panic(fmt.Sprintf("nn: EmbeddingBag: %d weights for %d ids", len(weights), len(ids)))
+	}
+	for b := 1; b < len(offsets); b++ {
+		if offsets[b] < offsets[b-1] {
+			panic(fmt.Sprintf("nn: EmbeddingBag: offsets decrease at bag %d: %v", b, offsets))
+		}
+	}
+	for _, r := range ids {
+		if r < 0 || int(r) >= n {
+			panic(fmt.Sprintf("nn: EmbeddingBag: index %d out of range [0, %d)", r, n))
+		}
+	}
+	bags := len(offsets) - 1
+	weight := func(k int) float32 {
+		if weights == nil {
+			return 1
+		}
+		return weights[k]
+	}
+	y := g.out(g.needGrad(table), bags, d)
+	g.parallel(bags, d*max(1, len(ids)/max(1, bags)), func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			dst := y.Data[b*d : (b+1)*d]
+			clear(dst)
+			for k := offsets[b]; k < offsets[b+1]; k++ {
+				vec.Axpy(weight(int(k)), table.Data[int(ids[k])*d:int(ids[k]+1)*d], dst)
+			}
+		}
+	})
+	if y.Grad != nil {
+		g.record(func() {
+			for b := range bags { // serial: rows may repeat across bags
+				src := y.Grad[b*d : (b+1)*d]
+				for k := offsets[b]; k < offsets[b+1]; k++ {
+					r := ids[k]
+					table.touchRow(r)
+					vec.Axpy(weight(int(k)), src, table.Grad[int(r)*d:int(r+1)*d])
+				}
+			}
+		})
+	}
+	return y
+}
+
 // Dot returns the scalar sum of x[i]*w[i] for a constant weight vector w
 // (accumulated in float64). With w all ones it is a sum.
 func (g *Graph) Dot(x *Tensor, w []float32) *Tensor {

@@ -263,9 +263,8 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 	uids, items, iids := make([]int32, B), make([]int32, B), make([]int32, B)
 	bLogQ := make([]float32, B)
 	featBuf := make([]float32, B*F)
-	poolBuf := make([]float32, B*I)
 	featT := nn.NewTensor(featBuf, B, F)
-	poolT := nn.NewTensor(poolBuf, B, I)
+	var pool historyBags
 	var scratch []int32
 	var hists [][]int32 // per-row history copies, only for OnBatch
 	if m.OnBatch != nil {
@@ -291,7 +290,7 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("two-tower: %w", err)
 			}
-			clear(poolBuf)
+			pool.reset()
 			for b := range B {
 				pr := pairs[s*B+b]
 				seq := fitSeqs[pr.u]
@@ -328,13 +327,7 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 					demo = Demographic{}
 				}
 				m.featureRow(featBuf[b*F:b*F], demo, scratch)
-				if len(scratch) > 0 {
-					w := 1 / float32(len(scratch))
-					row := poolBuf[b*I : (b+1)*I]
-					for _, h := range scratch {
-						row[h] += w
-					}
-				}
+				pool.add(scratch)
 				if hists != nil {
 					hists[b] = append(hists[b][:0], scratch...)
 				}
@@ -343,7 +336,7 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 				m.OnBatch(Batch{Epoch: epoch, Step: s, Users: uids, Items: items, ItemIDs: iids, LogQ: bLogQ, Features: featBuf, History: hists})
 			}
 			g.Reset()
-			uv := n.userTower(g, uids, featT, poolT)
+			uv := n.userTower(g, uids, featT, &pool)
 			var loss *nn.Tensor
 			if cfg.Negatives == NegativesAll {
 				for i := range allIDs {

@@ -18,7 +18,7 @@ type net struct {
 	numUsers, numItems        int
 	featDim, contentDim       int
 	userID, itemID            *nn.Embedding // sparse [U, D], [I, D]
-	hist                      *nn.Tensor    // [I, D], pooled by a dense [B, I] matrix
+	hist                      *nn.Tensor    // [I, D], mean-pooled per user by EmbeddingBag
 	uInID, uInFeat, uInHist   *nn.Linear
 	iInID, iInContent         *nn.Linear
 	uMLP, iMLP                []*nn.Linear
@@ -82,15 +82,35 @@ func mlp(g *nn.Graph, h *nn.Tensor, layers []*nn.Linear) *nn.Tensor {
 	return g.L2Normalize(h)
 }
 
+// historyBags holds a batch's pooled histories in nn.EmbeddingBag's form:
+// bag b is user b's history items, each weighted 1/len (the mean).
+type historyBags struct {
+	ids, offsets []int32
+	weights      []float32
+}
+
+// reset empties the bags for the next batch.
+func (h *historyBags) reset() {
+	h.ids, h.weights, h.offsets = h.ids[:0], h.weights[:0], append(h.offsets[:0], 0)
+}
+
+// add appends the next user's bag (empty: no history).
+func (h *historyBags) add(items []int32) {
+	w := 1 / float32(max(len(items), 1))
+	for _, it := range items {
+		h.ids, h.weights = append(h.ids, it), append(h.weights, w)
+	}
+	h.offsets = append(h.offsets, int32(len(h.ids)))
+}
+
 // userTower runs the user tower on a batch: uids (negative: no id
-// embedding), feats [B, F] and pool [B, I] (row b averages user b's
-// history items).
-func (n *net) userTower(g *nn.Graph, uids []int32, feats, pool *nn.Tensor) *nn.Tensor {
+// embedding), feats [B, F] and the batch's histories.
+func (n *net) userTower(g *nn.Graph, uids []int32, feats *nn.Tensor, hist *historyBags) *nn.Tensor {
 	h := n.uInID.Forward(g, g.Embedding(n.userID.W, uids))
 	if n.uInFeat != nil {
 		h = g.Add(h, n.uInFeat.Forward(g, feats))
 	}
-	h = g.Add(h, n.uInHist.Forward(g, g.MatMul(pool, n.hist, false, false)))
+	h = g.Add(h, n.uInHist.Forward(g, g.EmbeddingBag(n.hist, hist.ids, hist.offsets, hist.weights)))
 	return mlp(g, h, n.uMLP)
 }
 

@@ -159,19 +159,18 @@ func TestInferenceMatchesGraph(t *testing.T) {
 	g := nn.NewGraph(nn.Config{Threads: 1})
 	g.Train, g.NoGrad = false, true
 	users := []int32{0, 5, -1}
-	F, I := n.featDim, n.numItems
+	F := n.featDim
 	feats := make([]float32, len(users)*F)
-	pool := make([]float32, len(users)*I)
+	var pool historyBags
+	pool.reset()
 	var want [][]float32
 	for b, u := range users {
 		hist := td.Seqs[max(u, 0)][:3]
 		copy(feats[b*F:], m.featureRow(nil, Demographic{}, hist))
-		for _, h := range hist {
-			pool[b*I+int(h)] += 1.0 / 3
-		}
+		pool.add(hist)
 		want = append(want, n.userVec(u, feats[b*F:(b+1)*F], hist))
 	}
-	uv := n.userTower(g, users, nn.NewTensor(feats, len(users), F), nn.NewTensor(pool, len(users), I))
+	uv := n.userTower(g, users, nn.NewTensor(feats, len(users), F), &pool)
 	items := []int32{0, 7, 59}
 	iv := n.itemTower(g, items, items)
 	close := func(a, b []float32) bool {

@@ -79,6 +79,23 @@ func ExpScaleAdd(dst, x []float32, shift, scale float32) {
 	}
 }
 
+// Axpy adds alpha*x[i] to y[i] for every element of x (one fused
+// multiply-add per element in the assembly, a multiply then an add in Go).
+func Axpy(alpha float32, x, y []float32) {
+	n := len(x)
+	_ = y[:n]
+	bulk := 0
+	if Accelerated {
+		bulk = n &^ 7
+		if bulk > 0 {
+			axpy8(bulk, alpha, &x[0], &y[0])
+		}
+	}
+	for i := bulk; i < n; i++ {
+		y[i] += alpha * x[i]
+	}
+}
+
 // Exp is a fast float32 exponential (relative error about 2e-7), the same
 // algorithm as the assembly: rounding to the nearest power of two with the
 // 1.5·2²³ trick and a degree-6 polynomial on the remainder. Arguments are

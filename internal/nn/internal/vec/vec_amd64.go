@@ -47,3 +47,6 @@ func expStore8(n int, x *float32, shift float32) float32
 
 //go:noescape
 func matVec8(rows, cols int, a, x, y *float32)
+
+//go:noescape
+func axpy8(n int, alpha float32, x, y *float32)

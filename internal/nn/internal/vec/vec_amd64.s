@@ -424,3 +424,43 @@ mvsum:
 mvdone:
 	VZEROUPPER
 	RET
+
+// func axpy8(n int, alpha float32, x, y *float32)
+// y[i] += alpha*x[i] for n a multiple of 8.
+TEXT ·axpy8(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	VBROADCASTSS alpha+8(FP), Y8
+	MOVQ x+16(FP), SI
+	MOVQ y+24(FP), DI
+axpy32:
+	CMPQ CX, $32
+	JLT axpy8b
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y8, Y1
+	VFMADD231PS 64(SI), Y8, Y2
+	VFMADD231PS 96(SI), Y8, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP axpy32
+axpy8b:
+	TESTQ CX, CX
+	JEQ axpydone
+	VMOVUPS (DI), Y0
+	VFMADD231PS (SI), Y8, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP axpy8b
+axpydone:
+	VZEROUPPER
+	RET

@@ -11,3 +11,5 @@ func expScaleAdd8(n int, dst, x *float32, shift, scale float32) { panic("vec: no
 func expStore8(n int, x *float32, shift float32) float32        { panic("vec: no assembly") }
 
 func matVec8(rows, cols int, a, x, y *float32) { panic("vec: no assembly") }
+
+func axpy8(n int, alpha float32, x, y *float32) { panic("vec: no assembly") }

@@ -124,3 +124,28 @@ func BenchmarkMatVec(b *testing.B) {
 		MatVec(y, a, x)
 	}
 }
+
+func TestAxpy(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	// Lengths around the 8- and 32-element steps of the assembly.
+	for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 64, 100} {
+		x, y := make([]float32, n), make([]float32, n+1)
+		for i := range x {
+			x[i], y[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		y[n] = 42 // past the end: untouched
+		want := make([]float64, n)
+		for i := range want {
+			want[i] = float64(y[i]) + 0.7*float64(x[i])
+		}
+		Axpy(0.7, x, y[:n])
+		for i, w := range want {
+			if math.Abs(float64(y[i])-w) > 1e-6*(1+math.Abs(w)) {
+				t.Errorf("n=%d: y[%d] = %v, want %v", n, i, y[i], w)
+			}
+		}
+		if y[n] != 42 {
+			t.Errorf("n=%d: wrote past the end: %v", n, y[n])
+		}
+	}
+}
