@@ -69,6 +69,13 @@ func ConfigUnset(root, key string) error {
 // does.
 func RemoteAdd(root, cwd, name, url string, def, force bool) error {
 	if !strings.Contains(url, "://") && !filepath.IsAbs(url) && cwd != "" {
+		// Both resolved, so a link on either path does not leak into the URL.
+		if real, err := realDir(cwd); err == nil {
+			cwd = real
+		}
+		if real, err := realDir(root); err == nil {
+			root = real
+		}
 		rel, err := filepath.Rel(filepath.Join(root, ".dvc"), filepath.Join(cwd, url))
 		if err == nil {
 			url = filepath.ToSlash(rel)

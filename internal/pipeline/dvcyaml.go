@@ -89,9 +89,26 @@ type Project struct {
 	Stages []*Stage
 }
 
-// FindRoot walks up from dir to the folder holding .dvc (or .git).
-func FindRoot(dir string) (string, error) {
+// realDir returns dir as an absolute path with its symbolic links
+// resolved, so that a repository reached through a link (a linked home
+// folder, macOS's /tmp) is walked as the folder it names: filepath.WalkDir
+// does not descend into a root that is itself a link. A path that does not
+// resolve is returned absolute only.
+func realDir(dir string) (string, error) {
 	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	}
+	return abs, nil
+}
+
+// FindRoot walks up from dir to the folder holding .dvc (or .git), with
+// symbolic links resolved.
+func FindRoot(dir string) (string, error) {
+	abs, err := realDir(dir)
 	if err != nil {
 		return "", fmt.Errorf("find repo root: %w", err)
 	}
@@ -116,7 +133,7 @@ func FindRoot(dir string) (string, error) {
 
 // LoadProject reads ./dvc.yaml and every other dvc.yaml under root.
 func LoadProject(root string) (*Project, error) {
-	root, err := filepath.Abs(root)
+	root, err := realDir(root)
 	if err != nil {
 		return nil, fmt.Errorf("load project: %w", err)
 	}

@@ -39,7 +39,7 @@ type paramsFile struct {
 
 // Open loads the repository at root (the folder holding .dvc).
 func Open(root string) (*Repo, error) {
-	root, err := filepath.Abs(root)
+	root, err := realDir(root)
 	if err != nil {
 		return nil, fmt.Errorf("open repo: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -546,5 +547,47 @@ func TestAllowMissingAndPull(t *testing.T) {
 	}
 	if len(status(t, root)) != 0 {
 		t.Errorf("not up to date after --pull")
+	}
+}
+
+// TestRepoThroughSymlink opens a repository by a path through a symbolic
+// link (a linked home folder; /tmp on macOS): the stages are found, run and
+// reported up to date, and a relative remote is stored as from the real
+// folder.
+func TestRepoThroughSymlink(t *testing.T) {
+	real := newTestRepo(t, map[string]string{
+		"dvc.yaml": "stages:\n  copy:\n    cmd: cp in.txt out.txt\n    deps: [in.txt]\n    outs: [out.txt]\n",
+		"in.txt":   "hello\n",
+		"sub/x":    "",
+	})
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	realRoot, err := filepath.EvalSymlinks(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{link, filepath.Join(link, "sub")} {
+		if got, err := FindRoot(dir); err != nil || got != realRoot {
+			t.Errorf("FindRoot(%s) = %q, %v; want %q", dir, got, err, realRoot)
+		}
+	}
+	if out := mustRepro(t, link, ReproOptions{}); !slices.Equal(ranStages(out), []string{"copy"}) {
+		t.Fatalf("ran %v, want [copy]\n%s", ranStages(out), out)
+	}
+	if got := readFile(t, filepath.Join(real, "out.txt")); got != "hello\n" {
+		t.Errorf("out.txt = %q", got)
+	}
+	for _, st := range status(t, link) {
+		if st.Changed() {
+			t.Errorf("after repro through the link, %s changed: %+v", st.Addr, st)
+		}
+	}
+	if err := RemoteAdd(link, filepath.Join(link, "sub"), "r", "../../store", false, false); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := ConfigGet(real, "remote.r.url"); v != "../../store" {
+		t.Errorf("stored url %q, want ../../store (relative to .dvc/)", v)
 	}
 }
