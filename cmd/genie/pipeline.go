@@ -141,6 +141,8 @@ func newStatusCmd() *cobra.Command {
 					return err
 				}
 				fmt.Fprintln(out, string(b))
+			case len(r.Project.Stages) == 0:
+				fmt.Fprintln(out, "There are no data or pipelines tracked in this project yet.")
 			default:
 				if err := pipeline.WriteStatusText(out, sts); err != nil {
 					return err

@@ -100,3 +100,22 @@ func TestPipelineCommands(t *testing.T) {
 		t.Errorf("status --json %q %v", out, err)
 	}
 }
+
+// TestEmptyRepository: status in a repository without stages says so as
+// DVC does, and repro names the missing dvc.yaml.
+func TestEmptyRepository(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, ".dvc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runGenie(t, dir, "status"); err != nil || out != "There are no data or pipelines tracked in this project yet.\n" {
+		t.Errorf("status: %v %q", err, out)
+	}
+	real, err := filepath.EvalSymlinks(dir) // the repository's root is the resolved folder
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runGenie(t, dir, "repro"); err == nil || !strings.Contains(err.Error(), filepath.Join(real, "dvc.yaml")+" does not exist") {
+		t.Errorf("repro: %v", err)
+	}
+}

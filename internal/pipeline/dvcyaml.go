@@ -105,6 +105,10 @@ func realDir(dir string) (string, error) {
 	return abs, nil
 }
 
+// ErrNoRepository is returned by FindRoot when no folder from dir up holds
+// .dvc or .git.
+var ErrNoRepository = errors.New("not inside a pipeline repository")
+
 // FindRoot walks up from dir to the folder holding .dvc (or .git), with
 // symbolic links resolved.
 func FindRoot(dir string) (string, error) {
@@ -128,7 +132,7 @@ func FindRoot(dir string) (string, error) {
 			break
 		}
 	}
-	return abs, nil
+	return "", fmt.Errorf("%w: no .dvc or .git folder in %s or above it; run genie in the project's folder (a clone of Movie Genie, where dvc.yaml is)", ErrNoRepository, abs)
 }
 
 // LoadProject reads ./dvc.yaml and every other dvc.yaml under root.

@@ -109,6 +109,13 @@ func (r *Repo) Reproduce(ctx context.Context, opts ReproOptions) (*ReproResult, 
 				targets = append(targets, s)
 			}
 		}
+		if len(targets) == 0 {
+			// As DVC: without targets the root's dvc.yaml is the target.
+			p := filepath.Join(r.Root, DvcYAML)
+			if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("failed to reproduce: %s does not exist (name a target, or -P for every dvc.yaml below %s)", p, r.Root)
+			}
+		}
 	} else {
 		ts, err := r.Project.Resolve(opts.Targets)
 		if err != nil {

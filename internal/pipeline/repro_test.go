@@ -591,3 +591,30 @@ func TestRepoThroughSymlink(t *testing.T) {
 		t.Errorf("stored url %q, want ../../store (relative to .dvc/)", v)
 	}
 }
+
+// TestOutsideRepository: a folder with no .dvc or .git above it is an
+// error, not an empty pipeline, and reproducing a repository without a
+// dvc.yaml says so instead of "up to date".
+func TestOutsideRepository(t *testing.T) {
+	dir := t.TempDir()
+	for d := dir; filepath.Dir(d) != d; d = filepath.Dir(d) {
+		for _, marker := range []string{".dvc", ".git"} {
+			if _, err := os.Stat(filepath.Join(d, marker)); err == nil {
+				t.Skipf("the temporary folder is inside a repository (%s)", filepath.Join(d, marker))
+			}
+		}
+	}
+	if root, err := FindRoot(dir); !errors.Is(err, ErrNoRepository) {
+		t.Errorf("FindRoot outside a repository = %q, %v; want ErrNoRepository", root, err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 0 {
+		t.Errorf("FindRoot wrote into the folder: %v", entries)
+	}
+
+	root := newTestRepo(t, nil)
+	out, err := repro(t, root, ReproOptions{})
+	if err == nil || !strings.Contains(err.Error(), "dvc.yaml does not exist") {
+		t.Errorf("repro without dvc.yaml: %v\n%s", err, out)
+	}
+}
