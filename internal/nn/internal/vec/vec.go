@@ -7,17 +7,23 @@ package vec
 
 import "math"
 
+// simdLen returns how many of n elements the 8-wide assembly kernels
+// take: the largest multiple of 8, or 0 without them.
+func simdLen(n int) int {
+	if !Accelerated {
+		return 0
+	}
+	return n &^ 7
+}
+
 // GELUTanh sets th[i] = tanh(sqrt(2/π)(x+0.044715x³)) and
 // y[i] = 0.5·x·(1+th[i]) for every element of x.
 func GELUTanh(x, th, y []float32) {
 	n := len(x)
 	_, _ = th[:n], y[:n]
-	bulk := 0
-	if Accelerated {
-		bulk = n &^ 7
-		if bulk > 0 {
-			geluTanh8(bulk, &x[0], &th[0], &y[0])
-		}
+	bulk := simdLen(n)
+	if bulk > 0 {
+		geluTanh8(bulk, &x[0], &th[0], &y[0])
 	}
 	for i := bulk; i < n; i++ {
 		v := x[i]
@@ -30,13 +36,10 @@ func GELUTanh(x, th, y []float32) {
 // ExpSum returns the sum of exp(x[i]-shift).
 func ExpSum(x []float32, shift float32) float32 {
 	n := len(x)
-	bulk := 0
 	var s float32
-	if Accelerated {
-		bulk = n &^ 7
-		if bulk > 0 {
-			s = expSum8(bulk, &x[0], shift)
-		}
+	bulk := simdLen(n)
+	if bulk > 0 {
+		s = expSum8(bulk, &x[0], shift)
 	}
 	for _, v := range x[bulk:] {
 		s += Exp(v - shift)
@@ -47,13 +50,10 @@ func ExpSum(x []float32, shift float32) float32 {
 // ExpStore replaces x[i] with exp(x[i]-shift) and returns their sum.
 func ExpStore(x []float32, shift float32) float32 {
 	n := len(x)
-	bulk := 0
 	var s float32
-	if Accelerated {
-		bulk = n &^ 7
-		if bulk > 0 {
-			s = expStore8(bulk, &x[0], shift)
-		}
+	bulk := simdLen(n)
+	if bulk > 0 {
+		s = expStore8(bulk, &x[0], shift)
 	}
 	for i := bulk; i < n; i++ {
 		e := Exp(x[i] - shift)
@@ -67,12 +67,9 @@ func ExpStore(x []float32, shift float32) float32 {
 func ExpScaleAdd(dst, x []float32, shift, scale float32) {
 	n := len(x)
 	_ = dst[:n]
-	bulk := 0
-	if Accelerated {
-		bulk = n &^ 7
-		if bulk > 0 {
-			expScaleAdd8(bulk, &dst[0], &x[0], shift, scale)
-		}
+	bulk := simdLen(n)
+	if bulk > 0 {
+		expScaleAdd8(bulk, &dst[0], &x[0], shift, scale)
 	}
 	for i := bulk; i < n; i++ {
 		dst[i] += Exp(x[i]-shift) * scale
@@ -84,12 +81,9 @@ func ExpScaleAdd(dst, x []float32, shift, scale float32) {
 func Axpy(alpha float32, x, y []float32) {
 	n := len(x)
 	_ = y[:n]
-	bulk := 0
-	if Accelerated {
-		bulk = n &^ 7
-		if bulk > 0 {
-			axpy8(bulk, alpha, &x[0], &y[0])
-		}
+	bulk := simdLen(n)
+	if bulk > 0 {
+		axpy8(bulk, alpha, &x[0], &y[0])
 	}
 	for i := bulk; i < n; i++ {
 		y[i] += alpha * x[i]
