@@ -17,6 +17,7 @@ import (
 	"github.com/moviegenie/genie/internal/model/baseline"
 	"github.com/moviegenie/genie/internal/model/seqnn"
 	"github.com/moviegenie/genie/internal/model/twotower"
+	"github.com/moviegenie/genie/internal/recommend"
 )
 
 // newEvalCmd is "genie eval", the evaluate stage.
@@ -41,7 +42,10 @@ Besides the baselines, the models trained into --models are evaluated:
 sasrec and bert4rec under sequential, two_tower under tfrs and recbole
 (MODELS/two_tower/<protocol>, written by "genie train two-tower"). A saved
 model fit on exactly the protocol's training set is loaded, not retrained;
-otherwise its configuration is trained on it, and eval says so.
+otherwise its configuration is trained on it, and eval says so. Under
+sequential, when MODELS/two_tower/sequential exists, two_tower and
+sasrec+two_tower (the blend the server serves to users both models know, at
+its weight) are evaluated too.
 
 Hyper-parameters are tuned on the validation phase; the test figures come
 from a refit. The tables are printed and written to --metrics (a DVC metrics
@@ -122,8 +126,9 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 // and every sequential model trained into modelsDir (its training stage's
 // weights are reused when the data matches). Under tfrs and recbole the
 // Two-Tower model trained into modelsDir is evaluated: twoTowerDir says
-// which saved model. logf (may be nil) receives the Two-Tower's progress
-// when it has to train.
+// which saved model; under sequential the one fit on that protocol's
+// training data, alone and blended with SASRec as served. logf (may be nil)
+// receives the Two-Tower's progress when it has to train.
 func evalSpecs(p eval.Protocol, modelsDir string, logf func(format string, args ...any)) ([]model.Spec, error) {
 	if p != eval.Sequential {
 		specs := baseline.Specs()
@@ -138,6 +143,7 @@ func evalSpecs(p eval.Protocol, modelsDir string, logf func(format string, args 
 		return append(specs, s), nil
 	}
 	specs := append(baseline.SequentialSpecs(), baseline.RecentMarkovKNNSpec())
+	var sasrec *model.Spec
 	for _, name := range []string{"sasrec", "bert4rec"} {
 		dir := filepath.Join(modelsDir, name)
 		if _, err := os.Stat(filepath.Join(dir, seqnn.WeightsFile)); err != nil {
@@ -148,6 +154,28 @@ func evalSpecs(p eval.Protocol, modelsDir string, logf func(format string, args 
 			return nil, fmt.Errorf("eval %s: %w", name, err)
 		}
 		specs = append(specs, s)
+		if name == "sasrec" {
+			sasrec = &s
+		}
+	}
+	// The Two-Tower model fit on this protocol's training data, alone and
+	// blended with SASRec as the server blends them for known users.
+	dir := filepath.Join(modelsDir, twotower.Name, string(eval.Sequential))
+	if _, err := os.Stat(filepath.Join(dir, twotower.WeightsFile)); err != nil {
+		return specs, nil
+	}
+	tt, err := twotower.PretrainedSpec(dir, logf)
+	if err != nil {
+		return nil, fmt.Errorf("eval %s: %w", twotower.Name, err)
+	}
+	specs = append(specs, tt)
+	if sasrec != nil {
+		b := recommend.DefaultBlend().ForModel("sasrec")
+		blend, err := recommend.BlendSpec("sasrec+"+twotower.Name, *sasrec, tt, b.Weight(true, 0), b.Fusion)
+		if err != nil {
+			return nil, fmt.Errorf("eval: %w", err)
+		}
+		specs = append(specs, blend)
 	}
 	return specs, nil
 }

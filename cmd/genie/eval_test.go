@@ -4,10 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/eval"
@@ -147,5 +151,64 @@ func checkExport(t *testing.T, path string, users, k int) {
 	}
 	if lines != users {
 		t.Errorf("%s: %d lines, want %d", path, lines, users)
+	}
+}
+
+// TestEvalSequentialBlend trains SASRec and the Two-Tower models (with the
+// sequential protocol's fit) and checks that genie eval measures two_tower
+// and the served sasrec+two_tower blend under the sequential protocol,
+// loading both models, and leaves them out without the sequential fit.
+func TestEvalSequentialBlend(t *testing.T) {
+	work := t.TempDir()
+	processed := filepath.Join(work, "processed")
+	writeSparseTables(t, processed, 150, 40, 20)
+	params := filepath.Join(work, "params.yaml")
+	yaml := strings.ReplaceAll(trainTestParams, "%s", "sasrec") + "  two_tower:\n    embedding_dim: 8\n    hidden_dims: [16, 8]\n    batch_size: 32\n    epochs: 2\nfeature_engineering:\n  embedding_dim: 64\n"
+	if err := os.WriteFile(params, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(cmd *cobra.Command, args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		cmd.SetOut(&stdout)
+		cmd.SetErr(&stderr)
+		cmd.SetArgs(args)
+		if err := cmd.Execute(); err != nil {
+			t.Fatalf("%v\n%s", err, stderr.String())
+		}
+		return stdout.String() + stderr.String()
+	}
+	models := filepath.Join(work, "models")
+	run(newTrainCmd(), "sasrec", "--params", params, "--ratings", filepath.Join(processed, dataset.RatingsFile), "--out", filepath.Join(models, "sasrec"))
+	run(newTrainTwoTowerCmd(), "--processed", processed, "--params", params, "--out", filepath.Join(models, twotower.Name), "--eval-protocols", "sequential", "--quiet")
+
+	rows := func() map[string]json.RawMessage {
+		t.Helper()
+		metrics := filepath.Join(work, "metrics.json")
+		out := run(newEvalCmd(), "--processed", processed, "--params", params, "--models", models, "--protocols", "sequential", "--metrics", metrics)
+		if strings.Contains(out, "training a new model") {
+			t.Errorf("eval trained the two-tower instead of loading it:\n%s", out)
+		}
+		var m map[string]map[string]json.RawMessage
+		b, _ := os.ReadFile(metrics)
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m[string(eval.Sequential)]
+	}
+	seq := rows()
+	for _, name := range []string{"sasrec", twotower.Name, "sasrec+" + twotower.Name} {
+		if _, ok := seq[name]; !ok {
+			t.Errorf("no %s row in the sequential table: %v", name, slices.Collect(maps.Keys(seq)))
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(models, twotower.Name, string(eval.Sequential))); err != nil {
+		t.Fatal(err)
+	}
+	seq = rows()
+	for _, name := range []string{twotower.Name, "sasrec+" + twotower.Name} {
+		if _, ok := seq[name]; ok {
+			t.Errorf("%s row without models/two_tower/sequential", name)
+		}
 	}
 }

@@ -55,14 +55,16 @@ from params.yaml, section model_training.two_tower.
 
 By default it trains on every processed rating (each user's history in time
 order) over the whole catalogue, for serving, into --out; then, for each of
---eval-protocols (default tfrs,recbole), it trains on that protocol's
-training set (split with data_processing.random_seed, exactly as genie eval
-splits) into --out/<protocol>, reports the protocol's test metrics, and
-records a fingerprint of the training set, so that genie eval loads these
-models instead of training them again. These fits use the same
+--eval-protocols (default tfrs,recbole,sequential), it trains on that
+protocol's training set (split with data_processing.random_seed, exactly as
+genie eval splits; for sequential, every user's history but its last item)
+into --out/<protocol>, reports the protocol's test metrics, and records a
+fingerprint of the training set, so that genie eval loads these models
+instead of training them again (and, under sequential, measures the
+SASRec + Two-Tower blend the server serves). These fits use the same
 configuration with early stopping after --eval-patience epochs without
 improvement (default 2, against the configuration's patience), which
-roughly halves their cost. With --protocol tfrs or recbole it
+roughly halves their cost. With --protocol tfrs, recbole or sequential it
 trains only on that protocol's training set, into --out.
 
 Reads ` + "data/processed/{ratings,movies,users,tags}.parquet and " + features.ContentFile + `
@@ -113,12 +115,12 @@ Reads ` + "data/processed/{ratings,movies,users,tags}.parquet and " + features.C
 				for _, p := range ps {
 					runs = append(runs, twoTowerRun{protocol: string(p), out: filepath.Join(out, string(p)), cfg: pcfg})
 				}
-			case string(eval.TFRS), string(eval.RecBole):
+			case string(eval.TFRS), string(eval.RecBole), string(eval.Sequential):
 				if cmd.Flags().Changed("eval-protocols") {
 					return fmt.Errorf("train two-tower: --eval-protocols needs --protocol none (got %q)", protocol)
 				}
 			default:
-				return fmt.Errorf("train two-tower: --protocol %q: want none, tfrs or recbole", protocol)
+				return fmt.Errorf("train two-tower: --protocol %q: want none, tfrs, recbole or sequential", protocol)
 			}
 			t, err := dataset.ReadTables(processed)
 			if err != nil {
@@ -156,8 +158,8 @@ Reads ` + "data/processed/{ratings,movies,users,tags}.parquet and " + features.C
 	cmd.Flags().StringVar(&processed, "processed", filepath.Join("data", "processed"), "folder of the processed tables and content features")
 	cmd.Flags().StringVar(&paramsPath, "params", "params.yaml", "parameters file (model_training.two_tower, feature_engineering, data_processing.random_seed)")
 	cmd.Flags().StringVar(&out, "out", filepath.Join("models", "two_tower"), "output folder")
-	cmd.Flags().StringVar(&protocol, "protocol", "none", "train on all ratings (none) or only on the tfrs / recbole training set and report its test metrics")
-	cmd.Flags().StringVar(&evalProtocols, "eval-protocols", "tfrs,recbole", "with --protocol none, also train on these protocols' training sets into OUT/<protocol> for genie eval (\"\": none)")
+	cmd.Flags().StringVar(&protocol, "protocol", "none", "train on all ratings (none) or only on the tfrs / recbole / sequential training set and report its test metrics")
+	cmd.Flags().StringVar(&evalProtocols, "eval-protocols", "tfrs,recbole,sequential", "with --protocol none, also train on these protocols' training sets into OUT/<protocol> for genie eval (\"\": none)")
 	cmd.Flags().IntVar(&evalPatience, "eval-patience", 2, "early-stopping patience of the --eval-protocols fits (0: model_training.two_tower.patience)")
 	cmd.Flags().IntVar(&threads, "threads", 0, "training threads (0: model_training.two_tower.threads)")
 	cmd.Flags().IntVar(&epochs, "epochs", 0, "maximum epochs (0: model_training.two_tower.epochs)")
@@ -238,7 +240,7 @@ func (r twoTowerRun) train(cmd *cobra.Command, side *twotower.SideInfo, t *datas
 }
 
 // parseTwoTowerProtocols parses --eval-protocols: a comma-separated subset
-// of tfrs and recbole, possibly empty.
+// of tfrs, recbole and sequential, possibly empty.
 func parseTwoTowerProtocols(s string) ([]eval.Protocol, error) {
 	var ps []eval.Protocol
 	for _, name := range strings.Split(s, ",") {
@@ -247,8 +249,8 @@ func parseTwoTowerProtocols(s string) ([]eval.Protocol, error) {
 			continue
 		}
 		p := eval.Protocol(name)
-		if p != eval.TFRS && p != eval.RecBole {
-			return nil, fmt.Errorf("train two-tower: --eval-protocols: %q: want tfrs or recbole", name)
+		if p != eval.TFRS && p != eval.RecBole && p != eval.Sequential {
+			return nil, fmt.Errorf("train two-tower: --eval-protocols: %q: want tfrs, recbole or sequential", name)
 		}
 		if !slices.Contains(ps, p) {
 			ps = append(ps, p)
@@ -261,7 +263,7 @@ func parseTwoTowerProtocols(s string) ([]eval.Protocol, error) {
 // earlier run for protocols this run did not train, so that genie eval
 // never loads a model trained with other parameters.
 func removeStaleTwoTowerModels(w io.Writer, out string, runs []twoTowerRun) error {
-	for _, p := range []eval.Protocol{eval.TFRS, eval.RecBole} {
+	for _, p := range []eval.Protocol{eval.TFRS, eval.RecBole, eval.Sequential} {
 		dir := filepath.Join(out, string(p))
 		if slices.ContainsFunc(runs, func(r twoTowerRun) bool { return r.out == dir }) {
 			continue

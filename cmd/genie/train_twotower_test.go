@@ -29,17 +29,18 @@ func TestTrainTwoTowerCmd(t *testing.T) {
 		// the --eval-patience default, 2).
 		wantPatience int
 	}{
-		{name: "all ratings", args: nil, wantOut: []string{"30 users, 12 items, 360 pairs", "of 2", "tfrs test", "recbole test"},
-			wantDirs: []string{"tfrs", "recbole"}},
-		{name: "stale tfrs model removed", out: "all_ratings", args: []string{"--eval-protocols", "recbole"},
-			wantOut: []string{"recbole test", "removed " + filepath.Join(work, "all_ratings", "tfrs")}, wantDirs: []string{"recbole"}},
+		{name: "all ratings", args: nil, wantOut: []string{"30 users, 12 items, 360 pairs", "of 2", "tfrs test", "recbole test", "sequential test hr@1 "},
+			wantDirs: []string{"tfrs", "recbole", "sequential"}},
+		{name: "stale models removed", out: "all_ratings", args: []string{"--eval-protocols", "recbole"},
+			wantOut: []string{"recbole test", "removed " + filepath.Join(work, "all_ratings", "tfrs"), "removed " + filepath.Join(work, "all_ratings", "sequential")}, wantDirs: []string{"recbole"}},
 		{name: "serving model only", args: []string{"--eval-protocols", ""}, wantOut: []string{"360 pairs"}},
 		{name: "configuration patience", args: []string{"--eval-protocols", "tfrs", "--eval-patience", "0"}, wantOut: []string{"tfrs test"},
 			wantDirs: []string{"tfrs"}, wantPatience: twotower.DefaultConfig().Patience},
 		{name: "bad eval patience", args: []string{"--eval-patience", "-1"}, wantErr: "--eval-patience -1"},
 		{name: "recbole split", args: []string{"--protocol", "recbole"}, wantOut: []string{"recbole test", "ndcg@10"}},
+		{name: "sequential split", args: []string{"--protocol", "sequential"}, wantOut: []string{"330 pairs", "sequential test", "hr@10"}},
 		{name: "bad protocol", args: []string{"--protocol", "loo"}, wantErr: `--protocol "loo"`},
-		{name: "bad eval protocol", args: []string{"--eval-protocols", "tfrs,sequential"}, wantErr: `"sequential": want tfrs or recbole`},
+		{name: "bad eval protocol", args: []string{"--eval-protocols", "tfrs,loo"}, wantErr: `"loo": want tfrs, recbole or sequential`},
 		{name: "eval protocols need all ratings", args: []string{"--protocol", "tfrs", "--eval-protocols", "recbole"}, wantErr: "--eval-protocols needs --protocol none"},
 		{name: "bad params", args: []string{"--epochs", "-1", "--params", filepath.Join(work, "bad.yaml")}, wantErr: "batch_size: expected >= 2"},
 	}
@@ -80,7 +81,7 @@ func TestTrainTwoTowerCmd(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(out, "report.json")); err != nil {
 				t.Error(err)
 			}
-			for _, p := range []string{"tfrs", "recbole"} {
+			for _, p := range []string{"tfrs", "recbole", "sequential"} {
 				m, err := twotower.Load(filepath.Join(out, p))
 				if want := slices.Contains(tc.wantDirs, p); (err == nil) != want {
 					t.Errorf("%s model: %v, want one: %v", p, err, want)
