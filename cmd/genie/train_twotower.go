@@ -64,7 +64,9 @@ instead of training them again (and, under sequential, measures the
 SASRec + Two-Tower blend the server serves). These fits use the same
 configuration with early stopping after --eval-patience epochs without
 improvement (default 2, against the configuration's patience), which
-roughly halves their cost. With --protocol tfrs, recbole or sequential it
+roughly halves their cost; the sequential fit keeps the configuration's
+patience, as the served model does, since genie eval measures the served
+blend with it. With --protocol tfrs, recbole or sequential it
 trains only on that protocol's training set, into --out.
 
 Reads ` + "data/processed/{ratings,movies,users,tags}.parquet and " + features.ContentFile + `
@@ -113,7 +115,13 @@ Reads ` + "data/processed/{ratings,movies,users,tags}.parquet and " + features.C
 					pcfg.Patience = evalPatience
 				}
 				for _, p := range ps {
-					runs = append(runs, twoTowerRun{protocol: string(p), out: filepath.Join(out, string(p)), cfg: pcfg})
+					c := pcfg
+					if p == eval.Sequential {
+						// genie eval blends this fit with SASRec to measure
+						// the served blend: it is fit as the served model is.
+						c = cfg
+					}
+					runs = append(runs, twoTowerRun{protocol: string(p), out: filepath.Join(out, string(p)), cfg: c})
 				}
 			case string(eval.TFRS), string(eval.RecBole), string(eval.Sequential):
 				if cmd.Flags().Changed("eval-protocols") {
@@ -160,7 +168,7 @@ Reads ` + "data/processed/{ratings,movies,users,tags}.parquet and " + features.C
 	cmd.Flags().StringVar(&out, "out", filepath.Join("models", "two_tower"), "output folder")
 	cmd.Flags().StringVar(&protocol, "protocol", "none", "train on all ratings (none) or only on the tfrs / recbole / sequential training set and report its test metrics")
 	cmd.Flags().StringVar(&evalProtocols, "eval-protocols", "tfrs,recbole,sequential", "with --protocol none, also train on these protocols' training sets into OUT/<protocol> for genie eval (\"\": none)")
-	cmd.Flags().IntVar(&evalPatience, "eval-patience", 2, "early-stopping patience of the --eval-protocols fits (0: model_training.two_tower.patience)")
+	cmd.Flags().IntVar(&evalPatience, "eval-patience", 2, "early-stopping patience of the tfrs and recbole fits of --eval-protocols (0: model_training.two_tower.patience)")
 	cmd.Flags().IntVar(&threads, "threads", 0, "training threads (0: model_training.two_tower.threads)")
 	cmd.Flags().IntVar(&epochs, "epochs", 0, "maximum epochs (0: model_training.two_tower.epochs)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no per-epoch progress")
