@@ -9,7 +9,7 @@ import (
 
 // BlendSpec returns an evaluation spec for the mix the server serves: model
 // a's and model b's scores over every item, each normalised by f, mixed
-// with weight w on b (Fuse). a and b must have exactly one candidate each
+// with weight w on b (as Fuse). a and b must have exactly one candidate each
 // (pretrained models, or fixed settings), so that the row measures the
 // served blend and not one tuned on the test data; w is the weight chosen
 // elsewhere on validation data.
@@ -49,5 +49,8 @@ func (r *blendRecommender) Score(u int, history []int32, dst []float32) {
 	sa, sb := make([]float32, len(dst)), make([]float32, len(dst))
 	r.a.Score(u, history, sa)
 	r.b.Score(u, history, sb)
-	Fuse(dst, sa, sb, r.w, r.f)
+	// Fuse would copy both lists before normalising; these are ours.
+	r.f.Normalize(sa, sa)
+	r.f.Normalize(sb, sb)
+	Mix(dst, sa, sb, r.w)
 }
