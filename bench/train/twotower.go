@@ -61,7 +61,7 @@ func runTwoTower(o options) error {
 	if cfg.Negatives != twotower.NegativesInBatch {
 		return fmt.Errorf("two-tower bench: negatives %q: only %q has a PyTorch reference", cfg.Negatives, twotower.NegativesInBatch)
 	}
-	cfg.Threads, cfg.Epochs, cfg.ValidationShare = o.threads, o.epochs, 0
+	cfg.Threads, cfg.Epochs, cfg.ValidationShare, cfg.Ensemble = o.threads, o.epochs, 0, 1
 	if o.seed != 0 {
 		cfg.Seed = o.seed
 	}

@@ -32,21 +32,26 @@ const (
 	trainPlotFile    = "history.svg"
 )
 
-// newTrainCmd is "genie train", the sequential models' training stages.
+// newTrainCmd is "genie train", the neural models' training stages.
 func newTrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train",
-		Short: "Train a sequential recommender (sasrec, bert4rec)",
-		Long: `train fits a transformer sequential recommender on the processed ratings
-with the sequential protocol's splits: early stopping on validation NDCG@10
-(training on all but each user's last two items, validating on the
-second-to-last), then a refit on all but each user's last item for the best
-epoch count, measured on the last items (full ranking, seen items filtered).
-Hyper-parameters come from params.yaml, section model_training.<model>.
+		Short: "Train a model: sasrec, bert4rec (sequential) or two-tower (retrieval)",
+		Long: `train fits one of the pipeline's neural recommenders on the processed
+ratings; hyper-parameters come from params.yaml, section model_training.<model>.
 
-Writes models/<model>/model.safetensors, config.json (configuration and
-item id vocabulary), history.json (per epoch: training loss, validation
-NDCG@10 and HR@10, seconds; test metrics) and history.svg.`,
+sasrec and bert4rec are transformer sequential recommenders trained with the
+sequential protocol's splits: early stopping on validation NDCG@10 (training
+on all but each user's last two items, validating on the second-to-last),
+then a refit on all but each user's last item for the best epoch count,
+measured on the last items (full ranking, seen items filtered). They write
+models/<model>/model.safetensors, config.json (configuration and item id
+vocabulary), history.json (per epoch: training loss, validation NDCG@10 and
+HR@10, seconds; test metrics) and history.svg.
+
+two-tower is the retrieval model (user and item towers, in-batch sampled
+softmax): it trains the serving model on every rating, then one model per
+evaluation protocol; see "genie train two-tower --help".`,
 		Args: cobra.NoArgs,
 	}
 	for _, m := range []struct {

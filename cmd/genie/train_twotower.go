@@ -23,17 +23,20 @@ import (
 
 // twoTowerReport is report.json of "genie train two-tower".
 type twoTowerReport struct {
-	Model     string                `json:"model"`
-	Config    twotower.Config       `json:"config"`
-	Protocol  string                `json:"protocol"`
-	Users     int                   `json:"users"`
-	Items     int                   `json:"items"`
-	Pairs     int                   `json:"pairs"`
-	BestEpoch int                   `json:"best_epoch"`
-	Epochs    int                   `json:"epochs"`
-	Test      map[string]float64    `json:"test,omitempty"`
-	History   []twotower.EpochStats `json:"history"`
-	Seconds   float64               `json:"seconds"`
+	Model     string          `json:"model"`
+	Config    twotower.Config `json:"config"`
+	Protocol  string          `json:"protocol"`
+	Users     int             `json:"users"`
+	Items     int             `json:"items"`
+	Pairs     int             `json:"pairs"`
+	BestEpoch int             `json:"best_epoch"`
+	// BestEpochs are each member's kept epoch, in an ensemble (BestEpoch
+	// is the first member's, Epochs counts every member's epochs).
+	BestEpochs []int                 `json:"best_epochs,omitempty"`
+	Epochs     int                   `json:"epochs"`
+	Test       map[string]float64    `json:"test,omitempty"`
+	History    []twotower.EpochStats `json:"history"`
+	Seconds    float64               `json:"seconds"`
 	// CPUSeconds is user+system CPU time, steadier than wall time on a
 	// shared machine.
 	CPUSeconds float64 `json:"cpu_seconds"`
@@ -221,6 +224,9 @@ func (r twoTowerRun) train(cmd *cobra.Command, side *twotower.SideInfo, t *datas
 	}
 	rep.Users, rep.Items, rep.Pairs = train.NumUsers, train.NumItems, train.NumInteractions()
 	rep.History, rep.BestEpoch, rep.Epochs = m.History(), m.BestEpoch(), len(m.History())
+	if be := m.BestEpochs(); len(be) > 1 {
+		rep.BestEpochs = be
+	}
 	rep.Seconds, rep.CPUSeconds = time.Since(start).Seconds(), cpuSeconds()-cpu0
 	js, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
@@ -230,8 +236,7 @@ func (r twoTowerRun) train(cmd *cobra.Command, side *twotower.SideInfo, t *datas
 		return fmt.Errorf("train two-tower: %w", err)
 	}
 	stdout := cmd.OutOrStdout()
-	best := m.History()[m.BestEpoch()-1]
-	fmt.Fprintf(stdout, "two_tower: %d users, %d items, %d pairs; best epoch %d of %d (valid recall@50 %.4f)", rep.Users, rep.Items, rep.Pairs, rep.BestEpoch, rep.Epochs, best.ValRecall)
+	fmt.Fprintf(stdout, "two_tower: %d users, %d items, %d pairs; %s", rep.Users, rep.Items, rep.Pairs, m.FitSummary())
 	if rep.Test != nil {
 		keys := make([]string, 0, len(rep.Test))
 		for k := range rep.Test {

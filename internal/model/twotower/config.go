@@ -56,6 +56,13 @@ type Config struct {
 	// (0 disables early stopping).
 	Patience        int     `yaml:"patience" json:"patience"`
 	ValidationShare float64 `yaml:"validation_share" json:"validation_share"`
+	// Ensemble is the number of member models, each a pair of towers as
+	// above trained independently (member k with seed Seed+k, all on the
+	// same held-out pairs). A user's or item's embedding is the
+	// concatenation of its members' embeddings, each scaled by 1/sqrt(N):
+	// still unit length, and the dot product is the members' mean cosine.
+	// 0 or 1: a single model.
+	Ensemble int `yaml:"ensemble" json:"ensemble,omitempty"`
 	// Seed seeds initialisation, shuffling and dropout; 0 means
 	// data_processing.random_seed.
 	Seed uint64 `yaml:"seed" json:"seed"`
@@ -131,11 +138,29 @@ func (c Config) Validate() error {
 	if c.ValidationShare < 0 || c.ValidationShare >= 0.5 {
 		bad("validation_share", "0 <= share < 0.5", c.ValidationShare)
 	}
+	if c.Ensemble < 0 || c.Ensemble > maxEnsemble {
+		bad("ensemble", fmt.Sprintf("0 <= n <= %d", maxEnsemble), c.Ensemble)
+	}
 	if c.Threads < 0 {
 		bad("threads", ">= 0", c.Threads)
 	}
 	return errors.Join(errs...)
 }
+
+// maxEnsemble bounds Config.Ensemble.
+const maxEnsemble = 64
+
+// label names the configuration in evaluation tables.
+func (c Config) label() string {
+	l := fmt.Sprintf("dim=%d, hidden=%v", c.EmbeddingDim, c.HiddenDims)
+	if c.members() > 1 {
+		l += fmt.Sprintf(", ensemble=%d", c.members())
+	}
+	return l
+}
+
+// members returns the number of member models (at least 1).
+func (c Config) members() int { return max(c.Ensemble, 1) }
 
 func (c Config) threads() int {
 	if c.Threads < 1 {

@@ -29,9 +29,11 @@ const contentTensor = "item.content"
 // savedConfig is config.json: everything besides the weights that is needed
 // to rebuild the towers and encode a new user.
 type savedConfig struct {
-	Model        string                `json:"model"`
-	Config       Config                `json:"config"`
-	BestEpoch    int                   `json:"best_epoch"`
+	Model     string `json:"model"`
+	Config    Config `json:"config"`
+	BestEpoch int    `json:"best_epoch"`
+	// BestEpochs are each member's kept epoch, in an ensemble.
+	BestEpochs   []int                 `json:"best_epochs,omitempty"`
 	OutputDim    int                   `json:"output_dim"`
 	FeatureDim   int                   `json:"feature_dim"`
 	ContentDim   int                   `json:"content_dim"`
@@ -57,33 +59,40 @@ type EmbeddingRow struct {
 // vocabularies, user and item embeddings, and the training history (JSON
 // and an SVG plot).
 func (m *Model) Save(dir string) error {
-	if m.net == nil {
+	if len(m.nets) == 0 {
 		return errors.New("two-tower: save: model not fitted")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("two-tower: save: %w", err)
 	}
-	tensors := append([]*nn.Tensor{}, m.net.params...)
-	content := *m.net.content
+	var tensors []*nn.Tensor
+	for _, n := range m.nets {
+		tensors = append(tensors, n.params...)
+	}
+	n := m.nets[0]
+	content := *n.content
 	content.Name = contentTensor
 	tensors = append(tensors, &content)
 	if err := nn.SaveSafetensorsFile(filepath.Join(dir, WeightsFile), tensors, map[string]string{"model": Name}); err != nil {
 		return fmt.Errorf("two-tower: save: %w", err)
 	}
-	sc := savedConfig{Model: Name, Config: m.cfg, BestEpoch: m.bestEpoch, OutputDim: m.net.out, FeatureDim: m.net.featDim,
-		ContentDim: m.net.contentDim, UserIDs: m.userIDs, ItemIDs: m.itemIDs, GenreNames: m.side.GenreNames,
+	sc := savedConfig{Model: Name, Config: m.cfg, BestEpoch: m.BestEpoch(), OutputDim: n.out, FeatureDim: n.featDim,
+		ContentDim: n.contentDim, UserIDs: m.userIDs, ItemIDs: m.itemIDs, GenreNames: m.side.GenreNames,
 		ItemGenres: m.itemGenres, Demographics: m.demo, Activity: m.activity, UserDemo: m.userDemo,
 		TrainFingerprint: m.fingerprint}
+	if len(m.nets) > 1 {
+		sc.BestEpochs = m.bestEpochs
+	}
 	if err := writeJSON(filepath.Join(dir, ConfigFile), sc); err != nil {
 		return err
 	}
 	if err := writeJSON(filepath.Join(dir, HistoryFile), m.history); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(dir, HistoryPlotFile), historySVG(m.history, m.bestEpoch)); err != nil {
+	if err := writeFile(filepath.Join(dir, HistoryPlotFile), historySVG(m.history, m.bestEpochs)); err != nil {
 		return err
 	}
-	out := m.net.out
+	out := m.dim()
 	rows := func(ids []int64, emb []float32) []EmbeddingRow {
 		r := make([]EmbeddingRow, len(ids))
 		for i, id := range ids {
@@ -124,21 +133,31 @@ func Load(dir string) (*Model, error) {
 		return nil, fmt.Errorf("two-tower: load: %w", err)
 	}
 	U, I := len(sc.UserIDs), len(sc.ItemIDs)
-	n := newNet(sc.Config, U, I, sc.FeatureDim, sc.ContentDim, rand.New(rand.NewPCG(0, 0)))
-	if err := ck.Restore(n.params); err != nil {
-		return nil, fmt.Errorf("two-tower: load: %w", err)
-	}
+	members := sc.Config.members()
 	ct, ok := ck.Tensors[contentTensor]
 	if !ok || len(ct.Data) != I*sc.ContentDim {
 		return nil, fmt.Errorf("two-tower: load: %s missing or of the wrong size", contentTensor)
 	}
-	n.content = nn.NewTensor(ct.Data, I, sc.ContentDim)
-	if n.out != sc.OutputDim || len(sc.ItemGenres) != I || len(sc.UserDemo) != U {
+	content := nn.NewTensor(ct.Data, I, sc.ContentDim)
+	nets := make([]*net, members)
+	for k := range nets {
+		n := newNet(sc.Config, memberPrefix(k, members), U, I, sc.FeatureDim, sc.ContentDim, rand.New(rand.NewPCG(0, 0)))
+		if err := ck.Restore(n.params); err != nil {
+			return nil, fmt.Errorf("two-tower: load: %w", err)
+		}
+		n.content = content
+		nets[k] = n
+	}
+	bestEpochs := sc.BestEpochs
+	if members == 1 {
+		bestEpochs = []int{sc.BestEpoch}
+	}
+	if nets[0].out != sc.OutputDim || len(sc.ItemGenres) != I || len(sc.UserDemo) != U || len(bestEpochs) != members {
 		return nil, fmt.Errorf("two-tower: load %s: inconsistent sizes", ConfigFile)
 	}
-	m := &Model{cfg: sc.Config, net: n, userIDs: sc.UserIDs, itemIDs: sc.ItemIDs, itemGenres: sc.ItemGenres,
+	m := &Model{cfg: sc.Config, nets: nets, userIDs: sc.UserIDs, itemIDs: sc.ItemIDs, itemGenres: sc.ItemGenres,
 		numGenres: len(sc.GenreNames), demo: sc.Demographics, activity: sc.Activity, userDemo: sc.UserDemo,
-		bestEpoch: sc.BestEpoch, fingerprint: sc.TrainFingerprint, side: savedSide(sc, n.content.Data)}
+		bestEpochs: bestEpochs, fingerprint: sc.TrainFingerprint, side: savedSide(sc, content.Data)}
 	m.userIndex = make(map[int64]int32, U)
 	for i, id := range m.userIDs {
 		m.userIndex[id] = int32(i)
@@ -158,12 +177,13 @@ func Load(dir string) (*Model, error) {
 	if len(users) != U {
 		return nil, fmt.Errorf("two-tower: load %s: %d users, want %d", UserEmbeddingsFile, len(users), U)
 	}
-	m.userEmb = make([]float32, U*n.out)
+	out := m.dim()
+	m.userEmb = make([]float32, U*out)
 	for i, r := range users {
-		if r.ID != m.userIDs[i] || len(r.Embedding) != n.out {
+		if r.ID != m.userIDs[i] || len(r.Embedding) != out {
 			return nil, fmt.Errorf("two-tower: load %s: row %d does not match the config", UserEmbeddingsFile, i)
 		}
-		copy(m.userEmb[i*n.out:], r.Embedding)
+		copy(m.userEmb[i*out:], r.Embedding)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, HistoryFile)); err == nil {
 		json.Unmarshal(b, &m.history) // optional

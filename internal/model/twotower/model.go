@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/moviegenie/genie/internal/features"
@@ -26,6 +28,9 @@ const minActivityStd = 0.5
 
 // EpochStats is one epoch of training, as written to history.json.
 type EpochStats struct {
+	// Member is the 1-based member of an ensemble the epoch trained (0
+	// for a single model).
+	Member      int     `json:"member,omitempty"`
 	Epoch       int     `json:"epoch"`
 	Loss        float64 `json:"loss"`
 	ValRecall   float64 `json:"val_recall@50"`
@@ -37,6 +42,7 @@ type EpochStats struct {
 // cold-start dropout draws. Indices are dense (positions in the training
 // data's UserIDs / ItemIDs); B is the batch size and F the feature width.
 type Batch struct {
+	Member      int // 0-based member of an ensemble (0 for a single model)
 	Epoch, Step int // 1-based epoch, 0-based step within it
 	// Users are the user id-embedding rows, -1 where the id is hidden.
 	Users []int32
@@ -64,7 +70,7 @@ type Model struct {
 	// reference). The slices are only valid during the call.
 	OnBatch func(Batch)
 
-	net        *net
+	nets       []*net // the members; one for a single model
 	userIDs    []int64
 	itemIDs    []int64
 	userIndex  map[int64]int32
@@ -78,7 +84,7 @@ type Model struct {
 	userEmb    []float32 // [U, out]
 	itemEmb    []float32 // [I, out]
 	history    []EpochStats
-	bestEpoch  int
+	bestEpochs []int // per member
 	// fingerprint identifies the training data of the last Fit (see
 	// Fingerprint); Save writes it so PretrainedSpec can tell whether a
 	// saved model was fit on the data it is asked to fit.
@@ -98,7 +104,7 @@ func New(cfg Config, side *SideInfo) *Model {
 // epoch of every fit.
 func Spec(cfg Config, side *SideInfo, logf func(format string, args ...any)) model.Spec {
 	return model.Spec{Name: Name, Candidates: []model.Candidate{{
-		Label: fmt.Sprintf("dim=%d, hidden=%v", cfg.EmbeddingDim, cfg.HiddenDims),
+		Label: cfg.label(),
 		New: func() model.Recommender {
 			m := New(cfg, side)
 			m.Log = logf
@@ -110,8 +116,60 @@ func Spec(cfg Config, side *SideInfo, logf func(format string, args ...any)) mod
 // History returns the per-epoch statistics of the last Fit.
 func (m *Model) History() []EpochStats { return m.history }
 
-// BestEpoch returns the epoch (1-based) whose parameters Fit kept.
-func (m *Model) BestEpoch() int { return m.bestEpoch }
+// BestEpoch returns the epoch (1-based) whose parameters Fit kept, of the
+// first member in an ensemble.
+func (m *Model) BestEpoch() int {
+	if len(m.bestEpochs) == 0 {
+		return 0
+	}
+	return m.bestEpochs[0]
+}
+
+// bestLabel describes the kept epochs: "best epoch 7", or for an
+// ensemble "5 members, best epochs 7, 9, 6, 8, 7".
+func (m *Model) bestLabel() string {
+	if len(m.bestEpochs) == 1 {
+		return fmt.Sprintf("best epoch %d", m.bestEpochs[0])
+	}
+	s := make([]string, len(m.bestEpochs))
+	for i, e := range m.bestEpochs {
+		s[i] = strconv.Itoa(e)
+	}
+	return fmt.Sprintf("%d members, best epochs %s", len(m.bestEpochs), strings.Join(s, ", "))
+}
+
+// FitSummary describes the last fit's early stopping: "best epoch 11 of 13
+// (valid recall@50 0.4171)", or per member for an ensemble ("5 members:
+// best epoch 11 of 13, 9 of 11, ...; valid recall@50 0.4171, 0.4102, ...").
+func (m *Model) FitSummary() string {
+	type member struct {
+		epochs int
+		recall float64
+	}
+	ms := make([]member, len(m.bestEpochs))
+	for _, e := range m.history {
+		k := max(e.Member-1, 0)
+		if k >= len(ms) {
+			continue
+		}
+		ms[k].epochs = max(ms[k].epochs, e.Epoch)
+		if e.Epoch == m.bestEpochs[k] {
+			ms[k].recall = e.ValRecall
+		}
+	}
+	if len(ms) == 1 {
+		return fmt.Sprintf("best epoch %d of %d (valid recall@%d %.4f)", m.bestEpochs[0], ms[0].epochs, valK, ms[0].recall)
+	}
+	epochs, recalls := make([]string, len(ms)), make([]string, len(ms))
+	for k, x := range ms {
+		epochs[k] = fmt.Sprintf("%d of %d", m.bestEpochs[k], x.epochs)
+		recalls[k] = fmt.Sprintf("%.4f", x.recall)
+	}
+	return fmt.Sprintf("%d members: best epoch %s; valid recall@%d %s", len(ms), strings.Join(epochs, ", "), valK, strings.Join(recalls, ", "))
+}
+
+// BestEpochs returns each member's kept epoch (one for a single model).
+func (m *Model) BestEpochs() []int { return slices.Clone(m.bestEpochs) }
 
 // Config returns the model's configuration.
 func (m *Model) Config() Config { return m.cfg }
@@ -174,7 +232,8 @@ func (m *Model) index(train *model.TrainData) {
 	}
 }
 
-// Fit trains the model on train, forgetting any earlier fit.
+// Fit trains the model on train, forgetting any earlier fit: each of the
+// configuration's members in turn, on the same held-out pairs.
 func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 	cfg := m.cfg
 	if err := cfg.Validate(); err != nil {
@@ -209,10 +268,6 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 		}
 	}
 
-	hasVal := false
-	for _, v := range valSeqs {
-		hasVal = hasVal || len(v) > 0
-	}
 	act := make([]float64, U)
 	for u, s := range fitSeqs {
 		act[u] = math.Log1p(float64(len(s)))
@@ -229,32 +284,76 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 			copy(content[i*C:], v)
 		}
 	}
-
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0))
-	n := newNet(cfg, U, I, F, C, rng)
-	n.userFeats = nn.NewTensor(userFeats, U, F)
-	n.content = nn.NewTensor(content, I, C)
-	m.net = n
-
-	type pair struct{ u, pos int32 }
-	var pairs []pair
+	d := &fitData{fitSeqs: fitSeqs, valSeqs: valSeqs, userFeats: nn.NewTensor(userFeats, U, F), content: nn.NewTensor(content, I, C)}
 	counts := make([]float64, I)
 	for u, s := range fitSeqs {
 		for p, it := range s {
-			pairs = append(pairs, pair{int32(u), int32(p)})
+			d.pairs = append(d.pairs, pair{int32(u), int32(p)})
 			counts[it]++
 		}
 	}
-	B := min(cfg.BatchSize, len(pairs))
-	if B < 2 {
-		return fmt.Errorf("two-tower: %d training pairs, need at least 2", len(pairs))
+	if min(cfg.BatchSize, len(d.pairs)) < 2 {
+		return fmt.Errorf("two-tower: %d training pairs, need at least 2", len(d.pairs))
 	}
-	logQ := make([]float32, I)
+	d.logQ = make([]float32, I)
 	for i, c := range counts {
-		logQ[i] = float32(math.Log(max(c, 1) / float64(len(pairs))))
+		d.logQ[i] = float32(math.Log(max(c, 1) / float64(len(d.pairs))))
 	}
 
-	g := nn.NewGraph(nn.Config{Threads: cfg.threads(), Seed: cfg.Seed})
+	m.nets, m.history, m.bestEpochs = nil, nil, nil
+	for k := range cfg.members() {
+		if err := m.fitMember(ctx, k, d); err != nil {
+			return err
+		}
+	}
+	m.finish(train.Seqs)
+	return nil
+}
+
+// pair is a training pair: dense user u and the position of the positive
+// item in the user's fitting sequence.
+type pair struct{ u, pos int32 }
+
+// fitData is what every member of one Fit trains on.
+type fitData struct {
+	fitSeqs, valSeqs   [][]int32 // per dense user: fitting and held-out items
+	userFeats, content *nn.Tensor
+	pairs              []pair
+	logQ               []float32 // per item: log of its share of the pairs
+}
+
+// memberPrefix is the parameter-name prefix of member k of an ensemble of
+// members.
+func memberPrefix(k, members int) string {
+	if members == 1 {
+		return ""
+	}
+	return fmt.Sprintf("members.%d.", k)
+}
+
+// fitMember trains member k (seed cfg.Seed+k) and appends its kept
+// parameters, history and best epoch to the model.
+func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
+	cfg := m.cfg
+	seed := cfg.Seed + uint64(k)
+	U, I := len(m.userIDs), len(m.itemIDs)
+	F, C := d.userFeats.Shape[1], d.content.Shape[1]
+	tag := ""
+	if cfg.members() > 1 {
+		tag = fmt.Sprintf(" member %d/%d", k+1, cfg.members())
+	}
+
+	rng := rand.New(rand.NewPCG(seed, 0))
+	n := newNet(cfg, memberPrefix(k, cfg.members()), U, I, F, C, rng)
+	n.userFeats, n.content = d.userFeats, d.content
+	pairs := slices.Clone(d.pairs)
+	B := min(cfg.BatchSize, len(pairs))
+	hasVal := false
+	for _, v := range d.valSeqs {
+		hasVal = hasVal || len(v) > 0
+	}
+
+	g := nn.NewGraph(nn.Config{Threads: cfg.threads(), Seed: seed})
 	opt := nn.NewAdamW(n.params, float32(cfg.WeightDecay))
 	opt.Threads = cfg.threads()
 	steps := len(pairs) / B
@@ -275,16 +374,15 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 		allItems[i] = int32(i)
 	}
 
-	best := math.Inf(-1)
+	best, bestEpoch := math.Inf(-1), 0
 	var snapshot [][]float32
-	m.history = nil
 	sinceBest := 0
 	step := 0
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		start := time.Now()
-		order := rand.New(rand.NewPCG(cfg.Seed, uint64(1+epoch)))
+		order := rand.New(rand.NewPCG(seed, uint64(1+epoch)))
 		order.Shuffle(len(pairs), func(a, b int) { pairs[a], pairs[b] = pairs[b], pairs[a] })
-		drop := rand.New(rand.NewPCG(cfg.Seed^0x9e3779b97f4a7c15, uint64(epoch)))
+		drop := rand.New(rand.NewPCG(seed^0x9e3779b97f4a7c15, uint64(epoch)))
 		var lossSum float64
 		for s := 0; s < steps; s++ {
 			if err := ctx.Err(); err != nil {
@@ -293,9 +391,9 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 			pool.reset()
 			for b := range B {
 				pr := pairs[s*B+b]
-				seq := fitSeqs[pr.u]
+				seq := d.fitSeqs[pr.u]
 				it := seq[pr.pos]
-				uids[b], items[b], iids[b], bLogQ[b] = pr.u, it, it, logQ[it]
+				uids[b], items[b], iids[b], bLogQ[b] = pr.u, it, it, d.logQ[it]
 				if drop.Float64() < cfg.IDDropout {
 					uids[b] = -1
 				}
@@ -333,7 +431,7 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 				}
 			}
 			if m.OnBatch != nil {
-				m.OnBatch(Batch{Epoch: epoch, Step: s, Users: uids, Items: items, ItemIDs: iids, LogQ: bLogQ, Features: featBuf, History: hists})
+				m.OnBatch(Batch{Member: k, Epoch: epoch, Step: s, Users: uids, Items: items, ItemIDs: iids, LogQ: bLogQ, Features: featBuf, History: hists})
 			}
 			g.Reset()
 			uv := n.userTower(g, uids, featT, &pool)
@@ -366,17 +464,19 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 		}
 		st := EpochStats{Epoch: epoch, Loss: lossSum / float64(max(steps, 1)),
 			Temperature: math.Exp(-float64(n.logScale.Data[0]))}
-		m.computeItemEmb()
-		st.ValRecall = m.validate(userFeats, fitSeqs, valSeqs)
+		if cfg.members() > 1 {
+			st.Member = k + 1
+		}
+		st.ValRecall = m.validate(n, d)
 		st.Seconds = time.Since(start).Seconds()
 		m.history = append(m.history, st)
-		m.logf("two-tower epoch %d: loss %.4f, val recall@%d %.4f, temperature %.4f, %.1fs", epoch, st.Loss, valK, st.ValRecall, st.Temperature, st.Seconds)
+		m.logf("two-tower%s epoch %d: loss %.4f, val recall@%d %.4f, temperature %.4f, %.1fs", tag, epoch, st.Loss, valK, st.ValRecall, st.Temperature, st.Seconds)
 		if !hasVal {
-			m.bestEpoch = epoch
+			bestEpoch = epoch
 			continue
 		}
 		if st.ValRecall > best {
-			best, sinceBest, m.bestEpoch = st.ValRecall, 0, epoch
+			best, sinceBest, bestEpoch = st.ValRecall, 0, epoch
 			snapshot = snapshot[:0]
 			for _, p := range n.params {
 				snapshot = append(snapshot, slices.Clone(p.Data))
@@ -390,7 +490,8 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 			copy(p.Data, snapshot[i])
 		}
 	}
-	m.finish(train.Seqs)
+	m.nets = append(m.nets, n)
+	m.bestEpochs = append(m.bestEpochs, bestEpoch)
 	return nil
 }
 
@@ -399,52 +500,82 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 func (m *Model) finish(seqs [][]int32) {
 	m.computeItemEmb()
 	m.seqs = seqs
-	out := m.net.out
+	out := m.dim()
 	m.userEmb = make([]float32, len(seqs)*out)
 	parallel(len(seqs), m.cfg.threads(), func(u int) {
 		copy(m.userEmb[u*out:], m.embedDense(int32(u), m.userDemo[u], seqs[u]))
 	})
 }
 
+// dim is the width of the model's embeddings: the members' output widths
+// together.
+func (m *Model) dim() int { return len(m.nets) * m.nets[0].out }
+
+// memberScale is the factor on each member's unit-length output in the
+// concatenated embedding, so that it is unit length too.
+func (m *Model) memberScale() float32 { return float32(1 / math.Sqrt(float64(len(m.nets)))) }
+
+// concat writes the members' vectors vec(n) into one embedding, each
+// scaled by memberScale (a single model's vector is returned as is).
+func (m *Model) concat(vec func(n *net) []float32) []float32 {
+	if len(m.nets) == 1 {
+		return vec(m.nets[0])
+	}
+	e := make([]float32, 0, m.dim())
+	c := m.memberScale()
+	for _, n := range m.nets {
+		for _, v := range vec(n) {
+			e = append(e, c*v)
+		}
+	}
+	return e
+}
+
 func (m *Model) computeItemEmb() {
-	out := m.net.out
+	out := m.dim()
 	m.itemEmb = make([]float32, len(m.itemIDs)*out)
 	parallel(len(m.itemIDs), m.cfg.threads(), func(i int) {
-		copy(m.itemEmb[i*out:], m.net.itemVec(int32(i)))
+		copy(m.itemEmb[i*out:], m.concat(func(n *net) []float32 { return n.itemVec(int32(i)) }))
 	})
 }
 
 // embedDense returns the user tower's output for dense user u (negative:
 // unknown user) with demographics d and history hist (dense items).
 func (m *Model) embedDense(u int32, d Demographic, hist []int32) []float32 {
-	return m.net.userVec(u, m.featureRow(nil, d, hist), m.window(hist))
+	feats, win := m.featureRow(nil, d, hist), m.window(hist)
+	return m.concat(func(n *net) []float32 { return n.userVec(u, feats, win) })
 }
 
-// validate returns recall@valK of the held-out pairs, each user's fitting
-// items filtered.
-func (m *Model) validate(userFeats []float32, fitSeqs, valSeqs [][]int32) float64 {
-	I, out, F := len(m.itemIDs), m.net.out, m.net.featDim
-	hits := make([]int, len(valSeqs))
+// validate returns member n's recall@valK of the held-out pairs, each
+// user's fitting items filtered.
+func (m *Model) validate(n *net, d *fitData) float64 {
+	I, out, F := len(m.itemIDs), n.out, n.featDim
+	hits := make([]int, len(d.valSeqs))
 	total := 0
-	for _, v := range valSeqs {
+	for _, v := range d.valSeqs {
 		total += len(v)
 	}
 	if total == 0 {
 		return 0
 	}
-	parallel(len(valSeqs), m.cfg.threads(), func(u int) {
-		if len(valSeqs[u]) == 0 {
+	itemEmb := make([]float32, I*out)
+	parallel(I, m.cfg.threads(), func(i int) {
+		copy(itemEmb[i*out:], n.itemVec(int32(i)))
+	})
+	feats := d.userFeats.Data
+	parallel(len(d.valSeqs), m.cfg.threads(), func(u int) {
+		if len(d.valSeqs[u]) == 0 {
 			return
 		}
-		e := m.net.userVec(int32(u), userFeats[u*F:(u+1)*F], m.window(fitSeqs[u]))
+		e := n.userVec(int32(u), feats[u*F:(u+1)*F], m.window(d.fitSeqs[u]))
 		scores := make([]float32, I)
 		for i := range I {
-			scores[i] = dot(e, m.itemEmb[i*out:(i+1)*out])
+			scores[i] = dot(e, itemEmb[i*out:(i+1)*out])
 		}
-		for _, it := range fitSeqs[u] {
+		for _, it := range d.fitSeqs[u] {
 			scores[it] = float32(math.Inf(-1))
 		}
-		for _, t := range valSeqs[u] {
+		for _, t := range d.valSeqs[u] {
 			rank := 0
 			for i, s := range scores {
 				if s > scores[t] || (s == scores[t] && int32(i) < t) {
@@ -467,7 +598,7 @@ func (m *Model) validate(userFeats []float32, fitSeqs, valSeqs [][]int32) float6
 // When history is the user's training history the embedding computed at
 // the end of Fit is used; otherwise it is computed from history.
 func (m *Model) Score(u int, history []int32, dst []float32) {
-	out := m.net.out
+	out := m.dim()
 	var e []float32
 	if u < len(m.seqs) && slices.Equal(history, m.seqs[u]) {
 		e = m.userEmb[u*out : (u+1)*out]

@@ -28,15 +28,17 @@ type net struct {
 	userFeats, content        *nn.Tensor // constants [U, F], [I, C]
 }
 
-func newNet(cfg Config, numUsers, numItems, featDim, contentDim int, rng *rand.Rand) *net {
+// newNet builds a member's towers; prefix is put before every parameter
+// name ("" for a single model, "members.K." in an ensemble).
+func newNet(cfg Config, prefix string, numUsers, numItems, featDim, contentDim int, rng *rand.Rand) *net {
 	d, h := cfg.EmbeddingDim, cfg.HiddenDims
 	n := &net{dim: d, out: h[len(h)-1], numUsers: numUsers, numItems: numItems, featDim: featDim, contentDim: contentDim}
 	lin := func(name string, in, out int, bias bool) *nn.Linear {
-		return nn.NewLinear(name, in, out, bias, 1/math.Sqrt(float64(in)), rng)
+		return nn.NewLinear(prefix+name, in, out, bias, 1/math.Sqrt(float64(in)), rng)
 	}
-	n.userID = nn.NewEmbedding("user.id", numUsers, d, 0.05, true, rng)
-	n.itemID = nn.NewEmbedding("item.id", numItems, d, 0.05, true, rng)
-	n.hist = nn.NewParam("user.history.weight", numItems, d)
+	n.userID = nn.NewEmbedding(prefix+"user.id", numUsers, d, 0.05, true, rng)
+	n.itemID = nn.NewEmbedding(prefix+"item.id", numItems, d, 0.05, true, rng)
+	n.hist = nn.NewParam(prefix+"user.history.weight", numItems, d)
 	nn.InitNormal(n.hist, rng, 0.05)
 	n.uInID = lin("user.in.id", d, h[0], true)
 	n.uInHist = lin("user.in.history", d, h[0], false)
@@ -60,7 +62,7 @@ func newNet(cfg Config, numUsers, numItems, featDim, contentDim int, rng *rand.R
 	}
 	n.initLogScale = float32(math.Log(1 / cfg.Temperature))
 	n.maxLogScale = float32(math.Log(100))
-	n.logScale = nn.NewParam("log_scale", 1)
+	n.logScale = nn.NewParam(prefix+"log_scale", 1)
 	n.logScale.Data[0] = n.initLogScale
 	n.logScale.NoDecay = true
 	n.params = append(n.params, n.logScale)

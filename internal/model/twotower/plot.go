@@ -7,8 +7,9 @@ import (
 )
 
 // historySVG plots the training loss and the validation recall per epoch
-// as two small line charts, marking the kept epoch.
-func historySVG(h []EpochStats, best int) []byte {
+// as two small line charts, one line per member of an ensemble, marking
+// each member's kept epoch (best, indexed by member).
+func historySVG(h []EpochStats, best []int) []byte {
 	const w, ph, pad = 640, 200, 40
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", w, 2*ph+pad)
@@ -27,22 +28,37 @@ func historySVG(h []EpochStats, best int) []byte {
 		x0, x1, y0, y1 := pad, w-pad/2, top+ph-pad/2, top+pad
 		fmt.Fprintf(&sb, `<text x="%d" y="%d">%s (%.4g .. %.4g)</text>`+"\n", x0, top+pad-12, title, lo, hi)
 		fmt.Fprintf(&sb, `<polyline fill="none" stroke="#999" points="%d,%d %d,%d %d,%d"/>`+"\n", x0, y1, x0, y0, x1, y0)
-		px := func(i int) float64 {
-			if len(h) < 2 {
+		epochs := 0
+		for _, e := range h {
+			epochs = max(epochs, e.Epoch)
+		}
+		px := func(epoch int) float64 {
+			if epochs < 2 {
 				return float64(x0)
 			}
-			return float64(x0) + float64(i)*float64(x1-x0)/float64(len(h)-1)
+			return float64(x0) + float64(epoch-1)*float64(x1-x0)/float64(epochs-1)
 		}
 		py := func(v float64) float64 { return float64(y0) - (v-lo)/(hi-lo)*float64(y0-y1) }
-		var pts []string
-		for i, e := range h {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(i), py(val(e))))
-			if e.Epoch == best {
-				fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/>`+"\n", px(i), py(val(e)), color)
+		for start := 0; start < len(h); {
+			end := start + 1
+			for end < len(h) && h[end].Member == h[start].Member {
+				end++
 			}
+			kept := 0
+			if k := max(h[start].Member-1, 0); k < len(best) {
+				kept = best[k]
+			}
+			var pts []string
+			for _, e := range h[start:end] {
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(e.Epoch), py(val(e))))
+				if e.Epoch == kept {
+					fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/>`+"\n", px(e.Epoch), py(val(e)), color)
+				}
+			}
+			fmt.Fprintf(&sb, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`+"\n", color, strings.Join(pts, " "))
+			start = end
 		}
-		fmt.Fprintf(&sb, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`+"\n", color, strings.Join(pts, " "))
-		fmt.Fprintf(&sb, `<text x="%d" y="%d">epoch 1</text><text x="%d" y="%d" text-anchor="end">epoch %d</text>`+"\n", x0, y0+14, x1, y0+14, len(h))
+		fmt.Fprintf(&sb, `<text x="%d" y="%d">epoch 1</text><text x="%d" y="%d" text-anchor="end">epoch %d</text>`+"\n", x0, y0+14, x1, y0+14, epochs)
 	}
 	panel(0, "training loss (in-batch sampled softmax)", func(e EpochStats) float64 { return e.Loss }, "#1f77b4")
 	panel(ph+pad/2, fmt.Sprintf("validation recall@%d (dot = kept epoch)", valK), func(e EpochStats) float64 { return e.ValRecall }, "#d62728")

@@ -54,7 +54,7 @@ func PretrainedSpec(dir string, logf func(format string, args ...any)) (model.Sp
 		return model.Spec{}, err
 	}
 	return model.Spec{Name: Name, Candidates: []model.Candidate{{
-		Label: fmt.Sprintf("pretrained %s (best epoch %d)", dir, m.bestEpoch),
+		Label: fmt.Sprintf("pretrained %s (%s)", dir, m.bestLabel()),
 		New:   func() model.Recommender { return &pretrained{dir: dir, logf: logf} },
 	}}}, nil
 }

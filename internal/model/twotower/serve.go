@@ -34,8 +34,9 @@ func (m *Model) NumUsers() int { return len(m.userIDs) }
 // NumItems returns the number of items the model scores.
 func (m *Model) NumItems() int { return len(m.itemIDs) }
 
-// Dim returns the embedding width (the last hidden dim).
-func (m *Model) Dim() int { return m.net.out }
+// Dim returns the embedding width: the last hidden dim, times the number
+// of members in an ensemble.
+func (m *Model) Dim() int { return m.dim() }
 
 // UserEmbedding returns the embedding of a known user computed from their
 // training history, and false for an unknown user.
@@ -44,7 +45,7 @@ func (m *Model) UserEmbedding(userID int64) ([]float32, bool) {
 	if !ok {
 		return nil, false
 	}
-	out := m.net.out
+	out := m.dim()
 	return slices.Clone(m.userEmb[int(u)*out : int(u+1)*out]), true
 }
 
@@ -54,7 +55,7 @@ func (m *Model) ItemEmbedding(movieID int64) ([]float32, bool) {
 	if !ok {
 		return nil, false
 	}
-	out := m.net.out
+	out := m.dim()
 	return slices.Clone(m.itemEmb[int(i)*out : int(i+1)*out]), true
 }
 
@@ -84,7 +85,7 @@ func (m *Model) EmbedUser(q UserQuery) []float32 {
 // user embedding userVec (exact search over all item embeddings, one
 // GEMM), skipping the movies in exclude; ties go to the lower movie id.
 func (m *Model) Recommend(userVec []float32, k int, exclude []int64) []Scored {
-	n, out := len(m.itemIDs), m.net.out
+	n, out := len(m.itemIDs), m.dim()
 	if len(userVec) != out || k <= 0 {
 		return nil
 	}

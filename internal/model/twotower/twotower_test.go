@@ -2,6 +2,8 @@ package twotower
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -155,7 +157,7 @@ func TestInferenceMatchesGraph(t *testing.T) {
 	cfg := smallConfig()
 	cfg.Epochs = 1
 	m, td := fitSynthetic(t, cfg)
-	n := m.net
+	n := m.nets[0]
 	g := nn.NewGraph(nn.Config{Threads: 1})
 	g.Train, g.NoGrad = false, true
 	users := []int32{0, 5, -1}
@@ -209,6 +211,9 @@ func TestLoadConfig(t *testing.T) {
 			}},
 		{name: "bad values", yaml: "model_training:\n  two_tower:\n    batch_size: 1\n    learning_rate: 0\n",
 			wantErr: "batch_size: expected >= 2, got 1"},
+		{name: "ensemble", yaml: "model_training:\n  two_tower:\n    ensemble: 5\n",
+			check: func(c Config) bool { return c.Ensemble == 5 && c.members() == 5 }},
+		{name: "bad ensemble", yaml: "model_training:\n  two_tower:\n    ensemble: -1\n", wantErr: "ensemble: expected 0 <= n <= 64, got -1"},
 		{name: "unknown key", yaml: "model_training:\n  two_tower:\n    layers: 3\n", wantErr: "field layers not found"},
 	}
 	for _, tc := range tests {
@@ -230,8 +235,14 @@ func TestLoadConfig(t *testing.T) {
 }
 
 func TestSaveLoad(t *testing.T) {
+	for _, members := range []int{1, 3} {
+		t.Run(fmt.Sprintf("ensemble %d", members), func(t *testing.T) { testSaveLoad(t, members) })
+	}
+}
+
+func testSaveLoad(t *testing.T, members int) {
 	cfg := smallConfig()
-	cfg.Epochs = 3
+	cfg.Epochs, cfg.Ensemble = 3, members
 	m, _ := fitSynthetic(t, cfg)
 	dir := t.TempDir()
 	if err := m.Save(dir); err != nil {
@@ -248,6 +259,13 @@ func TestSaveLoad(t *testing.T) {
 	}
 	if !slices.Equal(l.itemEmb, m.itemEmb) || !slices.Equal(l.userEmb, m.userEmb) {
 		t.Fatal("embeddings differ after a round trip")
+	}
+	if !slices.Equal(l.BestEpochs(), m.BestEpochs()) || len(l.BestEpochs()) != members {
+		t.Errorf("best epochs %v after a round trip, want %v", l.BestEpochs(), m.BestEpochs())
+	}
+	svg, _ := os.ReadFile(filepath.Join(dir, HistoryPlotFile))
+	if n := strings.Count(string(svg), `stroke-width="2"`); n != 2*members {
+		t.Errorf("history plot has %d lines, want %d (two panels, a line per member)", n, 2*members)
 	}
 	a, _ := m.UserEmbedding(1005)
 	b, ok := l.UserEmbedding(1005)
@@ -271,5 +289,64 @@ func TestSaveLoad(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"model": "sasrec"}`), 0o644)
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), `model "sasrec"`) {
 		t.Errorf("wrong model loaded: %v", err)
+	}
+}
+
+// TestEnsemble checks that an ensemble's first member is the single model
+// of the same seed, that the members differ, and that the concatenated
+// embeddings are unit length and score the members' mean cosine.
+func TestEnsemble(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Epochs = 4
+	single, td := fitSynthetic(t, cfg)
+	cfg.Ensemble = 3
+	ens, _ := fitSynthetic(t, cfg)
+	if len(ens.nets) != 3 || ens.Dim() != 3*single.Dim() {
+		t.Fatalf("%d members, width %d; want 3, %d", len(ens.nets), ens.Dim(), 3*single.Dim())
+	}
+	for i, p := range single.nets[0].params {
+		q := ens.nets[0].params[i]
+		if !slices.Equal(p.Data, q.Data) {
+			t.Errorf("member 1's %s differs from the single model's", q.Name)
+		}
+		if r := ens.nets[1].params[i]; slices.Equal(q.Data, r.Data) {
+			t.Errorf("members 1 and 2 have the same %s", r.Name)
+		}
+	}
+	if !slices.Equal(ens.BestEpochs()[:1], single.BestEpochs()) {
+		t.Errorf("best epochs %v, single model %v", ens.BestEpochs(), single.BestEpochs())
+	}
+	for _, e := range ens.History() {
+		if e.Member < 1 || e.Member > 3 {
+			t.Fatalf("epoch %+v: member out of 1..3", e)
+		}
+	}
+	if s := ens.FitSummary(); !strings.HasPrefix(s, "3 members: best epoch ") {
+		t.Errorf("summary %q", s)
+	}
+	norm := func(v []float32) float64 {
+		var s float64
+		for _, x := range v {
+			s += float64(x) * float64(x)
+		}
+		return math.Sqrt(s)
+	}
+	for _, id := range []int64{10, 12, 50} {
+		if v, _ := ens.ItemEmbedding(id); math.Abs(norm(v)-1) > 1e-5 {
+			t.Errorf("item %d: embedding norm %v", id, norm(v))
+		}
+	}
+	u := 7
+	scores := make([]float32, synItems)
+	ens.Score(u, td.Seqs[u], scores)
+	feats, win := ens.featureRow(nil, ens.userDemo[u], td.Seqs[u]), ens.window(td.Seqs[u])
+	for i := range synItems {
+		var mean float64
+		for _, n := range ens.nets {
+			mean += float64(dot(n.userVec(int32(u), feats, win), n.itemVec(int32(i)))) / 3
+		}
+		if math.Abs(float64(scores[i])-mean) > 1e-5 {
+			t.Fatalf("item %d: score %v, members' mean cosine %v", i, scores[i], mean)
+		}
 	}
 }
