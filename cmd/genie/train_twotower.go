@@ -54,7 +54,10 @@ func newTrainTwoTowerCmd() *cobra.Command {
 embedding, user features, mean-pooled history; item tower: item id embedding,
 content vector) with an in-batch sampled softmax and logQ correction,
 stopping early on a held-out share of the training pairs. Parameters come
-from params.yaml, section model_training.two_tower.
+from params.yaml, section model_training.two_tower; with ensemble: N (the
+project's params.yaml sets 5) every fit below trains N such models with
+seeds seed..seed+N-1 and concatenates their embeddings (docs/twotower.md,
+"Ensemble"), at N times the cost.
 
 By default it trains on every processed rating (each user's history in time
 order) over the whole catalogue, for serving, into --out; then, for each of
