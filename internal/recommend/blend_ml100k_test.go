@@ -262,7 +262,7 @@ func fitTwoTower(t *testing.T, name string, cfg twotower.Config, side *twotower.
 	if err := m.Fit(context.Background(), train); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("two-tower %s: fit in %v wall, %.0f CPU s (best epoch %d of %d)", name, time.Since(start), cpuSeconds()-cpu, m.BestEpoch(), len(m.History()))
+	t.Logf("two-tower %s: fit in %v wall, %.0f CPU s (%s)", name, time.Since(start), cpuSeconds()-cpu, m.FitSummary())
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)

@@ -256,7 +256,7 @@ func TestBlendForModel(t *testing.T) {
 		known, news float32 // weights for a known user with 50 movies, a new one with 3
 	}{
 		{BlendMeasuredWith, 0.7, 0.8},
-		{"sasrec", 0.4, 0.4},
+		{"sasrec", 0.4, 0.5},
 		{"bert4rec", 0, 0},
 		{"popularity", 0, 0},
 	}
