@@ -81,8 +81,8 @@ type Model struct {
 	activity   features.Standardizer
 	userDemo   []Demographic
 	seqs       [][]int32 // histories the cached user embeddings come from
-	userEmb    []float32 // [U, out]
-	itemEmb    []float32 // [I, out]
+	userEmb    []float32 // [U, dim()]: the members' outputs side by side
+	itemEmb    []float32 // [I, dim()]
 	history    []EpochStats
 	bestEpochs []int // per member
 	// fingerprint identifies the training data of the last Fit (see
