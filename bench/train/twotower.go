@@ -61,7 +61,10 @@ func runTwoTower(o options) error {
 	if cfg.Negatives != twotower.NegativesInBatch {
 		return fmt.Errorf("two-tower bench: negatives %q: only %q has a PyTorch reference", cfg.Negatives, twotower.NegativesInBatch)
 	}
-	cfg.Threads, cfg.Epochs, cfg.ValidationShare, cfg.Ensemble = o.threads, o.epochs, 0, 1
+	// One member, no weight average: the PyTorch reference trains one
+	// model and averages nothing (the average is one pass over the
+	// weights per step).
+	cfg.Threads, cfg.Epochs, cfg.ValidationShare, cfg.Ensemble, cfg.EMA = o.threads, o.epochs, 0, 1, 0
 	if o.seed != 0 {
 		cfg.Seed = o.seed
 	}

@@ -374,6 +374,10 @@ func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
 		allItems[i] = int32(i)
 	}
 
+	var avg *nn.EMA // the averaged weights, when cfg.EMA is set
+	if cfg.EMA > 0 {
+		avg = nn.NewEMA(n.params, cfg.EMA)
+	}
 	best, bestEpoch := math.Inf(-1), 0
 	var snapshot [][]float32
 	sinceBest := 0
@@ -461,6 +465,12 @@ func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
 				n.logScale.Data[0] = n.maxLogScale
 			}
 			lossSum += float64(loss.Data[0])
+			if avg != nil {
+				avg.Update()
+			}
+		}
+		if avg != nil {
+			avg.Swap() // validate, and keep, the average
 		}
 		st := EpochStats{Epoch: epoch, Loss: lossSum / float64(max(steps, 1)),
 			Temperature: math.Exp(-float64(n.logScale.Data[0]))}
@@ -473,9 +483,7 @@ func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
 		m.logf("two-tower%s epoch %d: loss %.4f, val recall@%d %.4f, temperature %.4f, %.1fs", tag, epoch, st.Loss, valK, st.ValRecall, st.Temperature, st.Seconds)
 		if !hasVal {
 			bestEpoch = epoch
-			continue
-		}
-		if st.ValRecall > best {
+		} else if st.ValRecall > best {
 			best, sinceBest, bestEpoch = st.ValRecall, 0, epoch
 			snapshot = snapshot[:0]
 			for _, p := range n.params {
@@ -483,6 +491,9 @@ func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
 			}
 		} else if sinceBest++; sinceBest >= cfg.Patience {
 			break
+		}
+		if avg != nil && epoch < cfg.Epochs {
+			avg.Swap() // back to the trained weights for the next epoch
 		}
 	}
 	if snapshot != nil {

@@ -214,6 +214,9 @@ func TestLoadConfig(t *testing.T) {
 		{name: "ensemble", yaml: "model_training:\n  two_tower:\n    ensemble: 5\n",
 			check: func(c Config) bool { return c.Ensemble == 5 && c.members() == 5 }},
 		{name: "bad ensemble", yaml: "model_training:\n  two_tower:\n    ensemble: -1\n", wantErr: "ensemble: expected 0 <= n <= 64, got -1"},
+		{name: "ema", yaml: "model_training:\n  two_tower:\n    ema: 0.999\n",
+			check: func(c Config) bool { return c.EMA == 0.999 }},
+		{name: "bad ema", yaml: "model_training:\n  two_tower:\n    ema: 1\n", wantErr: "ema: expected 0 <= decay < 1, got 1"},
 		{name: "unknown key", yaml: "model_training:\n  two_tower:\n    layers: 3\n", wantErr: "field layers not found"},
 	}
 	for _, tc := range tests {
@@ -348,5 +351,31 @@ func TestEnsemble(t *testing.T) {
 		if math.Abs(float64(scores[i])-mean) > 1e-5 {
 			t.Fatalf("item %d: score %v, members' mean cosine %v", i, scores[i], mean)
 		}
+	}
+}
+
+func TestEMA(t *testing.T) {
+	// The average is only kept (and validated): training goes on from the
+	// trained weights, so the training losses are those of the plain fit,
+	// while the kept model is the average.
+	cfg := smallConfig()
+	cfg.Epochs = 6
+	plain, _ := fitSynthetic(t, cfg)
+	cfg.EMA = 0.9
+	avg, _ := fitSynthetic(t, cfg)
+	ph, ah := plain.History(), avg.History()
+	if len(ph) != len(ah) {
+		t.Fatalf("%d epochs with the average, %d without", len(ah), len(ph))
+	}
+	for i := range ph {
+		if ah[i].Loss != ph[i].Loss {
+			t.Errorf("epoch %d: training loss %v with the average, %v without: training did not resume from the trained weights", i+1, ah[i].Loss, ph[i].Loss)
+		}
+	}
+	if slices.Equal(plain.itemEmb, avg.itemEmb) {
+		t.Error("the kept model is the trained one, not the average")
+	}
+	if !strings.Contains(avg.cfg.label(), "ema=0.9") {
+		t.Errorf("label %q does not name the average", avg.cfg.label())
 	}
 }
