@@ -55,11 +55,12 @@ embedding, user features, mean-pooled history; item tower: item id embedding,
 content vector) with an in-batch sampled softmax and logQ correction,
 stopping early on a held-out share of the training pairs. Parameters come
 from params.yaml, section model_training.two_tower; with ensemble: N (the
-project's params.yaml sets 5) every fit below trains N such models with
+project's params.yaml sets 3) every fit below trains N such models with
 seeds seed..seed+N-1 and concatenates their embeddings (docs/twotower.md,
-"Ensemble"), at N times the cost; with ema: D (e.g. 0.999) each
-model kept, and validated for early stopping, is the moving average of its
-weights over the training steps instead of the last step's weights.
+"Ensemble"), at N times the cost; with ema: D (the project's params.yaml
+sets 0.999) each model kept, and validated for early stopping, is the
+moving average of its weights over the training steps instead of the last
+step's weights.
 
 By default it trains on every processed rating (each user's history in time
 order) over the whole catalogue, for serving, into --out; then, for each of
