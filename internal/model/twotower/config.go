@@ -51,6 +51,11 @@ type Config struct {
 	ShortHistory float64 `yaml:"short_history" json:"short_history"`
 	// HistoryLength caps the pooled history to the user's most recent items.
 	HistoryLength int `yaml:"history_length" json:"history_length"`
+	// History selects what a training pair's user tower sees: all (the
+	// user's other items, before and after the target) or past (only the
+	// items rated before it, as when predicting the next rating). With
+	// past, the held-out pairs are each user's last ones.
+	History string `yaml:"history" json:"history,omitempty"`
 	// Patience stops training after this many epochs without a better
 	// validation recall; ValidationShare of the pairs are held out for it
 	// (0 disables early stopping).
@@ -76,6 +81,12 @@ type Config struct {
 	// a given seed and thread count.
 	Threads int `yaml:"threads" json:"threads"`
 }
+
+// Variants of Config.History.
+const (
+	HistoryAll  = "all"
+	HistoryPast = "past"
+)
 
 // Softmax variants of Config.Negatives.
 const (
@@ -138,6 +149,9 @@ func (c Config) Validate() error {
 	if c.HistoryLength < 1 {
 		bad("history_length", ">= 1", c.HistoryLength)
 	}
+	if c.History != "" && c.History != HistoryAll && c.History != HistoryPast {
+		bad("history", HistoryAll+" or "+HistoryPast, c.History)
+	}
 	if c.Patience < 1 {
 		bad("patience", ">= 1", c.Patience)
 	}
@@ -167,6 +181,9 @@ func (c Config) label() string {
 	}
 	if c.EMA > 0 {
 		l += fmt.Sprintf(", ema=%g", c.EMA)
+	}
+	if c.History == HistoryPast {
+		l += ", history=past"
 	}
 	return l
 }

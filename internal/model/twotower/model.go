@@ -256,8 +256,14 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 			k = 0
 		}
 		held := make([]bool, len(s))
-		for _, p := range split.Perm(len(s))[:k] {
-			held[p] = true
+		if cfg.History == HistoryPast {
+			for p := len(s) - k; p < len(s); p++ {
+				held[p] = true
+			}
+		} else {
+			for _, p := range split.Perm(len(s))[:k] {
+				held[p] = true
+			}
 		}
 		for p, it := range s {
 			if held[p] {
@@ -404,10 +410,14 @@ func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
 				if drop.Float64() < cfg.IDDropout {
 					iids[b] = -1
 				}
-				// History: the pooled window without the target position.
-				lo := max(0, len(seq)-cfg.HistoryLength)
+				// History: the pooled window without the target position;
+				// with HistoryPast, the window before it.
+				lo, hi := max(0, len(seq)-cfg.HistoryLength), len(seq)
+				if cfg.History == HistoryPast {
+					lo, hi = max(0, int(pr.pos)-cfg.HistoryLength), int(pr.pos)
+				}
 				scratch = scratch[:0]
-				for p := lo; p < len(seq); p++ {
+				for p := lo; p < hi; p++ {
 					if p != int(pr.pos) {
 						scratch = append(scratch, seq[p])
 					}

@@ -217,6 +217,9 @@ func TestLoadConfig(t *testing.T) {
 		{name: "ema", yaml: "model_training:\n  two_tower:\n    ema: 0.999\n",
 			check: func(c Config) bool { return c.EMA == 0.999 }},
 		{name: "bad ema", yaml: "model_training:\n  two_tower:\n    ema: 1\n", wantErr: "ema: expected 0 <= decay < 1, got 1"},
+		{name: "history", yaml: "model_training:\n  two_tower:\n    history: past\n",
+			check: func(c Config) bool { return c.History == HistoryPast }},
+		{name: "bad history", yaml: "model_training:\n  two_tower:\n    history: future\n", wantErr: "history: expected all or past, got future"},
 		{name: "unknown key", yaml: "model_training:\n  two_tower:\n    layers: 3\n", wantErr: "field layers not found"},
 	}
 	for _, tc := range tests {
@@ -377,5 +380,57 @@ func TestEMA(t *testing.T) {
 	}
 	if !strings.Contains(avg.cfg.label(), "ema=0.9") {
 		t.Errorf("label %q does not name the average", avg.cfg.label())
+	}
+}
+
+func TestHistoryPast(t *testing.T) {
+	// With history: past a training pair's user tower sees only the items
+	// rated before its target, and the held-out pairs are each user's last
+	// ones; with all it sees the others on both sides.
+	for _, history := range []string{HistoryAll, HistoryPast} {
+		t.Run(history, func(t *testing.T) {
+			cfg := smallConfig()
+			cfg.Epochs, cfg.ValidationShare, cfg.IDDropout, cfg.History = 2, 0.25, 0.1, history
+			td, side := synthetic()
+			pos := make([]map[int32]int, len(td.Seqs)) // per user: item -> position
+			for u, s := range td.Seqs {
+				pos[u] = make(map[int32]int, len(s))
+				for p, it := range s {
+					pos[u][it] = p
+				}
+			}
+			held := int(cfg.ValidationShare * synPerUser)
+			var rows, later, lastTargets int
+			m := New(cfg, side)
+			m.OnBatch = func(b Batch) {
+				for r, u := range b.Users {
+					if u < 0 {
+						continue // the id is hidden: the row's user is unknown here
+					}
+					rows++
+					target := pos[u][b.Items[r]]
+					if target >= synPerUser-held {
+						lastTargets++
+					}
+					for _, it := range b.History[r] {
+						if pos[u][it] > target {
+							later++
+						}
+					}
+				}
+			}
+			if err := m.Fit(context.Background(), td); err != nil {
+				t.Fatal(err)
+			}
+			if rows == 0 {
+				t.Fatal("no training rows seen")
+			}
+			if past := history == HistoryPast; past != (later == 0) || past != (lastTargets == 0) {
+				t.Errorf("%d rows: %d history items rated after their target, %d targets among a user's last %d", rows, later, lastTargets, held)
+			}
+			if past := history == HistoryPast; past != strings.Contains(m.cfg.label(), "history=past") {
+				t.Errorf("label %q", m.cfg.label())
+			}
+		})
 	}
 }
