@@ -53,8 +53,8 @@ type Config struct {
 	HistoryLength int `yaml:"history_length" json:"history_length"`
 	// History selects what a training pair's user tower sees: all (the
 	// user's other items, before and after the target) or past (only the
-	// items rated before it, as when predicting the next rating). With
-	// past, the held-out pairs are each user's last ones.
+	// items rated before it, as when predicting the next rating); empty
+	// means all. With past, the held-out pairs are each user's last ones.
 	History string `yaml:"history" json:"history,omitempty"`
 	// Patience stops training after this many epochs without a better
 	// validation recall; ValidationShare of the pairs are held out for it
