@@ -411,15 +411,15 @@ func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
 					iids[b] = -1
 				}
 				// History: the pooled window without the target position;
-				// with HistoryPast, the window before it.
-				lo, hi := max(0, len(seq)-cfg.HistoryLength), len(seq)
-				if cfg.History == HistoryPast {
-					lo, hi = max(0, int(pr.pos)-cfg.HistoryLength), int(pr.pos)
-				}
+				// with HistoryPast, the window of the items before it.
 				scratch = scratch[:0]
-				for p := lo; p < hi; p++ {
-					if p != int(pr.pos) {
-						scratch = append(scratch, seq[p])
+				if cfg.History == HistoryPast {
+					scratch = append(scratch, m.window(seq[:pr.pos])...)
+				} else {
+					for p := max(0, len(seq)-cfg.HistoryLength); p < len(seq); p++ {
+						if p != int(pr.pos) {
+							scratch = append(scratch, seq[p])
+						}
 					}
 				}
 				if drop.Float64() < cfg.IDDropout {
