@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/moviegenie/genie/internal/config"
+	"github.com/moviegenie/genie/internal/pipeline"
 	"github.com/moviegenie/genie/internal/search"
 	"github.com/moviegenie/genie/internal/server"
 	"github.com/moviegenie/genie/internal/store/backend"
@@ -200,7 +201,17 @@ func watchModels(ctx context.Context, srv *server.Server, o serveOptions, log *s
 		}
 		return fmt.Sprintf("%s\n%s:%d:%d", o.src.Fingerprint(), o.catalog, v.Size(), v.ModTime().UnixNano())
 	}
+	// While genie repro holds the repository lock the outputs are a mix
+	// of the old run's and the new one's: wait for it to finish.
+	repoBusy := func() bool { return false } // not in a repository: no lock to wait for
+	if root, err := pipeline.FindRoot("."); err == nil {
+		repoBusy = func() bool {
+			busy, err := pipeline.RepoBusy(root)
+			return err == nil && busy
+		}
+	}
 	last := fingerprint()
+	deferred := false
 	t := time.NewTicker(o.reload)
 	defer t.Stop()
 	for {
@@ -213,6 +224,14 @@ func watchModels(ctx context.Context, srv *server.Server, o serveOptions, log *s
 		if fp == last {
 			continue
 		}
+		if repoBusy() {
+			if !deferred {
+				log.Info("pipeline outputs changing; reload deferred until the pipeline command holding the repository lock finishes")
+				deferred = true
+			}
+			continue
+		}
+		deferred = false
 		if err := syncCatalog(ctx, io.Discard, o); err != nil {
 			// A catalogue being rebuilt: keep serving, retry.
 			log.Warn("catalogue sync failed; still serving the previous data", "err", err)

@@ -270,6 +270,32 @@ func TestRepoLockExcludesSecondRepro(t *testing.T) {
 	mustRepro(t, root, ReproOptions{})
 }
 
+func TestRepoBusy(t *testing.T) {
+	root := t.TempDir()
+	busy := func(want bool) {
+		t.Helper()
+		got, err := RepoBusy(root)
+		if err != nil || got != want {
+			t.Fatalf("RepoBusy = %v, %v; want %v", got, err, want)
+		}
+	}
+	busy(false) // no .dvc/tmp/lock yet
+	lk, err := AcquireRepoLock(context.Background(), root, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy(true)
+	busy(true) // the probe left the holder's lock alone
+	lk.Release()
+	busy(false)
+	// the probe does not keep the lock: a command can take it right after
+	lk, err = AcquireRepoLock(context.Background(), root, 0)
+	if err != nil {
+		t.Fatalf("lock after probe: %v", err)
+	}
+	lk.Release()
+}
+
 func TestRWLockHonoursDVCEntries(t *testing.T) {
 	root := newTestRepo(t, map[string]string{"dvc.yaml": chainYAML, "params.yaml": "lr: 1\n", "src.txt": "x"})
 	// a live process (pid 1) writing prepared.txt, recorded the way DVC does

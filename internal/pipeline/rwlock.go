@@ -60,6 +60,30 @@ func AcquireRepoLock(ctx context.Context, root string, wait time.Duration) (*Rep
 	return &RepoLock{f: f}, nil
 }
 
+// RepoBusy reports whether another process holds the repository lock of
+// root — a genie or DVC command (repro, commit) is writing the pipeline's
+// outputs. It takes the lock shared for an instant and drops it again; the
+// commands that take it exclusively retry for seconds, so the probe never
+// makes one of them fail. A repository without a lock file is not busy.
+func RepoBusy(root string) (bool, error) {
+	path := filepath.Join(root, ".dvc", "tmp", "lock")
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("repo lock: %w", err)
+	}
+	defer f.Close()
+	switch err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB); {
+	case errors.Is(err, unix.EWOULDBLOCK):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("repo lock: flock %s: %w", path, err)
+	}
+	_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	return false, nil
+}
+
 // Release drops the lock.
 func (l *RepoLock) Release() error {
 	if l == nil || l.f == nil {
