@@ -40,6 +40,13 @@ type Config struct {
 	// batch, with logQ correction) or all (every item of the catalogue,
 	// an exact softmax; affordable for small catalogues).
 	Negatives string `yaml:"negatives" json:"negatives"`
+	// PopularityPrior strengthens in_batch's logQ correction: item i's
+	// logit is corrected by (1 + PopularityPrior)·log q_i, q_i its share of
+	// the training pairs. At 0 the towers estimate the full softmax's
+	// log P(i | u); at p they learn log P(i | u) + p·log q_i, the
+	// conditional times q_i^p, which ranks popular movies higher. Only
+	// with in_batch (all has no correction to strengthen).
+	PopularityPrior float64 `yaml:"popularity_prior" json:"popularity_prior,omitempty"`
 	// Temperature is the initial softmax temperature (learned afterwards).
 	Temperature float64 `yaml:"temperature" json:"temperature"`
 	// IDDropout is the probability of hiding a training pair's user id and,
@@ -137,6 +144,11 @@ func (c Config) Validate() error {
 	if c.Negatives != NegativesInBatch && c.Negatives != NegativesAll {
 		bad("negatives", NegativesInBatch+" or "+NegativesAll, c.Negatives)
 	}
+	if c.PopularityPrior < 0 || c.PopularityPrior > 4 {
+		bad("popularity_prior", "0 <= p <= 4", c.PopularityPrior)
+	} else if c.PopularityPrior != 0 && c.Negatives == NegativesAll {
+		bad("popularity_prior", "0 with negatives: "+NegativesAll, c.PopularityPrior)
+	}
 	if !(c.Temperature > 0) {
 		bad("temperature", "> 0", c.Temperature)
 	}
@@ -184,6 +196,9 @@ func (c Config) label() string {
 	}
 	if c.History == HistoryPast {
 		l += ", history=past"
+	}
+	if c.PopularityPrior != 0 {
+		l += fmt.Sprintf(", popularity_prior=%g", c.PopularityPrior)
 	}
 	return l
 }

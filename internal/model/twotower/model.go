@@ -49,7 +49,8 @@ type Batch struct {
 	// Items are the positive items; ItemIDs their id-embedding rows, -1
 	// where the id is hidden (the item tower then reads content only).
 	Items, ItemIDs []int32
-	// LogQ is each positive's log sampling probability (logQ correction).
+	// LogQ is each positive's logQ correction: its log sampling
+	// probability, times 1 + Config.PopularityPrior.
 	LogQ []float32
 	// Features is the [B, F] user-feature matrix.
 	Features []float32
@@ -303,7 +304,7 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 	}
 	d.logQ = make([]float32, I)
 	for i, c := range counts {
-		d.logQ[i] = float32(math.Log(max(c, 1) / float64(len(d.pairs))))
+		d.logQ[i] = float32((1 + cfg.PopularityPrior) * math.Log(max(c, 1)/float64(len(d.pairs))))
 	}
 
 	m.nets, m.history, m.bestEpochs = nil, nil, nil
@@ -325,7 +326,7 @@ type fitData struct {
 	fitSeqs, valSeqs   [][]int32 // per dense user: fitting and held-out items
 	userFeats, content *nn.Tensor
 	pairs              []pair
-	logQ               []float32 // per item: log of its share of the pairs
+	logQ               []float32 // per item: log of its share of the pairs, times 1 + PopularityPrior
 }
 
 // memberPrefix is the parameter-name prefix of member k of an ensemble of

@@ -220,6 +220,13 @@ func TestLoadConfig(t *testing.T) {
 		{name: "history", yaml: "model_training:\n  two_tower:\n    history: past\n",
 			check: func(c Config) bool { return c.History == HistoryPast }},
 		{name: "bad history", yaml: "model_training:\n  two_tower:\n    history: future\n", wantErr: "history: expected all or past, got future"},
+		{name: "popularity prior", yaml: "model_training:\n  two_tower:\n    popularity_prior: 0.5\n",
+			check: func(c Config) bool {
+				return c.PopularityPrior == 0.5 && strings.Contains(c.label(), "popularity_prior=0.5")
+			}},
+		{name: "bad popularity prior", yaml: "model_training:\n  two_tower:\n    popularity_prior: -1\n", wantErr: "popularity_prior: expected 0 <= p <= 4, got -1"},
+		{name: "popularity prior without logQ", yaml: "model_training:\n  two_tower:\n    negatives: all\n    popularity_prior: 0.5\n",
+			wantErr: "popularity_prior: expected 0 with negatives: all, got 0.5"},
 		{name: "unknown key", yaml: "model_training:\n  two_tower:\n    layers: 3\n", wantErr: "field layers not found"},
 	}
 	for _, tc := range tests {
@@ -432,5 +439,88 @@ func TestHistoryPast(t *testing.T) {
 				t.Errorf("label %q", m.cfg.label())
 			}
 		})
+	}
+}
+
+func TestPopularityPrior(t *testing.T) {
+	// Users rate the movies of their genre with a skewed popularity (movie
+	// k of a genre is drawn with weight 1/(k+1)). The correction is
+	// (1 + prior)·log q, and with a prior the towers rank the popular
+	// movies a user has not rated higher than without one.
+	td, side := synthetic()
+	r := rand.New(rand.NewPCG(5, 6))
+	perGenre := synItems / synGenres
+	counts := make([]float64, synItems)
+	pairs := 0
+	for u := range td.Seqs {
+		g := u % synGenres
+		w := make([]float64, perGenre)
+		for k := range w {
+			w[k] = 1 / float64(k+1)
+		}
+		var seq []int32
+		for range synPerUser / 2 {
+			var sum float64
+			for _, x := range w {
+				sum += x
+			}
+			x, k := r.Float64()*sum, 0
+			for ; k < perGenre-1 && x >= w[k]; k++ {
+				x -= w[k]
+			}
+			w[k] = 0 // without replacement
+			seq = append(seq, int32(k*synGenres+g))
+			counts[k*synGenres+g]++
+			pairs++
+		}
+		td.Seqs[u] = seq
+	}
+	concordance := func(m *Model) float64 {
+		// Over users and pairs of unrated movies of their genre with
+		// different counts: the share the model orders as the counts are.
+		var agree, all float64
+		dst := make([]float32, synItems)
+		for u, seq := range td.Seqs {
+			m.Score(u, seq, dst)
+			for i := u % synGenres; i < synItems; i += synGenres {
+				for j := i + synGenres; j < synItems; j += synGenres {
+					if slices.Contains(seq, int32(i)) || slices.Contains(seq, int32(j)) || counts[i] == counts[j] {
+						continue
+					}
+					all++
+					if (counts[i] > counts[j]) == (dst[i] > dst[j]) {
+						agree++
+					}
+				}
+			}
+		}
+		return agree / all
+	}
+	var got [2]float64
+	for k, prior := range []float64{0, 2} {
+		cfg := smallConfig()
+		cfg.Epochs, cfg.ValidationShare, cfg.PopularityPrior = 10, 0, prior
+		m := New(cfg, side)
+		checked := 0
+		m.OnBatch = func(b Batch) {
+			for r, it := range b.Items {
+				want := float32((1 + prior) * math.Log(counts[it]/float64(pairs)))
+				if b.LogQ[r] != want {
+					t.Fatalf("prior %g: item %d correction %g, want %g", prior, it, b.LogQ[r], want)
+				}
+				checked++
+			}
+		}
+		if err := m.Fit(context.Background(), td); err != nil {
+			t.Fatal(err)
+		}
+		if checked == 0 {
+			t.Fatal("no training rows seen")
+		}
+		got[k] = concordance(m)
+	}
+	t.Logf("popularity order kept among unrated movies: prior 0 %.3f, prior 2 %.3f", got[0], got[1])
+	if got[1] < got[0]+0.1 {
+		t.Errorf("prior 2 keeps the popularity order in %.3f of pairs, prior 0 in %.3f: want at least 0.1 more", got[1], got[0])
 	}
 }
