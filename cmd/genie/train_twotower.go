@@ -60,9 +60,12 @@ seeds seed..seed+N-1 and concatenates their embeddings (docs/twotower.md,
 "Ensemble"), at N times the cost; with ema: D (the project's params.yaml
 sets 0.999) each model kept, and validated for early stopping, is the
 moving average of its weights over the training steps instead of the last
-step's weights; with history: past each training pair's history holds only
-the ratings before it (a better next-item model alone, a worse partner for
-SASRec: docs/twotower.md, "History direction").
+step's weights; with popularity_prior: p (the project's params.yaml sets
+0.25) the logQ correction is multiplied by 1 + p, so the towers rank popular
+movies higher (docs/twotower.md, "Popularity prior"); with history: past
+each training pair's history holds only the ratings before it (a better
+next-item model alone, a worse partner for SASRec: docs/twotower.md,
+"History direction").
 
 By default it trains on every processed rating (each user's history in time
 order) over the whole catalogue, for serving, into --out; then, for each of
