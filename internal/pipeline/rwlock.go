@@ -23,13 +23,15 @@ type RepoLock struct {
 // ErrLocked is returned when another process holds the repository lock.
 var ErrLocked = errors.New("unable to acquire lock: most likely another DVC or genie process is running in this repository")
 
+// repoLockPath is the repository lock file of root.
+func repoLockPath(root string) string { return filepath.Join(root, ".dvc", "tmp", "lock") }
+
 // AcquireRepoLock takes .dvc/tmp/lock, retrying until wait elapses.
 func AcquireRepoLock(ctx context.Context, root string, wait time.Duration) (*RepoLock, error) {
-	dir := filepath.Join(root, ".dvc", "tmp")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	path := repoLockPath(root)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("repo lock: %w", err)
 	}
-	path := filepath.Join(dir, "lock")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("repo lock: open %s: %w", path, err)
@@ -66,7 +68,7 @@ func AcquireRepoLock(ctx context.Context, root string, wait time.Duration) (*Rep
 // commands that take it exclusively retry for seconds, so the probe never
 // makes one of them fail. A repository without a lock file is not busy.
 func RepoBusy(root string) (bool, error) {
-	path := filepath.Join(root, ".dvc", "tmp", "lock")
+	path := repoLockPath(root)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
