@@ -25,7 +25,6 @@ import (
 	"github.com/moviegenie/genie/internal/model"
 	"github.com/moviegenie/genie/internal/model/baseline"
 	"github.com/moviegenie/genie/internal/model/twotower"
-	"github.com/moviegenie/genie/internal/movielens"
 )
 
 // This file measures where the Two-Tower model helps the serving engine on
@@ -189,33 +188,13 @@ func blockReport(sb *strings.Builder, title, nameA, nameB string, valid, test []
 	return c
 }
 
-func blendTables(t *testing.T) *dataset.Tables {
-	t.Helper()
-	dir := evaltest.ML100KDir
-	if d := os.Getenv("GENIE_ML100K_DIR"); d != "" {
-		dir = d
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("ml-100k not available: %v", err)
-	}
-	ds, err := movielens.Load(context.Background(), dir, movielens.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tb, _, err := dataset.Process(context.Background(), ds, dataset.Options{MinRatingsPerUser: 20, MinRatingsPerMovie: 5, TestSplitRatio: 0.2, Seed: 42})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tb
-}
-
 // blendSetup loads ml-100k processed as the pipeline does, and the
 // Two-Tower configuration (params.yaml, then GENIE_TT_CFG: a YAML mapping,
 // e.g. "{epochs: 1}" for a quick check of a test itself) and side
 // information.
 func blendSetup(t *testing.T) (*dataset.Tables, *eval.Dataset, twotower.Config, *twotower.SideInfo) {
 	t.Helper()
-	tb := blendTables(t)
+	tb := evaltest.ML100KTables(t)
 	fp, err := features.LoadParams("../../params.yaml")
 	if err != nil {
 		t.Fatal(err)

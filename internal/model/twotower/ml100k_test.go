@@ -9,37 +9,13 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/eval"
 	"github.com/moviegenie/genie/internal/eval/evaltest"
 	"github.com/moviegenie/genie/internal/features"
 	"github.com/moviegenie/genie/internal/model"
 	"github.com/moviegenie/genie/internal/model/baseline"
 	"github.com/moviegenie/genie/internal/model/twotower"
-	"github.com/moviegenie/genie/internal/movielens"
 )
-
-// ml100kTables processes the raw ml-100k release as `genie process` does
-// with the default parameters, or skips the test when it is absent.
-func ml100kTables(t *testing.T) *dataset.Tables {
-	t.Helper()
-	dir := evaltest.ML100KDir
-	if d := os.Getenv("GENIE_ML100K_DIR"); d != "" {
-		dir = d
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("ml-100k not available: %v", err)
-	}
-	ds, err := movielens.Load(context.Background(), dir, movielens.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tb, _, err := dataset.Process(context.Background(), ds, dataset.Options{MinRatingsPerUser: 20, MinRatingsPerMovie: 5, TestSplitRatio: 0.2, Seed: 42})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tb
-}
 
 // TestML100K trains the default configuration under the TFRS and RecBole
 // protocols and prints the tables (with the baselines when
@@ -48,7 +24,7 @@ func TestML100K(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on ml-100k")
 	}
-	tb := ml100kTables(t)
+	tb := evaltest.ML100KTables(t)
 	content, _, err := features.BuildContent(tb.Movies, tb.Tags, features.ContentOptions{Dim: features.DefaultDim})
 	if err != nil {
 		t.Fatal(err)
