@@ -142,26 +142,38 @@ func quiesce(ctx context.Context, path string) error {
 	return nil
 }
 
-// build creates the schema in tmp, loads t (and old's app rows) in one
-// transaction, validates inside it and commits only if every check passed.
-func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.Report) error {
-	d, err := dsn(tmp, "", "foreign_keys(1)", "journal_mode(MEMORY)", "synchronous(OFF)", "cache_size(-65536)")
+// openMigrated opens the database at path on one connection, with the
+// transaction lock mode txlock ("" or "immediate") and the pragmas given, and
+// brings its schema up to date. The caller closes it.
+func openMigrated(ctx context.Context, path, txlock string, pragmas ...string) (*sql.DB, error) {
+	d, err := dsn(path, txlock, pragmas...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	db, err := sql.Open("sqlite", d)
 	if err != nil {
-		return fmt.Errorf("sqlite setup: %w", err)
+		return nil, fmt.Errorf("sqlite setup: %w", err)
 	}
-	defer db.Close()
 	db.SetMaxOpenConns(1)
 	ms, err := Migrations()
+	if err == nil {
+		_, err = sqlstore.Migrate(ctx, db, Dialect, ms, "")
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite setup: %w", err)
+	}
+	return db, nil
+}
+
+// build creates the schema in tmp, loads t (and old's app rows) in one
+// transaction, validates inside it and commits only if every check passed.
+func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.Report) error {
+	db, err := openMigrated(ctx, tmp, "", "foreign_keys(1)", "journal_mode(MEMORY)", "synchronous(OFF)", "cache_size(-65536)")
 	if err != nil {
 		return err
 	}
-	if _, err := sqlstore.Migrate(ctx, db, Dialect, ms, ""); err != nil {
-		return fmt.Errorf("sqlite setup: %w", err)
-	}
+	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite setup: %w", err)
@@ -260,23 +272,11 @@ var rebuildTables = []string{"interactions", "tags", "search_documents", "movie_
 // busy timeout) until it ends. App rows are set aside in temporary tables
 // and put back, as PostgreSQL's Setup does.
 func rebuildInPlace(ctx context.Context, path string, t *dataset.Tables, opt SetupOptions, rep *store.Report) error {
-	d, err := dsn(path, "immediate", "foreign_keys(1)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS), "synchronous(FULL)")
+	db, err := openMigrated(ctx, path, "immediate", "foreign_keys(1)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS), "synchronous(FULL)")
 	if err != nil {
 		return err
-	}
-	db, err := sql.Open("sqlite", d)
-	if err != nil {
-		return fmt.Errorf("sqlite setup: %w", err)
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(1)
-	ms, err := Migrations()
-	if err != nil {
-		return err
-	}
-	if _, err := sqlstore.Migrate(ctx, db, Dialect, ms, ""); err != nil {
-		return fmt.Errorf("sqlite setup: %w", err)
-	}
 	tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock until commit
 	if err != nil {
 		return fmt.Errorf("sqlite setup: %w", err)
