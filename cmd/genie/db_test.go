@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -18,17 +16,6 @@ import (
 	"github.com/moviegenie/genie/internal/store"
 	"github.com/moviegenie/genie/internal/store/storetest"
 )
-
-func runDB(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	cmd := newDBCmd()
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(context.Background())
-	return out.String(), err
-}
 
 func readReport(t *testing.T, path string) store.Report {
 	t.Helper()
@@ -86,7 +73,7 @@ func TestDBCmd(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {
 				os.Remove(report)
-				out, err := runDB(t, tc.args...)
+				out, err := execute(newDBCmd(), tc.args...)
 				if tc.wantErr != "" {
 					if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 						t.Fatalf("err = %v, want %q\n%s", err, tc.wantErr, out)
@@ -147,7 +134,7 @@ func TestDBSetupProcessed(t *testing.T) {
 	}
 	for _, db := range dbs {
 		report := filepath.Join(t.TempDir(), "db_validation.json")
-		out, err := runDB(t, "setup", "--processed", processed, "--db", db, "--report", report)
+		out, err := execute(newDBCmd(), "setup", "--processed", processed, "--db", db, "--report", report)
 		t.Log(out)
 		if err != nil {
 			t.Fatal(err)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,22 +11,11 @@ import (
 	"github.com/moviegenie/genie/internal/search/minilm"
 )
 
-func runModelsCmd(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	cmd := newModelsCmd()
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(context.Background())
-	return out.String(), err
-}
-
 // TestModelsCmd: help, listing, and pulls that must fail without touching
 // the network (the download itself is tested in internal/pretrained
 // against a local TLS server).
 func TestModelsCmd(t *testing.T) {
-	out, err := runModelsCmd(t, "pull", "--help")
+	out, err := execute(newModelsCmd(), "pull", "--help")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,20 +25,20 @@ func TestModelsCmd(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	out, err = runModelsCmd(t, "list", "--dir", dir)
+	out, err = execute(newModelsCmd(), "list", "--dir", dir)
 	if err != nil || !strings.Contains(out, "all-MiniLM-L6-v2 (90.9 MB") || !strings.Contains(out, "not pulled") {
 		t.Errorf("list: %v\n%s", err, out)
 	}
-	if _, err := runModelsCmd(t, "pull", "bert-huge", "--dir", dir); !errors.Is(err, pretrained.ErrUnknownModel) {
+	if _, err := execute(newModelsCmd(), "pull", "bert-huge", "--dir", dir); !errors.Is(err, pretrained.ErrUnknownModel) {
 		t.Errorf("unknown model: %v", err)
 	}
-	if _, err := runModelsCmd(t, "pull", "minilm", "--dir", dir, "--base-url", "http://127.0.0.1:1"); err == nil || !strings.Contains(err.Error(), "only https") {
+	if _, err := execute(newModelsCmd(), "pull", "minilm", "--dir", dir, "--base-url", "http://127.0.0.1:1"); err == nil || !strings.Contains(err.Error(), "only https") {
 		t.Errorf("plain http: %v", err)
 	}
 	// --from a folder holding other files: verified, refused, nothing placed.
 	from := t.TempDir()
 	os.WriteFile(filepath.Join(from, "model.onnx"), []byte("not the model"), 0o644)
-	_, err = runModelsCmd(t, "pull", "all-MiniLM-L6-v2", "--dir", dir, "--from", from)
+	_, err = execute(newModelsCmd(), "pull", "all-MiniLM-L6-v2", "--dir", dir, "--from", from)
 	var ce *pretrained.ChecksumError
 	if !errors.As(err, &ce) || ce.File != "model.onnx" {
 		t.Errorf("bad --from: %v", err)
@@ -59,7 +46,7 @@ func TestModelsCmd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "all-MiniLM-L6-v2", "model.onnx")); err == nil {
 		t.Error("an unverified model.onnx was placed")
 	}
-	if _, err := runModelsCmd(t, "pull", "minilm", "--dir", dir, "--verify"); err == nil {
+	if _, err := execute(newModelsCmd(), "pull", "minilm", "--dir", dir, "--verify"); err == nil {
 		t.Error("--verify of an empty folder passed")
 	}
 }
@@ -69,15 +56,15 @@ func TestSearchEmbedderFlags(t *testing.T) {
 	dir := t.TempDir()
 	processed, index := filepath.Join(dir, "processed"), filepath.Join(dir, "search")
 	writeSearchProcessed(t, processed)
-	if _, err := runSearchCmd(t, "index", "--processed", processed, "--out", index, "--embedder", "bert"); err == nil || !strings.Contains(err.Error(), "want trained or minilm") {
+	if _, err := execute(newSearchCmd(), "index", "--processed", processed, "--out", index, "--embedder", "bert"); err == nil || !strings.Contains(err.Error(), "want trained or minilm") {
 		t.Errorf("bad --embedder: %v", err)
 	}
-	_, err := runSearchCmd(t, "index", "--processed", processed, "--out", index, "--embedder", "minilm", "--model-dir", filepath.Join(dir, "none"))
+	_, err := execute(newSearchCmd(), "index", "--processed", processed, "--out", index, "--embedder", "minilm", "--model-dir", filepath.Join(dir, "none"))
 	if err == nil || !strings.Contains(err.Error(), "genie models pull") {
 		t.Errorf("missing model: %v", err)
 	}
 	if !minilm.Compiled {
-		_, err := runSearchCmd(t, "index", "--processed", processed, "--out", index, "--embedder", "minilm",
+		_, err := execute(newSearchCmd(), "index", "--processed", processed, "--out", index, "--embedder", "minilm",
 			"--model-dir", filepath.Join("..", "..", "internal", "search", "minilm", "testdata", "tiny"))
 		if !errors.Is(err, minilm.ErrNotBuilt) {
 			t.Errorf("untagged build: %v", err)

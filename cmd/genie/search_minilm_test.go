@@ -24,7 +24,7 @@ func TestSearchMiniLMCommands(t *testing.T) {
 	dir := t.TempDir()
 	processed, index := filepath.Join(dir, "processed"), filepath.Join(dir, "search")
 	writeSearchProcessed(t, processed)
-	out, err := runSearchCmd(t, "index", "--processed", processed, "--out", index, "--embedder", "minilm", "--model-dir", tinyModel)
+	out, err := execute(newSearchCmd(), "index", "--processed", processed, "--out", index, "--embedder", "minilm", "--model-dir", tinyModel)
 	if err != nil {
 		t.Fatalf("index: %v\n%s", err, out)
 	}
@@ -34,7 +34,7 @@ func TestSearchMiniLMCommands(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(index, "minilm.bin")); err != nil {
 		t.Fatal(err)
 	}
-	out, err = runSearchCmd(t, "--index", index, "--embedder", "minilm", "--model-dir", tinyModel, "--json", "--mode", "dense", "toy", "story")
+	out, err = execute(newSearchCmd(), "--index", index, "--embedder", "minilm", "--model-dir", tinyModel, "--json", "--mode", "dense", "toy", "story")
 	if err != nil {
 		t.Fatalf("search: %v\n%s", err, out)
 	}
@@ -42,7 +42,7 @@ func TestSearchMiniLMCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Hits) == 0 || res.Hits[0].Why.Dense == 0 {
 		t.Errorf("dense minilm search: %v\n%s", err, out)
 	}
-	out, err = runSearchCmd(t, "--index", index, "--embedder", "minilm", "--model-dir", tinyModel, "shawshank", "redemtion")
+	out, err = execute(newSearchCmd(), "--index", index, "--embedder", "minilm", "--model-dir", tinyModel, "shawshank", "redemtion")
 	if err != nil || !strings.HasPrefix(strings.TrimSpace(out), "1. The Shawshank Redemption (1994)") {
 		t.Errorf("fused minilm search: %v\n%s", err, out)
 	}
@@ -79,7 +79,7 @@ func TestSearchMiniLMCommands(t *testing.T) {
 	// An index rebuilt from another catalogue makes the cache stale.
 	writeSearchProcessed(t, processed)
 	os.Remove(filepath.Join(index, "minilm.bin"))
-	if _, err := runSearchCmd(t, "--index", index, "--embedder", "minilm", "--model-dir", tinyModel, "heat"); err == nil || !strings.Contains(err.Error(), "genie search index --embedder minilm") {
+	if _, err := execute(newSearchCmd(), "--index", index, "--embedder", "minilm", "--model-dir", tinyModel, "heat"); err == nil || !strings.Contains(err.Error(), "genie search index --embedder minilm") {
 		t.Errorf("no cache: %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -39,22 +38,11 @@ func writeSearchProcessed(t *testing.T, dir string) {
 	}
 }
 
-func runSearchCmd(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	cmd := newSearchCmd()
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(context.Background())
-	return out.String(), err
-}
-
 func TestSearchCommand(t *testing.T) {
 	dir := t.TempDir()
 	processed, index := filepath.Join(dir, "processed"), filepath.Join(dir, "search")
 	writeSearchProcessed(t, processed)
-	out, err := runSearchCmd(t, "index", "--processed", processed, "--out", index)
+	out, err := execute(newSearchCmd(), "index", "--processed", processed, "--out", index)
 	if err != nil {
 		t.Fatalf("index: %v\n%s", err, out)
 	}
@@ -62,7 +50,7 @@ func TestSearchCommand(t *testing.T) {
 		t.Errorf("index output %q", out)
 	}
 	first, _ := os.ReadFile(filepath.Join(index, "collab_text.bin"))
-	if _, err := runSearchCmd(t, "index", "--processed", processed, "--out", index); err != nil {
+	if _, err := execute(newSearchCmd(), "index", "--processed", processed, "--out", index); err != nil {
 		t.Fatal(err)
 	}
 	second, _ := os.ReadFile(filepath.Join(index, "collab_text.bin"))
@@ -70,7 +58,7 @@ func TestSearchCommand(t *testing.T) {
 		t.Error("two index runs wrote different bytes")
 	}
 
-	out, err = runSearchCmd(t, "--index", index, "shawshank", "redemtion")
+	out, err = execute(newSearchCmd(), "--index", index, "shawshank", "redemtion")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +66,7 @@ func TestSearchCommand(t *testing.T) {
 		t.Errorf("text output:\n%s", out)
 	}
 
-	out, err = runSearchCmd(t, "--index", index, "--json", "--k", "2", "movies like fargo")
+	out, err = execute(newSearchCmd(), "--index", index, "--json", "--k", "2", "movies like fargo")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,15 +88,15 @@ func TestSearchCommand(t *testing.T) {
 		t.Errorf("like fargo: %s", out)
 	}
 
-	out, err = runSearchCmd(t, "--index", index, "\x00")
+	out, err = execute(newSearchCmd(), "--index", index, "\x00")
 	if err != nil || !strings.Contains(out, "empty query") {
 		t.Errorf("control characters: %v %q", err, out)
 	}
-	if _, err := runSearchCmd(t, "--index", filepath.Join(dir, "missing"), "fargo"); err == nil ||
+	if _, err := execute(newSearchCmd(), "--index", filepath.Join(dir, "missing"), "fargo"); err == nil ||
 		!strings.Contains(err.Error(), "genie search index") {
 		t.Errorf("missing index: %v", err)
 	}
-	if _, err := runSearchCmd(t, "--index", index, "--mode", "psychic", "fargo"); err == nil {
+	if _, err := execute(newSearchCmd(), "--index", index, "--mode", "psychic", "fargo"); err == nil {
 		t.Error("bad mode accepted")
 	}
 }
