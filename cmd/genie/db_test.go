@@ -1,17 +1,11 @@
 package main
 
 import (
-	"database/sql"
 	"encoding/json"
-	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver, to create a test database
 
 	"github.com/moviegenie/genie/internal/store"
 	"github.com/moviegenie/genie/internal/store/storetest"
@@ -41,7 +35,7 @@ func TestDBCmd(t *testing.T) {
 
 	dbs := []string{filepath.Join(dir, "data", "genie.db")}
 	if pg := os.Getenv("GENIE_TEST_POSTGRES"); pg != "" {
-		dbs = append(dbs, createPGDatabase(t, pg))
+		dbs = append(dbs, storetest.PostgresDB(t, "genie_cmd_test"))
 	} else {
 		t.Log("GENIE_TEST_POSTGRES not set: testing the SQLite backend only")
 	}
@@ -96,30 +90,6 @@ func TestDBCmd(t *testing.T) {
 	}
 }
 
-// createPGDatabase creates an empty database on the test server, dropped at
-// the end of the test, and returns its URL.
-func createPGDatabase(t *testing.T, admin string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("genie_cmd_test_%d", time.Now().UnixNano()%1e12)
-	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
-		db.Close()
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
 // TestDBSetupProcessed runs db setup on the output of a real `genie process`
 // run when GENIE_TEST_PROCESSED names its folder (e.g. data/processed), into
 // SQLite and, with GENIE_TEST_POSTGRES, PostgreSQL; it logs the report.
@@ -130,7 +100,7 @@ func TestDBSetupProcessed(t *testing.T) {
 	}
 	dbs := []string{filepath.Join(t.TempDir(), "genie.db")}
 	if pg := os.Getenv("GENIE_TEST_POSTGRES"); pg != "" {
-		dbs = append(dbs, createPGDatabase(t, pg))
+		dbs = append(dbs, storetest.PostgresDB(t, "genie_cmd_test"))
 	}
 	for _, db := range dbs {
 		report := filepath.Join(t.TempDir(), "db_validation.json")

@@ -2,55 +2,18 @@ package server
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"slices"
 	"testing"
-	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
 	"github.com/moviegenie/genie/internal/recommend"
 	"github.com/moviegenie/genie/internal/store/backend"
 	"github.com/moviegenie/genie/internal/store/storetest"
 )
-
-// replicaDB creates an empty PostgreSQL database on $GENIE_TEST_POSTGRES's
-// server, dropped when the test ends, and returns its URL. Without the
-// variable it skips the test.
-func replicaDB(t *testing.T) string {
-	t.Helper()
-	admin := os.Getenv("GENIE_TEST_POSTGRES")
-	if admin == "" {
-		t.Skip("GENIE_TEST_POSTGRES is not set: start a server with scripts/pg start and export GENIE_TEST_POSTGRES=$(scripts/pg url)")
-	}
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("genie_replica_test_%d", time.Now().UnixNano()%1e12)
-	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
-		db.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
-		db.Close()
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
 
 // TestReplicasSharePostgres runs two servers, each with its own store
 // connection and its own models, on one PostgreSQL database (what several
@@ -58,7 +21,7 @@ func replicaDB(t *testing.T) string {
 // written through either is seen by the other at once: in the user's
 // history and in the recommendations.
 func TestReplicasSharePostgres(t *testing.T) {
-	db := replicaDB(t)
+	db := storetest.PostgresDB(t, "genie_replica_test")
 	ctx := context.Background()
 	tables := storetest.Tables()
 	if rep, err := backend.Setup(ctx, db, tables, backend.SetupOptions{}); err != nil {

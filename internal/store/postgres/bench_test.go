@@ -8,7 +8,7 @@ import (
 
 // BenchmarkML100K: GENIE_TEST_POSTGRES=$(scripts/pg url) go test -run '^$' -bench ML100K ./internal/store/postgres
 func BenchmarkML100K(b *testing.B) {
-	dsn := freshDB(b)
+	dsn := storetest.PostgresDB(b, "genie_bench")
 	tables := storetest.ML100K(b)
 	if _, err := Setup(b.Context(), dsn, tables, SetupOptions{}); err != nil {
 		b.Fatal(err)

@@ -5,10 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"math/rand/v2"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,44 +14,6 @@ import (
 	"github.com/moviegenie/genie/internal/store/sqlstore"
 	"github.com/moviegenie/genie/internal/store/storetest"
 )
-
-// serverURL returns $GENIE_TEST_POSTGRES or skips the test.
-func serverURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("GENIE_TEST_POSTGRES")
-	if u == "" {
-		t.Skip("GENIE_TEST_POSTGRES is not set: start a server with scripts/pg start and export GENIE_TEST_POSTGRES=$(scripts/pg url)")
-	}
-	return u
-}
-
-// freshDB creates an empty database on the test server, dropped when the
-// test ends, and returns its URL.
-func freshDB(t testing.TB) string {
-	t.Helper()
-	admin := serverURL(t)
-	db, err := openDB(context.Background(), admin, Options{MaxConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("genie_test_%d_%d", time.Now().UnixNano()%1e9, rand.IntN(1e6))
-	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
-		db.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		defer db.Close()
-		if _, err := db.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
 
 func setup(t *testing.T, dsn string, tables *dataset.Tables, opt SetupOptions) *store.Report {
 	t.Helper()
@@ -77,7 +35,7 @@ func open(t *testing.T, dsn string) *sqlstore.DB {
 
 func TestSuite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, tables *dataset.Tables) (store.Store, func(*testing.T) store.Store) {
-		dsn := freshDB(t)
+		dsn := storetest.PostgresDB(t, "genie_test")
 		if rep := setup(t, dsn, tables, SetupOptions{}); !rep.OK {
 			t.Fatalf("report not OK: %+v", rep)
 		}
@@ -105,7 +63,7 @@ func TestValidateCatchesBrokenDatabase(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dsn := freshDB(t)
+			dsn := storetest.PostgresDB(t, "genie_test")
 			setup(t, dsn, tables, SetupOptions{})
 			db, err := openDB(context.Background(), dsn, Options{MaxConns: 1})
 			if err != nil {
@@ -140,7 +98,7 @@ func TestValidateCatchesBrokenDatabase(t *testing.T) {
 // TestSetupIsAtomic: a failed setup rolls back to the previous contents.
 func TestSetupIsAtomic(t *testing.T) {
 	_, tables := storetest.Processed(t)
-	dsn := freshDB(t)
+	dsn := storetest.PostgresDB(t, "genie_test")
 	setup(t, dsn, tables, SetupOptions{})
 	tests := []struct {
 		name   string
@@ -170,7 +128,7 @@ func TestSetupIsAtomic(t *testing.T) {
 func TestSetupKeepsAppData(t *testing.T) {
 	ctx := context.Background()
 	_, tables := storetest.Processed(t)
-	dsn := freshDB(t)
+	dsn := storetest.PostgresDB(t, "genie_test")
 	setup(t, dsn, tables, SetupOptions{})
 	s := open(t, dsn)
 	if _, err := s.AddFeedback(ctx, store.Feedback{UserID: 1, MovieID: 30, Kind: store.KindRating, Value: 3.5}); err != nil {
@@ -209,7 +167,7 @@ func TestSetupKeepsAppData(t *testing.T) {
 }
 
 func TestMigrationsAreIdempotent(t *testing.T) {
-	dsn := freshDB(t)
+	dsn := storetest.PostgresDB(t, "genie_test")
 	for range 3 {
 		s := open(t, dsn)
 		var n int
@@ -239,7 +197,7 @@ func TestML100K(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	dsn := freshDB(t)
+	dsn := storetest.PostgresDB(t, "genie_test")
 	tables := storetest.ML100K(t)
 	start := time.Now()
 	rep := setup(t, dsn, tables, SetupOptions{})
