@@ -171,28 +171,21 @@ func (g *Graph) Plan(targets []*Stage, single, downstream bool) []*Stage {
 		for _, t := range targets {
 			mark(t)
 		}
-		var out []*Stage
-		done := map[*Stage]bool{}
-		var visit func(s *Stage)
-		visit = func(s *Stage) {
-			if done[s] {
-				return
-			}
-			done[s] = true
-			for _, u := range g.activeUpstream(s) {
-				if set[u] {
-					visit(u)
-				}
-			}
-			out = append(out, s)
-		}
+		var roots []*Stage
 		for _, s := range g.Stages {
 			if set[s] {
-				visit(s)
+				roots = append(roots, s)
 			}
 		}
-		return out
+		return g.upstreamFirst(roots, func(s *Stage) bool { return set[s] })
 	}
+	return g.upstreamFirst(targets, func(*Stage) bool { return true })
+}
+
+// upstreamFirst returns roots and the stages they depend on (through the
+// stages keep admits only), each after its dependencies, visiting roots in
+// order.
+func (g *Graph) upstreamFirst(roots []*Stage, keep func(*Stage) bool) []*Stage {
 	var out []*Stage
 	done := map[*Stage]bool{}
 	var visit func(s *Stage)
@@ -202,12 +195,14 @@ func (g *Graph) Plan(targets []*Stage, single, downstream bool) []*Stage {
 		}
 		done[s] = true
 		for _, u := range g.activeUpstream(s) {
-			visit(u)
+			if keep(u) {
+				visit(u)
+			}
 		}
 		out = append(out, s)
 	}
-	for _, t := range targets {
-		visit(t)
+	for _, s := range roots {
+		visit(s)
 	}
 	return out
 }
