@@ -34,7 +34,7 @@ func TestDBCmd(t *testing.T) {
 	storetest.WriteProcessed(t, broken, bt)
 
 	dbs := []string{filepath.Join(dir, "data", "genie.db")}
-	if pg := os.Getenv("GENIE_TEST_POSTGRES"); pg != "" {
+	if os.Getenv(storetest.PostgresEnv) != "" {
 		dbs = append(dbs, storetest.PostgresDB(t, "genie_cmd_test"))
 	} else {
 		t.Log("GENIE_TEST_POSTGRES not set: testing the SQLite backend only")
@@ -99,7 +99,7 @@ func TestDBSetupProcessed(t *testing.T) {
 		t.Skip("GENIE_TEST_PROCESSED is not set")
 	}
 	dbs := []string{filepath.Join(t.TempDir(), "genie.db")}
-	if pg := os.Getenv("GENIE_TEST_POSTGRES"); pg != "" {
+	if os.Getenv(storetest.PostgresEnv) != "" {
 		dbs = append(dbs, storetest.PostgresDB(t, "genie_cmd_test"))
 	}
 	for _, db := range dbs {

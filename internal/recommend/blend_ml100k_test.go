@@ -20,11 +20,11 @@ import (
 
 	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/eval"
-	"github.com/moviegenie/genie/internal/eval/evaltest"
 	"github.com/moviegenie/genie/internal/features"
 	"github.com/moviegenie/genie/internal/model"
 	"github.com/moviegenie/genie/internal/model/baseline"
 	"github.com/moviegenie/genie/internal/model/twotower"
+	"github.com/moviegenie/genie/internal/store/storetest"
 )
 
 // This file measures where the Two-Tower model helps the serving engine on
@@ -194,7 +194,7 @@ func blockReport(sb *strings.Builder, title, nameA, nameB string, valid, test []
 // information.
 func blendSetup(t *testing.T) (*dataset.Tables, *eval.Dataset, twotower.Config, *twotower.SideInfo) {
 	t.Helper()
-	tb := evaltest.ML100KTables(t)
+	tb := storetest.ML100K(t)
 	fp, err := features.LoadParams("../../params.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ package evaltest
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -14,9 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/eval"
-	"github.com/moviegenie/genie/internal/movielens"
 )
 
 // ML100KDir is where the shared ml-100k copy lives on the development
@@ -103,29 +100,6 @@ func ML100K(tb testing.TB) []eval.Interaction {
 		tb.Fatal(err)
 	}
 	return Filter(in, 20, 5)
-}
-
-// ML100KTables processes the raw ml-100k release as `genie process` does
-// with the default parameters (users >= 20 ratings, movies >= 5, a 20 %
-// test split with seed 42), or skips the test when the dataset is absent.
-func ML100KTables(tb testing.TB) *dataset.Tables {
-	tb.Helper()
-	dir := ML100KDir
-	if d := os.Getenv("GENIE_ML100K_DIR"); d != "" {
-		dir = d
-	}
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("ml-100k not available: %v", err)
-	}
-	ds, err := movielens.Load(context.Background(), dir, movielens.LoadOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	t, _, err := dataset.Process(context.Background(), ds, dataset.Options{MinRatingsPerUser: 20, MinRatingsPerMovie: 5, TestSplitRatio: 0.2, Seed: 42})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return t
 }
 
 // ML100KDataset is ML100K indexed into an eval.Dataset.

@@ -10,11 +10,11 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/moviegenie/genie/internal/eval"
-	"github.com/moviegenie/genie/internal/eval/evaltest"
 	"github.com/moviegenie/genie/internal/features"
 	"github.com/moviegenie/genie/internal/model"
 	"github.com/moviegenie/genie/internal/model/baseline"
 	"github.com/moviegenie/genie/internal/model/twotower"
+	"github.com/moviegenie/genie/internal/store/storetest"
 )
 
 // TestML100K trains the default configuration under the TFRS and RecBole
@@ -24,7 +24,7 @@ func TestML100K(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on ml-100k")
 	}
-	tb := evaltest.ML100KTables(t)
+	tb := storetest.ML100K(t)
 	content, _, err := features.BuildContent(tb.Movies, tb.Tags, features.ContentOptions{Dim: features.DefaultDim})
 	if err != nil {
 		t.Fatal(err)
