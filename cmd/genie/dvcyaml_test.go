@@ -526,3 +526,90 @@ func TestCheckAccess(t *testing.T) {
 		t.Errorf("checkAccess =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestDvcignoreLeavesTestsOutOfCodeDeps checks the repository's .dvcignore:
+// a code folder a stage depends on hashes the same when a test file or test
+// data is added to it, and differently when a source file is, so editing a
+// test re-runs no stage; and nothing dvc.yaml declares is ignored.
+func TestDvcignoreLeavesTestsOutOfCodeDeps(t *testing.T) {
+	repoRoot, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	copyFile(t, filepath.Join(repoRoot, ".dvcignore"), filepath.Join(work, ".dvcignore"))
+	dir := filepath.Join(work, "internal", "model", "twotower")
+	write := func(rel, data string) string {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	hash := func() string {
+		h := pipeline.NewHasher(nil)
+		h.Ignore = pipeline.NewIgnore(work)
+		hi, err := h.Hash(t.Context(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hi.MD5
+	}
+	write("model.go", "package twotower\n")
+	base := hash()
+	for _, tt := range []struct {
+		rel     string
+		changes bool
+	}{
+		{"model_test.go", false},
+		{"testdata/fixture.csv", false},
+		{"sub/testdata/deeper/x.json", false},
+		{"net.go", true},
+		{"sub/net.go", true},
+		{"data/fixture.csv", true},
+	} {
+		p := write(tt.rel, "changed\n")
+		if got := hash() != base; got != tt.changes {
+			t.Errorf("adding %s changed the folder's hash: %v, want %v", tt.rel, got, tt.changes)
+		}
+		if err := os.RemoveAll(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	proj, err := pipeline.LoadProject(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ig := pipeline.NewIgnore(repoRoot)
+	ignored := func(p string) bool { // p or a folder above it, up to the root
+		for ; pathInside(p, repoRoot); p = filepath.Dir(p) {
+			fi, err := os.Stat(p)
+			if ig.Match(p, err == nil && fi.IsDir()) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, s := range proj.Stages {
+		for _, d := range s.Deps {
+			if ignored(d.Abs) {
+				t.Errorf("stage %s: dep %s is ignored by .dvcignore", s.Name, d.Path)
+			}
+		}
+		for _, o := range s.Outs {
+			if ignored(o.Abs) {
+				t.Errorf("stage %s: out %s is ignored by .dvcignore", s.Name, o.Path)
+			}
+		}
+	}
+}
+
+// pathInside reports whether p is below root (not root itself).
+func pathInside(p, root string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != "." && !strings.HasPrefix(rel, "..")
+}
