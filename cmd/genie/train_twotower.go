@@ -57,7 +57,8 @@ stopping early on a held-out share of the training pairs. Parameters come
 from params.yaml, section model_training.two_tower; with ensemble: N (the
 project's params.yaml sets 3) every fit below trains N such models with
 seeds seed..seed+N-1 and concatenates their embeddings (docs/twotower.md,
-"Ensemble"), at N times the cost; with ema: D (the project's params.yaml
+"Ensemble"), at N times the CPU cost (the members train at the same time
+unless parallel_members limits how many); with ema: D (the project's params.yaml
 sets 0.999) each model kept, and validated for early stopping, is the
 moving average of its weights over the training steps instead of the last
 step's weights; with popularity_prior: p (the project's params.yaml sets
@@ -183,7 +184,7 @@ Reads ` + "data/processed/{ratings,movies,users,tags}.parquet and " + features.C
 	cmd.Flags().StringVar(&protocol, "protocol", "none", "train on all ratings (none) or only on the tfrs / recbole / sequential training set and report its test metrics")
 	cmd.Flags().StringVar(&evalProtocols, "eval-protocols", "tfrs,recbole,sequential", "with --protocol none, also train on these protocols' training sets into OUT/<protocol> for genie eval (\"\": none)")
 	cmd.Flags().IntVar(&evalPatience, "eval-patience", 2, "early-stopping patience of the tfrs and recbole fits of --eval-protocols (0: model_training.two_tower.patience)")
-	cmd.Flags().IntVar(&threads, "threads", 0, "training threads (0: model_training.two_tower.threads)")
+	cmd.Flags().IntVar(&threads, "threads", 0, "training threads of each member (0: model_training.two_tower.threads)")
 	cmd.Flags().IntVar(&epochs, "epochs", 0, "maximum epochs (0: model_training.two_tower.epochs)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no per-epoch progress")
 	return cmd

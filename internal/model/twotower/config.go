@@ -75,6 +75,12 @@ type Config struct {
 	// still unit length, and the dot product is the members' mean cosine.
 	// 0 or 1: a single model.
 	Ensemble int `yaml:"ensemble" json:"ensemble,omitempty"`
+	// ParallelMembers is how many members train at the same time, each
+	// with Threads goroutines (0: all of them). Members are independent,
+	// so the model is bit-identical whatever the value; more at once is
+	// faster (most of a member's step is not parallel) and holds that many
+	// members' parameters, gradients and optimizer state in memory.
+	ParallelMembers int `yaml:"parallel_members" json:"parallel_members,omitempty"`
 	// EMA is the decay of an exponential moving average of each member's
 	// weights over the training steps (nn.EMA): validation, early stopping
 	// and the kept model use the average instead of the last step's
@@ -84,8 +90,8 @@ type Config struct {
 	// Seed seeds initialisation, shuffling and dropout; 0 means
 	// data_processing.random_seed.
 	Seed uint64 `yaml:"seed" json:"seed"`
-	// Threads is the goroutine count (0: 2). Results are bit-identical for
-	// a given seed and thread count.
+	// Threads is the goroutine count of each member's training (0: 2).
+	// Results are bit-identical for a given seed and thread count.
 	Threads int `yaml:"threads" json:"threads"`
 }
 
@@ -173,6 +179,9 @@ func (c Config) Validate() error {
 	if c.Ensemble < 0 || c.Ensemble > maxEnsemble {
 		bad("ensemble", fmt.Sprintf("0 <= n <= %d", maxEnsemble), c.Ensemble)
 	}
+	if c.ParallelMembers < 0 {
+		bad("parallel_members", ">= 0 (0: all members at once)", c.ParallelMembers)
+	}
 	if c.EMA < 0 || c.EMA >= 1 {
 		bad("ema", "0 <= decay < 1", c.EMA)
 	}
@@ -205,6 +214,14 @@ func (c Config) label() string {
 
 // members returns the number of member models (at least 1).
 func (c Config) members() int { return max(c.Ensemble, 1) }
+
+// parallelMembers returns how many members train at a time.
+func (c Config) parallelMembers() int {
+	if c.ParallelMembers < 1 {
+		return c.members()
+	}
+	return min(c.ParallelMembers, c.members())
+}
 
 func (c Config) threads() int {
 	if c.Threads < 1 {

@@ -2,12 +2,14 @@ package twotower
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moviegenie/genie/internal/features"
@@ -64,11 +66,13 @@ type Batch struct {
 type Model struct {
 	cfg  Config
 	side *SideInfo
-	// Log, when set, receives one line per epoch.
+	// Log, when set, receives one line per epoch. Members that train at
+	// the same time (Config.ParallelMembers) call it concurrently.
 	Log func(format string, args ...any)
 	// OnBatch, when set, is called with every training step's inputs just
 	// before its forward pass (bench/train feeds them to its PyTorch
-	// reference). The slices are only valid during the call.
+	// reference). The slices are only valid during the call. Members that
+	// train at the same time call it concurrently.
 	OnBatch func(Batch)
 
 	nets       []*net // the members; one for a single model
@@ -234,7 +238,8 @@ func (m *Model) index(train *model.TrainData) {
 }
 
 // Fit trains the model on train, forgetting any earlier fit: each of the
-// configuration's members in turn, on the same held-out pairs.
+// configuration's members on the same held-out pairs, ParallelMembers of
+// them at a time.
 func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 	cfg := m.cfg
 	if err := cfg.Validate(); err != nil {
@@ -308,10 +313,14 @@ func (m *Model) Fit(ctx context.Context, train *model.TrainData) error {
 	}
 
 	m.nets, m.history, m.bestEpochs = nil, nil, nil
-	for k := range cfg.members() {
-		if err := m.fitMember(ctx, k, d); err != nil {
-			return err
-		}
+	fits, err := m.fitMembers(ctx, d)
+	if err != nil {
+		return err
+	}
+	for _, f := range fits {
+		m.nets = append(m.nets, f.net)
+		m.history = append(m.history, f.history...)
+		m.bestEpochs = append(m.bestEpochs, f.bestEpoch)
 	}
 	m.finish(train.Seqs)
 	return nil
@@ -338,9 +347,60 @@ func memberPrefix(k, members int) string {
 	return fmt.Sprintf("members.%d.", k)
 }
 
-// fitMember trains member k (seed cfg.Seed+k) and appends its kept
-// parameters, history and best epoch to the model.
-func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
+// memberFit is one trained member: its kept parameters, its epochs and
+// the epoch it kept.
+type memberFit struct {
+	net       *net
+	history   []EpochStats
+	bestEpoch int
+}
+
+// fitMembers trains the configuration's members, up to
+// cfg.parallelMembers() at a time, and returns them in member order. A
+// member depends only on its seed and the shared fitData, so the result is
+// the same whichever members run together. The first member to fail stops
+// the others; its error is returned.
+func (m *Model) fitMembers(ctx context.Context, d *fitData) ([]memberFit, error) {
+	n := m.cfg.members()
+	fits, errs := make([]memberFit, n), make([]error, n)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	slots := make(chan struct{}, m.cfg.parallelMembers())
+	var wg sync.WaitGroup
+	for k := range n {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			errs[k] = fmt.Errorf("two-tower: %w", ctx.Err())
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			if fits[k], errs[k] = m.fitMember(ctx, k, d); errs[k] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	// A member's own failure, rather than the cancellation it caused in
+	// the others.
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return fits, nil
+}
+
+// fitMember trains member k (seed cfg.Seed+k). It reads the model's
+// indexes and d, and changes neither, so members can train concurrently.
+func (m *Model) fitMember(ctx context.Context, k int, d *fitData) (memberFit, error) {
 	cfg := m.cfg
 	seed := cfg.Seed + uint64(k)
 	U, I := len(m.userIDs), len(m.itemIDs)
@@ -381,6 +441,7 @@ func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
 		allItems[i] = int32(i)
 	}
 
+	var fit memberFit
 	var avg *nn.EMA // the averaged weights, when cfg.EMA is set
 	if cfg.EMA > 0 {
 		avg = nn.NewEMA(n.params, cfg.EMA)
@@ -397,7 +458,7 @@ func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
 		var lossSum float64
 		for s := 0; s < steps; s++ {
 			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("two-tower: %w", err)
+				return memberFit{}, fmt.Errorf("two-tower: %w", err)
 			}
 			pool.reset()
 			for b := range B {
@@ -467,7 +528,7 @@ func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
 			}
 			nn.ZeroGrad(n.params)
 			if err := g.Backward(loss); err != nil {
-				return fmt.Errorf("two-tower: backward: %w", err)
+				return memberFit{}, fmt.Errorf("two-tower: backward: %w", err)
 			}
 			nn.ClipGradNorm(n.params, 10)
 			opt.Step(sched.LR(step))
@@ -490,7 +551,7 @@ func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
 		}
 		st.ValRecall = m.validate(n, d)
 		st.Seconds = time.Since(start).Seconds()
-		m.history = append(m.history, st)
+		fit.history = append(fit.history, st)
 		m.logf("two-tower%s epoch %d: loss %.4f, val recall@%d %.4f, temperature %.4f, %.1fs", tag, epoch, st.Loss, valK, st.ValRecall, st.Temperature, st.Seconds)
 		if !hasVal {
 			bestEpoch = epoch
@@ -512,9 +573,8 @@ func (m *Model) fitMember(ctx context.Context, k int, d *fitData) error {
 			copy(p.Data, snapshot[i])
 		}
 	}
-	m.nets = append(m.nets, n)
-	m.bestEpochs = append(m.bestEpochs, bestEpoch)
-	return nil
+	fit.net, fit.bestEpoch = n, bestEpoch
+	return fit, nil
 }
 
 // finish computes the item embeddings and every user's embedding from

@@ -2,6 +2,7 @@ package twotower
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/moviegenie/genie/internal/dataset"
@@ -214,6 +216,15 @@ func TestLoadConfig(t *testing.T) {
 		{name: "ensemble", yaml: "model_training:\n  two_tower:\n    ensemble: 5\n",
 			check: func(c Config) bool { return c.Ensemble == 5 && c.members() == 5 }},
 		{name: "bad ensemble", yaml: "model_training:\n  two_tower:\n    ensemble: -1\n", wantErr: "ensemble: expected 0 <= n <= 64, got -1"},
+		{name: "parallel members", yaml: "model_training:\n  two_tower:\n    ensemble: 5\n    parallel_members: 2\n",
+			check: func(c Config) bool { return c.parallelMembers() == 2 }},
+		{name: "parallel members: all by default, never more than the members", yaml: "model_training:\n  two_tower:\n    ensemble: 3\n",
+			check: func(c Config) bool {
+				c2 := c
+				c2.ParallelMembers = 8
+				return c.parallelMembers() == 3 && c2.parallelMembers() == 3
+			}},
+		{name: "bad parallel members", yaml: "model_training:\n  two_tower:\n    parallel_members: -2\n", wantErr: "parallel_members: expected >= 0 (0: all members at once), got -2"},
 		{name: "ema", yaml: "model_training:\n  two_tower:\n    ema: 0.999\n",
 			check: func(c Config) bool { return c.EMA == 0.999 }},
 		{name: "bad ema", yaml: "model_training:\n  two_tower:\n    ema: 1\n", wantErr: "ema: expected 0 <= decay < 1, got 1"},
@@ -302,6 +313,61 @@ func testSaveLoad(t *testing.T, members int) {
 	os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"model": "sasrec"}`), 0o644)
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), `model "sasrec"`) {
 		t.Errorf("wrong model loaded: %v", err)
+	}
+}
+
+// TestParallelMembers checks that members trained one at a time, two at a
+// time and all at once give bit-identical models.
+func TestParallelMembers(t *testing.T) {
+	var want *Model
+	for _, parallel := range []int{1, 2, 0} {
+		cfg := smallConfig()
+		cfg.Epochs, cfg.Ensemble, cfg.ParallelMembers = 3, 3, parallel
+		m, _ := fitSynthetic(t, cfg)
+		if want == nil {
+			want = m
+			continue
+		}
+		if !slices.Equal(m.itemEmb, want.itemEmb) || !slices.Equal(m.userEmb, want.userEmb) {
+			t.Errorf("parallel_members %d: embeddings differ from one member at a time", parallel)
+		}
+		if !slices.Equal(m.BestEpochs(), want.BestEpochs()) || !sameEpochs(m.History(), want.History()) {
+			t.Errorf("parallel_members %d: epochs %v, want %v", parallel, m.History(), want.History())
+		}
+	}
+}
+
+// sameEpochs compares training histories but for their wall times.
+func sameEpochs(a, b []EpochStats) bool {
+	return slices.EqualFunc(a, b, func(x, y EpochStats) bool {
+		x.Seconds, y.Seconds = 0, 0
+		return x == y
+	})
+}
+
+// TestParallelMembersStopOnCancel checks that a cancelled fit of members
+// trained at once returns the cancellation, not a half-trained model.
+func TestParallelMembersStopOnCancel(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Epochs, cfg.Ensemble = 50, 3
+	td, side := synthetic()
+	m := New(cfg, side)
+	ctx, cancel := context.WithCancel(context.Background())
+	steps := 0
+	var mu sync.Mutex
+	m.OnBatch = func(Batch) {
+		mu.Lock()
+		defer mu.Unlock()
+		if steps++; steps == 20 {
+			cancel()
+		}
+	}
+	err := m.Fit(ctx, td)
+	if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "two-tower: ") {
+		t.Fatalf("Fit after cancel: %v", err)
+	}
+	if len(m.nets) != 0 {
+		t.Errorf("%d members kept after a failed fit", len(m.nets))
 	}
 }
 
