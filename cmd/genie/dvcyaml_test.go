@@ -586,7 +586,7 @@ func TestDvcignoreLeavesTestsOutOfCodeDeps(t *testing.T) {
 	}
 	ig := pipeline.NewIgnore(repoRoot)
 	ignored := func(p string) bool { // p or a folder above it, up to the root
-		for ; pathInside(p, repoRoot); p = filepath.Dir(p) {
+		for ; p != repoRoot && within(p, repoRoot); p = filepath.Dir(p) {
 			fi, err := os.Stat(p)
 			if ig.Match(p, err == nil && fi.IsDir()) {
 				return true
@@ -606,10 +606,4 @@ func TestDvcignoreLeavesTestsOutOfCodeDeps(t *testing.T) {
 			}
 		}
 	}
-}
-
-// pathInside reports whether p is below root (not root itself).
-func pathInside(p, root string) bool {
-	rel, err := filepath.Rel(root, p)
-	return err == nil && rel != "." && !strings.HasPrefix(rel, "..")
 }
