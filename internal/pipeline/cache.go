@@ -44,7 +44,22 @@ func OpenCache(root string, cfg *Config) *Cache {
 	return c
 }
 
-// ObjectPath returns where an object lives in the DVC 3 layout.
+// ValidMD5 reports whether s can name a cache object: 32 lower-case
+// hexadecimal digits, with ".dir" after them for a directory's manifest.
+// Hashes read from dvc.lock, .dvc files and .dir objects come from whoever
+// wrote them; anything else could name a path outside the cache.
+func ValidMD5(s string) bool {
+	s = strings.TrimSuffix(s, ".dir")
+	return len(s) == 32 && isHex(s)
+}
+
+// errBadMD5 is the error for a hash ValidMD5 refuses.
+func errBadMD5(s string) error {
+	return fmt.Errorf("md5 %q: expected 32 hexadecimal digits (with .dir for a directory)", s)
+}
+
+// ObjectPath returns where an object lives in the DVC 3 layout. md5 must
+// satisfy ValidMD5.
 func (c *Cache) ObjectPath(md5 string) string {
 	if len(md5) < 3 {
 		return filepath.Join(c.Root, "files", "md5", md5)
@@ -52,7 +67,8 @@ func (c *Cache) ObjectPath(md5 string) string {
 	return filepath.Join(c.Root, "files", "md5", md5[:2], md5[2:])
 }
 
-// LegacyPath returns where an object lives in the DVC 2 layout.
+// LegacyPath returns where an object lives in the DVC 2 layout. md5 must
+// satisfy ValidMD5.
 func (c *Cache) LegacyPath(md5 string) string {
 	if len(md5) < 3 {
 		return filepath.Join(c.Root, md5)
@@ -62,6 +78,9 @@ func (c *Cache) LegacyPath(md5 string) string {
 
 // find returns the path of an existing, valid object (either layout).
 func (c *Cache) find(ctx context.Context, md5 string) (string, bool) {
+	if !ValidMD5(md5) {
+		return "", false // names no object, and perhaps a path outside the cache
+	}
 	for i, p := range []string{c.ObjectPath(md5), c.LegacyPath(md5)} {
 		fi, err := os.Stat(p)
 		if err != nil || fi.IsDir() {

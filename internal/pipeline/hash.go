@@ -20,6 +20,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // HashInfo is the hash and metadata of a file or directory.
@@ -73,8 +74,43 @@ func DirHash(entries []DirEntry) HashInfo {
 	return hi
 }
 
-// ParseManifest reads a .dir object.
+// ParseManifest reads a .dir object. A manifest may come from a remote, so
+// every entry must name a file inside the directory (a relative path
+// without "." or ".." parts) and an object by a valid md5 (ValidMD5,
+// without .dir).
 func ParseManifest(data []byte) ([]DirEntry, error) {
+	out, err := parseManifest(data)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range out {
+		if !ValidMD5(e.MD5) || strings.HasSuffix(e.MD5, ".dir") {
+			return nil, fmt.Errorf("parse dir manifest: entry %d (%q): %w", i, e.RelPath, errBadMD5(e.MD5))
+		}
+		if !validRelPath(e.RelPath) {
+			return nil, fmt.Errorf("parse dir manifest: entry %d: relpath %q: expected a relative path inside the directory, without empty, . or .. parts", i, e.RelPath)
+		}
+	}
+	return out, nil
+}
+
+// validRelPath reports whether rel is a slash-separated relative path that
+// stays inside its directory: not absolute, no empty, "." or ".." parts,
+// no NUL byte.
+func validRelPath(rel string) bool {
+	if rel == "" || strings.IndexByte(rel, 0) >= 0 {
+		return false
+	}
+	for part := range strings.SplitSeq(rel, "/") {
+		if part == "" || part == "." || part == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// parseManifest decodes a .dir object's entries without checking them.
+func parseManifest(data []byte) ([]DirEntry, error) {
 	if out, ok := parseManifestFast(data); ok {
 		return out, nil
 	}
@@ -583,11 +619,12 @@ func inode(fi os.FileInfo) uint64 {
 
 // parseManifestFast parses the exact form DVC writes
 // ([{"md5": "…", "relpath": "…"}, …]) without reflection; it reports false
-// for anything else (escapes included), leaving it to encoding/json.
+// for anything else (escapes or bytes that are not UTF-8 included),
+// leaving it to encoding/json.
 func parseManifestFast(data []byte) ([]DirEntry, bool) {
 	const pre, mid, post = `{"md5": "`, `", "relpath": "`, `"}`
 	s := string(data)
-	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' || strings.IndexByte(s, '\\') >= 0 {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' || strings.IndexByte(s, '\\') >= 0 || !utf8.ValidString(s) {
 		return nil, false
 	}
 	s = s[1 : len(s)-1]

@@ -215,6 +215,9 @@ func parseLockEntries(m *Map, key string) ([]LockEntry, error) {
 		}
 		if md, ok := em.Get("md5"); ok {
 			e.MD5 = pyStr(md)
+			if !ValidMD5(e.MD5) {
+				return nil, fmt.Errorf("%s: %s: %w", key, e.Path, errBadMD5(e.MD5))
+			}
 		}
 		if s, ok := em.Get("size"); ok {
 			if n, ok := s.(int64); ok {

@@ -363,7 +363,7 @@ func TestParseManifestFastPath(t *testing.T) {
 		`[{"relpath": "a", "md5": "b"}]`,                    // other key order: slow path
 		`[{"md5": "a", "relpath": "q\"uote"}]`,
 	} {
-		got, err := ParseManifest([]byte(in))
+		got, err := parseManifest([]byte(in))
 		if err != nil {
 			t.Fatalf("%s: %v", in, err)
 		}
