@@ -217,3 +217,22 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseIgnore: .dvcignore is read from the commit. Every line either
+// compiles to a rule or is skipped, and matching never panics.
+func FuzzParseIgnore(f *testing.F) {
+	for _, s := range []string{
+		"*_test.go\n/internal/**/testdata/\n!keep.txt\n# comment\n",
+		"a/**\n**/b\n[!a-c]?.txt\n\\#literal\n[unclosed\n", "/\n!\n\\\n",
+	} {
+		f.Add(s, "internal/x/testdata/a_test.go")
+	}
+	f.Fuzz(func(t *testing.T, text, path string) {
+		for _, r := range parseIgnore(text) {
+			if r.re == nil {
+				t.Fatalf("rule without a pattern from %q", text)
+			}
+			r.re.MatchString(path)
+		}
+	})
+}
