@@ -148,3 +148,41 @@ func TestValidMD5AndRelPath(t *testing.T) {
 		}
 	}
 }
+
+// TestGCKeepsObjectsOfDvcFiles: gc keeps the objects .dvc files use, and
+// stops, deleting nothing, at a .dvc file it cannot read rather than
+// dropping that file's objects.
+func TestGCKeepsObjectsOfDvcFiles(t *testing.T) {
+	const obj = "0123456789abcdef0123456789abcdef"
+	for _, tc := range []struct{ name, dvcFile, wantErr string }{
+		{"valid", "outs:\n- md5: " + obj + "\n  path: data.csv\n", ""},
+		{"bad md5", "outs:\n- md5: " + obj + "\n  path: data.csv\n- md5: ../../x\n  path: other.csv\n", "expected 32 hexadecimal digits"},
+		{"not YAML", "outs: [\n", "data.dvc"},
+		{"not a mapping", "- 1\n", "not a mapping"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := newTestRepo(t, map[string]string{"dvc.yaml": "stages:\n  s:\n    cmd: echo hi > out.txt\n    outs: [out.txt]\n"})
+			mustRepro(t, root, ReproOptions{})
+			writeFile(t, filepath.Join(root, "data.dvc"), tc.dvcFile)
+			c := &Cache{Root: filepath.Join(root, ".dvc/cache")}
+			if err := c.AddBytes(obj, []byte("tracked by data.dvc")); err != nil {
+				t.Fatal(err)
+			}
+			r, err := Open(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			st, err := r.GC(context.Background())
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("gc: %v, want error %q", err, tc.wantErr)
+			}
+			if st.Removed != 0 {
+				t.Errorf("gc removed %d objects", st.Removed)
+			}
+			if _, ok := c.find(context.Background(), obj); !ok {
+				t.Errorf("gc removed the object data.dvc uses")
+			}
+		})
+	}
+}

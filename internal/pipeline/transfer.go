@@ -438,7 +438,9 @@ func isHex(s string) bool {
 	return true
 }
 
-// dvcFileRefs collects md5s of outs in *.dvc files in the workspace.
+// dvcFileRefs collects md5s of outs in *.dvc files in the workspace. A
+// .dvc file it cannot read is an error: gc would otherwise delete what
+// the file refers to.
 func (r *Repo) dvcFileRefs() ([]string, error) {
 	var refs []string
 	err := filepath.WalkDir(r.Root, func(p string, d os.DirEntry, err error) error {
@@ -451,19 +453,25 @@ func (r *Repo) dvcFileRefs() ([]string, error) {
 		if d.IsDir() || !strings.HasSuffix(d.Name(), ".dvc") {
 			return nil
 		}
+		bad := func(err error) error {
+			return fmt.Errorf("%s: %w (gc keeps what .dvc files use: fix or remove this one first)", p, err)
+		}
 		data, err := os.ReadFile(p)
 		if err != nil {
-			return nil
+			return bad(err)
 		}
 		v, err := parseYAMLValue(data)
 		if err != nil {
-			return nil
+			return bad(err)
 		}
 		m, ok := v.(*Map)
 		if !ok {
-			return nil
+			return bad(errors.New("not a mapping"))
 		}
-		entries, _ := parseLockEntries(m, "outs")
+		entries, err := parseLockEntries(m, "outs")
+		if err != nil {
+			return bad(err)
+		}
 		for _, e := range entries {
 			refs = append(refs, e.MD5)
 		}
