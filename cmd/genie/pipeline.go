@@ -18,7 +18,7 @@ import (
 // config, remote and cache.
 func addPipelineCommands(root *cobra.Command) {
 	root.AddCommand(
-		newReproCmd(), newStatusCmd(), newDagCmd(), newGCCmd(),
+		newReproCmd(), newStatusCmd(), newCommitCmd(), newDagCmd(), newGCCmd(),
 		newTransferCmd("push", "Upload cached outputs to a remote"),
 		newTransferCmd("pull", "Download outputs from a remote and check them out"),
 		newTransferCmd("fetch", "Download outputs from a remote into the cache"),
@@ -156,6 +156,50 @@ func newStatusCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing; exit 1 if anything changed")
+	return cmd
+}
+
+func newCommitCmd() *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "commit [targets...]",
+		Short: "Record changed stages in dvc.lock and the cache without running them (like `dvc commit`)",
+		Long: `commit records the workspace's current dependencies, parameters and outputs
+of the target stages (default: every stage) in dvc.lock, and the outputs in
+the cache, without running any command: for when an output was made or
+fixed by hand, or a dependency changed in a way that needs no re-run.
+
+Recording a change nobody ran is how a pipeline stops describing its
+outputs, so without --force commit only lists the stages that changed (as
+genie status does) and exits with status 1; --force records them. With
+nothing changed it records nothing and says so.`,
+		Example: `  genie commit               # which stages would be recorded
+  genie commit -f features   # record stage features as the workspace has it`,
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			r, err := openRepo(cmd)
+			if err != nil {
+				return err
+			}
+			defer closeRepo(r, &err)
+			sts, err := r.Status(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if len(sts) == 0 {
+				fmt.Fprintln(out, "Nothing to commit: data and pipelines are up to date.")
+				return nil
+			}
+			if !force {
+				if err := pipeline.WriteStatusText(out, sts); err != nil {
+					return err
+				}
+				return pipelineExit{1, fmt.Sprintf("commit: %d stage(s) changed; run genie commit -f to record them as they are without running them", len(sts))}
+			}
+			return r.Commit(cmd.Context(), args)
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "record the changed stages (without it, only list them)")
 	return cmd
 }
 

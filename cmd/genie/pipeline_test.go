@@ -106,6 +106,41 @@ func TestPipelineCommands(t *testing.T) {
 	if out, err := runGenie(t, dir, "status", "--json"); err != nil || strings.TrimSpace(out) != "{}" {
 		t.Errorf("status --json %q %v", out, err)
 	}
+	testCommit(t, dir)
+}
+
+// testCommit drives genie commit on TestPipelineCommands' reproduced
+// repository: nothing to do, a listed change without -f, a recorded one
+// with it, and a missing output.
+func testCommit(t *testing.T, dir string) {
+	t.Helper()
+	if out, err := runGenie(t, dir, "commit"); err != nil || !strings.Contains(out, "Nothing to commit") {
+		t.Errorf("commit on a clean pipeline: %v %q", err, out)
+	}
+	lock := filepath.Join(dir, "dvc.lock")
+	before, _ := os.ReadFile(lock)
+	os.WriteFile(filepath.Join(dir, "model"), []byte("fixed by hand\n"), 0o644)
+	out, err := runGenie(t, dir, "commit")
+	var ec exitCoder
+	if !errors.As(err, &ec) || ec.ExitCode() != 1 || !strings.Contains(err.Error(), "genie commit -f") || !strings.Contains(out, "modified:           model") {
+		t.Errorf("commit without -f: %v %q", err, out)
+	}
+	if after, _ := os.ReadFile(lock); string(after) != string(before) {
+		t.Errorf("commit without -f changed dvc.lock")
+	}
+	if out, err := runGenie(t, dir, "commit", "-f", "train"); err != nil || !strings.Contains(out, "Updating lock file") {
+		t.Errorf("commit -f train: %v %q", err, out)
+	}
+	if out, err := runGenie(t, dir, "status"); err != nil || out != "Data and pipelines are up to date.\n" {
+		t.Errorf("status after commit: %v %q", err, out)
+	}
+	if after, _ := os.ReadFile(lock); string(after) == string(before) {
+		t.Errorf("commit -f left dvc.lock as it was")
+	}
+	os.Remove(filepath.Join(dir, "mid"))
+	if _, err := runGenie(t, dir, "commit", "-f", "prep"); err == nil || !strings.Contains(err.Error(), "output 'mid' does not exist: nothing to record") {
+		t.Errorf("commit -f of a missing output: %v", err)
+	}
 }
 
 // TestEmptyRepository: status in a repository without stages says so as

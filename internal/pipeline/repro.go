@@ -846,6 +846,9 @@ func (r *Repo) Commit(ctx context.Context, targets []string) error {
 			return err
 		}
 		if err := r.commitStage(ctx, s, deps, params, ReproOptions{}); err != nil {
+			if me := (*MissingOutputError)(nil); errors.As(err, &me) {
+				return fmt.Errorf("commit stage '%s': output '%s' does not exist: nothing to record (genie repro %s makes it)", s.Addr, me.Path, s.Addr)
+			}
 			return fmt.Errorf("commit stage '%s': %w", s.Addr, err)
 		}
 	}
