@@ -63,6 +63,56 @@ func TestStatCacheAvoidsRereading(t *testing.T) {
 	}
 }
 
+// TestStatCacheForgetsDeletedPaths: a save leaves out the records of files
+// and directories that are gone, and keeps the others.
+func TestStatCacheForgetsDeletedPaths(t *testing.T) {
+	root := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	for _, f := range []string{"keep/a", "gone/b"} {
+		writeFile(t, filepath.Join(root, f), f)
+		os.Chtimes(filepath.Join(root, f), old, old)
+	}
+	scPath := filepath.Join(root, "sc.tsv")
+	sc, err := OpenStatCache(scPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHasher(sc)
+	for _, p := range []string{"keep", "gone"} {
+		if _, err := h.Hash(context.Background(), filepath.Join(root, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sc.Save(); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(root, "gone"))
+	writeFile(t, filepath.Join(root, "new", "n"), "n") // something to save
+	os.Chtimes(filepath.Join(root, "new", "n"), old, old)
+	sc2, _ := OpenStatCache(scPath)
+	if _, err := NewHasher(sc2).Hash(context.Background(), filepath.Join(root, "new")); err != nil {
+		t.Fatal(err)
+	}
+	sc2.StoreDir(filepath.Join(root, "keep"), "fp2", EmptyDirMD5) // directory records are saved when one changes
+	if err := sc2.Save(); err != nil {
+		t.Fatal(err)
+	}
+	files, dirs := readFile(t, scPath), readFile(t, scPath+".dirs")
+	for _, want := range []string{"/keep/a\n", "/new/n\n"} {
+		if !strings.Contains(files, want) {
+			t.Errorf("stat cache lost %s:\n%s", want, files)
+		}
+	}
+	for _, gone := range []string{"/gone/b\n"} {
+		if strings.Contains(files, gone) {
+			t.Errorf("stat cache kept deleted %s:\n%s", gone, files)
+		}
+	}
+	if !strings.Contains(dirs, "/keep\n") || strings.Contains(dirs, "/gone\n") {
+		t.Errorf("directory records:\n%s", dirs)
+	}
+}
+
 func TestHasherHashesOnce(t *testing.T) {
 	root := t.TempDir()
 	p := filepath.Join(root, "f")

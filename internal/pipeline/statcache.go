@@ -3,7 +3,9 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -146,13 +148,22 @@ func (c *StatCache) StoreDir(path, fp, md5 string) {
 	c.dirsDirty = true
 }
 
-// Save writes what changed, atomically.
+// Save writes what changed, atomically, leaving out the records of paths
+// that no longer exist (so the files do not grow with deleted outputs).
 func (c *StatCache) Save() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	gone := func(p string) bool {
+		_, err := os.Lstat(p)
+		return errors.Is(err, fs.ErrNotExist)
+	}
 	if c.dirty {
 		var b bytes.Buffer
 		for p, e := range c.entries {
+			if gone(p) {
+				delete(c.entries, p)
+				continue
+			}
 			fmt.Fprintf(&b, "%s\t%d\t%d\t%d\t%s\n", e.md5, e.size, e.mtime, e.ino, p)
 		}
 		if err := c.write(c.path, b.Bytes()); err != nil {
@@ -163,6 +174,10 @@ func (c *StatCache) Save() error {
 	if c.dirsDirty {
 		var b bytes.Buffer
 		for p, r := range c.dirs {
+			if gone(p) {
+				delete(c.dirs, p)
+				continue
+			}
 			fmt.Fprintf(&b, "%s\t%s\t%s\n", r.fp, r.md5, p)
 		}
 		if err := c.write(c.path+".dirs", b.Bytes()); err != nil {
