@@ -56,6 +56,30 @@ func openRepo(cmd *cobra.Command) (*pipeline.Repo, error) {
 	return r, nil
 }
 
+// withRepo opens the repository containing the working directory, runs fn
+// on it and closes it (persisting the stat cache), keeping fn's error
+// before the close's.
+func withRepo(cmd *cobra.Command, fn func(r *pipeline.Repo) error) (err error) {
+	r, err := openRepo(cmd)
+	if err != nil {
+		return err
+	}
+	defer closeRepo(r, &err)
+	return fn(r)
+}
+
+// withStatus runs fn with the repository and the status of targets (all
+// stages when empty), as withRepo.
+func withStatus(cmd *cobra.Command, targets []string, fn func(r *pipeline.Repo, sts []*pipeline.StageStatus) error) error {
+	return withRepo(cmd, func(r *pipeline.Repo) error {
+		sts, err := r.Status(cmd.Context(), targets)
+		if err != nil {
+			return err
+		}
+		return fn(r, sts)
+	})
+}
+
 // closeRepo persists the stat cache, keeping the first error.
 func closeRepo(r *pipeline.Repo, err *error) {
 	if p, ok := r.Hasher.Progress.(*termProgress); ok {
@@ -88,15 +112,12 @@ func newReproCmd() *cobra.Command {
 		Example: `  genie repro              # every stage of ./dvc.yaml that changed
   genie repro -j 2 train   # train and its upstream stages, two at a time
   genie repro --dry`,
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			r, err := openRepo(cmd)
-			if err != nil {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withRepo(cmd, func(r *pipeline.Repo) error {
+				o.Targets = args
+				_, err := r.Reproduce(cmd.Context(), o)
 				return err
-			}
-			defer closeRepo(r, &err)
-			o.Targets = args
-			_, err = r.Reproduce(cmd.Context(), o)
-			return err
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -122,36 +143,29 @@ func newStatusCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status [targets...]",
 		Short: "Show changed stages (like `dvc status`)",
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			r, err := openRepo(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeRepo(r, &err)
-			sts, err := r.Status(cmd.Context(), args)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			switch {
-			case quiet:
-			case asJSON:
-				b, err := pipeline.StatusJSON(sts)
-				if err != nil {
-					return err
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStatus(cmd, args, func(r *pipeline.Repo, sts []*pipeline.StageStatus) error {
+				out := cmd.OutOrStdout()
+				switch {
+				case quiet:
+				case asJSON:
+					b, err := pipeline.StatusJSON(sts)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintln(out, string(b))
+				case len(r.Project.Stages) == 0:
+					fmt.Fprintln(out, "There are no data or pipelines tracked in this project yet.")
+				default:
+					if err := pipeline.WriteStatusText(out, sts); err != nil {
+						return err
+					}
 				}
-				fmt.Fprintln(out, string(b))
-			case len(r.Project.Stages) == 0:
-				fmt.Fprintln(out, "There are no data or pipelines tracked in this project yet.")
-			default:
-				if err := pipeline.WriteStatusText(out, sts); err != nil {
-					return err
+				if quiet && len(sts) > 0 {
+					return pipelineExit{1, "pipeline has changed stages"}
 				}
-			}
-			if quiet && len(sts) > 0 {
-				return pipelineExit{1, "pipeline has changed stages"}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
@@ -175,28 +189,21 @@ genie status does) and exits with status 1; --force records them. With
 nothing changed it records nothing and says so.`,
 		Example: `  genie commit               # which stages would be recorded
   genie commit -f features   # record stage features as the workspace has it`,
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			r, err := openRepo(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeRepo(r, &err)
-			sts, err := r.Status(cmd.Context(), args)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if len(sts) == 0 {
-				fmt.Fprintln(out, "Nothing to commit: data and pipelines are up to date.")
-				return nil
-			}
-			if !force {
-				if err := pipeline.WriteStatusText(out, sts); err != nil {
-					return err
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStatus(cmd, args, func(r *pipeline.Repo, sts []*pipeline.StageStatus) error {
+				out := cmd.OutOrStdout()
+				if len(sts) == 0 {
+					fmt.Fprintln(out, "Nothing to commit: data and pipelines are up to date.")
+					return nil
 				}
-				return pipelineExit{1, fmt.Sprintf("commit: %d stage(s) changed; run genie commit -f to record them as they are without running them", len(sts))}
-			}
-			return r.Commit(cmd.Context(), args)
+				if !force {
+					if err := pipeline.WriteStatusText(out, sts); err != nil {
+						return err
+					}
+					return pipelineExit{1, fmt.Sprintf("commit: %d stage(s) changed; run genie commit -f to record them as they are without running them", len(sts))}
+				}
+				return r.Commit(cmd.Context(), args)
+			})
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "record the changed stages (without it, only list them)")
@@ -209,31 +216,28 @@ func newDagCmd() *cobra.Command {
 		Use:   "dag [target]",
 		Short: "Show the pipeline graph (ASCII, --dot, --mermaid, --md)",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			r, err := openRepo(cmd)
-			if err != nil {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withRepo(cmd, func(r *pipeline.Repo) error {
+				format := pipeline.DagASCII
+				switch {
+				case dot:
+					format = pipeline.DagDot
+				case md:
+					format = pipeline.DagMarkdown
+				case mermaid:
+					format = pipeline.DagMermaid
+				}
+				target := ""
+				if len(args) == 1 {
+					target = args[0]
+				}
+				s, err := r.Dag(target, full, outs, format)
+				if err != nil {
+					return err
+				}
+				_, err = io.WriteString(cmd.OutOrStdout(), s)
 				return err
-			}
-			defer closeRepo(r, &err)
-			format := pipeline.DagASCII
-			switch {
-			case dot:
-				format = pipeline.DagDot
-			case md:
-				format = pipeline.DagMarkdown
-			case mermaid:
-				format = pipeline.DagMermaid
-			}
-			target := ""
-			if len(args) == 1 {
-				target = args[0]
-			}
-			s, err := r.Dag(target, full, outs, format)
-			if err != nil {
-				return err
-			}
-			_, err = io.WriteString(cmd.OutOrStdout(), s)
-			return err
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&dot, "dot", false, "print the graph in DOT format")
@@ -249,21 +253,18 @@ func newGCCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gc -w",
 		Short: "Remove cache objects not used by the workspace",
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if !workspace {
 				return errors.New("gc: choose a scope: -w/--workspace keeps what the workspace's dvc.lock and .dvc files use")
 			}
-			r, err := openRepo(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeRepo(r, &err)
-			st, err := r.GC(cmd.Context())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Removed %d objects (%d bytes) from the cache.\n", st.Removed, st.Bytes)
-			return nil
+			return withRepo(cmd, func(r *pipeline.Repo) error {
+				st, err := r.GC(cmd.Context())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Removed %d objects (%d bytes) from the cache.\n", st.Removed, st.Bytes)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVarP(&workspace, "workspace", "w", false, "keep only objects used in the workspace")
@@ -275,35 +276,32 @@ func newTransferCmd(name, short string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   name,
 		Short: short,
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			r, err := openRepo(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeRepo(r, &err)
-			rem, err := r.OpenRemote(remoteName)
-			if err != nil {
-				return err
-			}
-			var st pipeline.TransferStats
-			switch name {
-			case "push":
-				st, err = r.Push(cmd.Context(), rem)
-			case "pull":
-				st, err = r.Pull(cmd.Context(), rem)
-			default:
-				st, err = r.Fetch(cmd.Context(), rem)
-			}
-			if err != nil {
-				return err
-			}
-			verb := map[string]string{"push": "pushed", "pull": "fetched", "fetch": "fetched"}[name]
-			if st.Transferred == 0 {
-				fmt.Fprintln(cmd.OutOrStdout(), "Everything is up to date.")
-			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "%d file(s) %s\n", st.Transferred, verb)
-			}
-			return nil
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withRepo(cmd, func(r *pipeline.Repo) error {
+				rem, err := r.OpenRemote(remoteName)
+				if err != nil {
+					return err
+				}
+				var st pipeline.TransferStats
+				switch name {
+				case "push":
+					st, err = r.Push(cmd.Context(), rem)
+				case "pull":
+					st, err = r.Pull(cmd.Context(), rem)
+				default:
+					st, err = r.Fetch(cmd.Context(), rem)
+				}
+				if err != nil {
+					return err
+				}
+				verb := map[string]string{"push": "pushed", "pull": "fetched", "fetch": "fetched"}[name]
+				if st.Transferred == 0 {
+					fmt.Fprintln(cmd.OutOrStdout(), "Everything is up to date.")
+				} else {
+					fmt.Fprintf(cmd.OutOrStdout(), "%d file(s) %s\n", st.Transferred, verb)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&remoteName, "remote", "r", "", "remote name (default: core.remote)")
@@ -397,22 +395,19 @@ func newCacheCmd() *cobra.Command {
 	}, &cobra.Command{
 		Use:   "size",
 		Short: "Print the cache's object count and bytes, and each stage's outputs",
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			r, err := openRepo(cmd)
-			if err != nil {
-				return err
-			}
-			defer closeRepo(r, &err)
-			cs, err := r.CacheSize(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "%s\t%d objects, %s\n", r.Cache.Root, cs.Objects, humanBytes(cs.Bytes))
-			for _, s := range cs.Stages {
-				fmt.Fprintf(out, "  %-30s %10s  %d file(s)\n", s.Stage, humanBytes(s.Bytes), s.Files)
-			}
-			return nil
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withRepo(cmd, func(r *pipeline.Repo) error {
+				cs, err := r.CacheSize(cmd.Context())
+				if err != nil {
+					return err
+				}
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "%s\t%d objects, %s\n", r.Cache.Root, cs.Objects, humanBytes(cs.Bytes))
+				for _, s := range cs.Stages {
+					fmt.Fprintf(out, "  %-30s %10s  %d file(s)\n", s.Stage, humanBytes(s.Bytes), s.Files)
+				}
+				return nil
+			})
 		},
 	})
 	return cmd
