@@ -235,9 +235,6 @@ func (r *Repo) Fetch(ctx context.Context, rem remote.Remote) (TransferStats, err
 		return cnt.st, err
 	}
 	get := func(ctx context.Context, md5 string) error {
-		if !ValidMD5(md5) {
-			return fmt.Errorf("fetch: %w", errBadMD5(md5))
-		}
 		if _, ok := r.Cache.find(ctx, md5); ok {
 			cnt.add(0, 1, 0)
 			return nil
