@@ -61,12 +61,22 @@ type userHistory struct {
 	ids []int32
 }
 
-// newUserHistory derives a userHistory from a sequence.
+// newUserHistory derives a userHistory from a sequence. The latest opinion
+// of a movie wins: a dislike takes the movie's earlier ratings and likes
+// out of the history, and a later rating or like takes the dislike back
+// (a watched event is no opinion and changes neither).
 func newUserHistory(seq []store.Interaction) *userHistory {
 	h := &userHistory{seq: seq, dislikes: map[int32]bool{}, kept: make([]store.Interaction, 0, len(seq))}
 	for _, it := range seq {
-		if it.Kind == store.KindDislike {
+		switch it.Kind {
+		case store.KindDislike:
 			h.dislikes[it.MovieID] = true
+		case store.KindRating, store.KindLike:
+			delete(h.dislikes, it.MovieID)
+		}
+	}
+	for _, it := range seq {
+		if it.Kind == store.KindDislike || h.dislikes[it.MovieID] {
 			continue
 		}
 		h.kept = append(h.kept, it)

@@ -221,3 +221,82 @@ func TestCacheTwoTowerVector(t *testing.T) {
 		t.Error("reset kept the vector")
 	}
 }
+
+// ev builds an interaction: kind r (rating, with stars), l (like), d
+// (dislike) or w (watched).
+func ev(movie int32, kind byte, stars float32) store.Interaction {
+	it := store.Interaction{MovieID: movie}
+	switch kind {
+	case 'r':
+		it.Kind, it.Value = store.KindRating, &stars
+	case 'l':
+		it.Kind = store.KindLike
+	case 'd':
+		it.Kind = store.KindDislike
+	case 'w':
+		it.Kind = store.KindWatched
+	}
+	return it
+}
+
+func TestUserHistoryLatestOpinion(t *testing.T) {
+	tests := []struct {
+		name     string
+		seq      []store.Interaction
+		ids      []int32
+		dislikes []int32
+	}{
+		{"no dislikes", []store.Interaction{ev(1, 'r', 4), ev(2, 'l', 0)}, []int32{1, 2}, nil},
+		{"dislike of an unseen movie", []store.Interaction{ev(1, 'r', 4), ev(2, 'd', 0)}, []int32{1}, []int32{2}},
+		{"dislike after a rating", []store.Interaction{ev(1, 'r', 4), ev(2, 'r', 5), ev(2, 'd', 0)}, []int32{1}, []int32{2}},
+		{"dislike after a like", []store.Interaction{ev(2, 'l', 0), ev(1, 'r', 4), ev(2, 'd', 0)}, []int32{1}, []int32{2}},
+		{"rating after a dislike", []store.Interaction{ev(2, 'd', 0), ev(1, 'r', 4), ev(2, 'r', 5)}, []int32{1, 2}, nil},
+		{"watched keeps a dislike", []store.Interaction{ev(2, 'd', 0), ev(2, 'w', 0), ev(1, 'r', 4)}, []int32{1}, []int32{2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newUserHistory(tt.seq)
+			if !slices.Equal(h.ids, tt.ids) {
+				t.Errorf("ids = %v, want %v", h.ids, tt.ids)
+			}
+			var got []int32
+			for id := range h.dislikes {
+				got = append(got, id)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.dislikes) {
+				t.Errorf("dislikes = %v, want %v", got, tt.dislikes)
+			}
+			for _, it := range h.kept {
+				if h.dislikes[it.MovieID] {
+					t.Errorf("kept holds disliked movie %d", it.MovieID)
+				}
+			}
+		})
+	}
+}
+
+func TestLastLiked(t *testing.T) {
+	tests := []struct {
+		name string
+		hist []store.Interaction
+		want int32 // 0: none
+	}{
+		{"empty", nil, 0},
+		{"latest high rating", []store.Interaction{ev(1, 'r', 5), ev(2, 'r', 4), ev(3, 'r', 2)}, 2},
+		{"like", []store.Interaction{ev(1, 'r', 5), ev(2, 'l', 0), ev(3, 'w', 0)}, 2},
+		{"no high rating: latest not low", []store.Interaction{ev(1, 'r', 3), ev(2, 'w', 0), ev(3, 'r', 1)}, 2},
+		{"only low ratings", []store.Interaction{ev(1, 'r', 2.5), ev(2, 'r', 0.5)}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got int32
+			if h := lastLiked(tt.hist); h != nil {
+				got = h.MovieID
+			}
+			if got != tt.want {
+				t.Errorf("lastLiked = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -108,6 +108,9 @@ func listRequest(r *http.Request) (user int32, k int, ok bool) {
 		if !found {
 			return 0, 0, false
 		}
+		if strings.TrimLeft(v, "0123456789") != "" { // no sign: as the route parses it
+			return 0, 0, false
+		}
 		if k, err = strconv.Atoi(v); err != nil || k < 1 || k > 100 {
 			return 0, 0, false
 		}

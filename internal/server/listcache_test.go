@@ -26,6 +26,8 @@ func TestListRequest(t *testing.T) {
 		{"GET", "/api/users/7/recommendations?k=0", 0, 0, false},
 		{"GET", "/api/users/7/recommendations?k=101", 0, 0, false},
 		{"GET", "/api/users/7/recommendations?k=x", 0, 0, false},
+		{"GET", "/api/users/7/recommendations?k=+5", 0, 0, false}, // the route refuses a sign
+		{"GET", "/api/users/7/recommendations?k=-5", 0, 0, false},
 		{"GET", "/api/users/7/recommendations?k=5&k=6", 0, 0, false},
 		{"GET", "/api/users/7/recommendations?q=1", 0, 0, false},
 		{"GET", "/api/users/0/recommendations", 0, 0, false},

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -17,12 +18,12 @@ import (
 
 // MovieID is a movie id in a path.
 type MovieID struct {
-	ID int32 `path:"id" minimum:"1" doc:"MovieLens movie id"`
+	ID int32 `path:"id" minimum:"1" maximum:"2147483647" doc:"MovieLens movie id"`
 }
 
 // UserID is a user id in a path.
 type UserID struct {
-	ID int32 `path:"id" minimum:"1" doc:"MovieLens user id"`
+	ID int32 `path:"id" minimum:"1" maximum:"2147483647" doc:"MovieLens user id"`
 }
 
 // Page bounds a listing.
@@ -89,7 +90,7 @@ func (s *Server) routes() {
 			if err != nil {
 				return nil, storeError(err, "movies")
 			}
-			out := RecList{Model: "popularity", Version: "live"}
+			out := RecList{Model: "popularity", Version: "catalogue", Items: make([]Rec, 0, len(ms))}
 			for i, m := range ms {
 				out.Items = append(out.Items, Rec{Movie: m, Score: float32(m.RatingCount) / float32(max(1, ms[0].RatingCount)) * float32(len(ms)-i) / float32(len(ms))})
 			}
@@ -192,7 +193,7 @@ func (s *Server) routes() {
 			hist, dislikes := h.kept, h.dislikes
 			seed := lastLiked(hist)
 			m := s.models.Load()
-			out := becauseOut{RecList: RecList{Model: m.Engine.SimilarModel, Version: m.Engine.Version}}
+			out := becauseOut{RecList: RecList{Model: m.Engine.SimilarModel, Version: m.Engine.Version, Items: []Rec{}}}
 			if seed == nil {
 				return &body[becauseOut]{out}, nil
 			}
@@ -218,19 +219,32 @@ func (s *Server) routes() {
 
 	type feedbackIn struct {
 		Body struct {
-			UserID  int32      `json:"user_id" minimum:"1"`
-			MovieID int32      `json:"movie_id" minimum:"1"`
+			UserID  int32      `json:"user_id" minimum:"1" maximum:"2147483647"`
+			MovieID int32      `json:"movie_id" minimum:"1" maximum:"2147483647"`
 			Kind    store.Kind `json:"kind" enum:"rating,like,dislike,watched"`
-			Rating  float32    `json:"rating,omitempty" minimum:"0" maximum:"5" doc:"stars (0.5-5) for kind rating"`
+			Rating  float32    `json:"rating,omitempty" minimum:"0.5" maximum:"5" multipleOf:"0.5" doc:"stars (0.5-5 in half stars), for kind rating only"`
 		}
 	}
 	huma.Register(api, huma.Operation{OperationID: "feedback", Method: http.MethodPost, Path: "/api/feedback", Summary: "Record a rating, like, dislike or watched event (durable before the answer)", Tags: []string{"users"}, DefaultStatus: http.StatusCreated, MaxBodyBytes: MaxBodyBytes},
 		func(ctx context.Context, in *feedbackIn) (*body[store.Interaction], error) {
 			f := store.Feedback{UserID: in.Body.UserID, MovieID: in.Body.MovieID, Kind: in.Body.Kind, Value: in.Body.Rating}
+			switch {
+			case f.Kind == store.KindRating && f.Value == 0:
+				return nil, huma.Error422UnprocessableEntity("validation failed", &huma.ErrorDetail{Location: "body.rating", Message: "expected stars (0.5-5) for kind rating"})
+			case f.Kind != store.KindRating && f.Value != 0:
+				return nil, huma.Error422UnprocessableEntity("validation failed", &huma.ErrorDetail{Location: "body.rating", Message: "expected no rating for kind " + string(f.Kind), Value: f.Value})
+			}
 			if err := f.Validate(); err != nil {
 				return nil, huma.Error422UnprocessableEntity(err.Error())
 			}
 			it, err := timeDB(s, "feedback", func() (store.Interaction, error) { return s.store.AddFeedback(ctx, f) })
+			if errors.Is(err, store.ErrNotFound) {
+				// Say which of the two is missing.
+				if known, kerr := s.knownMovies(ctx, []int32{f.MovieID}); kerr == nil && !known[f.MovieID] {
+					return nil, huma.Error404NotFound(fmt.Sprintf("movie %d not found", f.MovieID), &huma.ErrorDetail{Location: "body.movie_id", Value: f.MovieID})
+				}
+				return nil, huma.Error404NotFound(fmt.Sprintf("user %d not found", f.UserID), &huma.ErrorDetail{Location: "body.user_id", Value: f.UserID})
+			}
 			if err != nil {
 				return nil, storeError(err, "user or movie")
 			}
@@ -243,8 +257,8 @@ func (s *Server) routes() {
 			Gender     *string `json:"gender,omitempty" enum:"M,F"`
 			Occupation *string `json:"occupation,omitempty" maxLength:"100"`
 			Ratings    []struct {
-				MovieID int32   `json:"movie_id" minimum:"1"`
-				Rating  float32 `json:"rating" minimum:"0.5" maximum:"5"`
+				MovieID int32   `json:"movie_id" minimum:"1" maximum:"2147483647"`
+				Rating  float32 `json:"rating" minimum:"0.5" maximum:"5" multipleOf:"0.5" doc:"stars (0.5-5 in half stars)"`
 			} `json:"ratings" maxItems:"200"`
 		}
 	}
@@ -255,8 +269,13 @@ func (s *Server) routes() {
 	huma.Register(api, huma.Operation{OperationID: "create-user", Method: http.MethodPost, Path: "/api/users", Summary: "Create a user from a few ratings and get recommendations at once", Tags: []string{"users"}, DefaultStatus: http.StatusCreated, MaxBodyBytes: MaxBodyBytes},
 		func(ctx context.Context, in *newUserIn) (*body[newUserOut], error) {
 			nu := store.NewUser{Age: in.Body.Age, Gender: in.Body.Gender, Occupation: in.Body.Occupation}
-			for _, r := range in.Body.Ratings {
+			ids := make([]int32, len(in.Body.Ratings))
+			for i, r := range in.Body.Ratings {
+				ids[i] = r.MovieID
 				nu.Feedback = append(nu.Feedback, store.Feedback{MovieID: r.MovieID, Kind: store.KindRating, Value: r.Rating})
+			}
+			if err := s.checkRatedMovies(ctx, ids); err != nil {
+				return nil, err
 			}
 			u, _, err := s.store.CreateUser(ctx, nu)
 			if err != nil {
@@ -273,7 +292,7 @@ func (s *Server) routes() {
 	type searchIn struct {
 		Q      string `query:"q" maxLength:"500" doc:"what to look for: a title, a mood, an era, 'like <title>'"`
 		K      int    `query:"k" minimum:"1" maximum:"100" default:"20"`
-		UserID int32  `query:"user_id" minimum:"0" doc:"personalise the ranking for this user"`
+		UserID int32  `query:"user_id" minimum:"0" maximum:"2147483647" doc:"personalise the ranking for this user"`
 	}
 	huma.Register(api, huma.Operation{OperationID: "search", Method: http.MethodGet, Path: "/api/search", Summary: "Search movies by title, genre, era, theme or 'like <title>'", Tags: []string{"search"}},
 		func(ctx context.Context, in *searchIn) (*body[json.RawMessage], error) {
@@ -287,7 +306,7 @@ func (s *Server) routes() {
 					return nil, err
 				}
 				m := s.models.Load()
-				recs := m.Engine.Recommend(h.ids, 200, nil)
+				recs := m.Engine.Recommend(h.ids, 200, h.dislikes) // disliked movies get no boost
 				personal = make(map[int32]float32, len(recs))
 				for _, r := range recs {
 					personal[r.MovieID] = r.Score
@@ -340,6 +359,45 @@ func (s *Server) movie(ctx context.Context, id int32) (store.Movie, error) {
 	return ms[0], nil
 }
 
+// knownMovies reports which of ids are in the catalogue.
+func (s *Server) knownMovies(ctx context.Context, ids []int32) (map[int32]bool, error) {
+	ms, err := timeDB(s, "movies", func() ([]store.Movie, error) { return s.cache.movies(ctx, s.store, ids) })
+	if err != nil {
+		return nil, storeError(err, "movies")
+	}
+	known := make(map[int32]bool, len(ms))
+	for _, m := range ms {
+		known[m.ID] = true
+	}
+	return known, nil
+}
+
+// checkRatedMovies answers 422, naming each offending body.ratings[i], when
+// a new user's ratings repeat a movie or name one not in the catalogue.
+func (s *Server) checkRatedMovies(ctx context.Context, ids []int32) error {
+	known, err := s.knownMovies(ctx, ids)
+	if err != nil {
+		return err
+	}
+	first := make(map[int32]int, len(ids))
+	var details []error
+	for i, id := range ids {
+		loc := fmt.Sprintf("body.ratings[%d].movie_id", i)
+		if j, dup := first[id]; dup {
+			details = append(details, &huma.ErrorDetail{Location: loc, Message: fmt.Sprintf("expected each movie once (also at ratings[%d])", j), Value: id})
+			continue
+		}
+		first[id] = i
+		if !known[id] {
+			details = append(details, &huma.ErrorDetail{Location: loc, Message: "expected a movie of the catalogue", Value: id})
+		}
+	}
+	if len(details) > 0 {
+		return huma.Error422UnprocessableEntity("validation failed", details...)
+	}
+	return nil
+}
+
 // history returns the user's interactions (userHistory: all, without
 // dislikes, the dislikes, the movies), from the cache while unchanged.
 func (s *Server) history(ctx context.Context, user int32) (*userHistory, error) {
@@ -368,7 +426,7 @@ func movieIDs(hist []store.Interaction) []int32 {
 }
 
 // lastLiked is the most recent like or rating of 4 stars or more, else the
-// most recent interaction.
+// most recent interaction that is not a rating under 3 stars (nil: none).
 func lastLiked(hist []store.Interaction) *store.Interaction {
 	for i := len(hist) - 1; i >= 0; i-- {
 		h := hist[i]
@@ -376,8 +434,11 @@ func lastLiked(hist []store.Interaction) *store.Interaction {
 			return &hist[i]
 		}
 	}
-	if len(hist) > 0 {
-		return &hist[len(hist)-1]
+	for i := len(hist) - 1; i >= 0; i-- {
+		h := hist[i]
+		if h.Kind != store.KindRating || h.Value == nil || *h.Value >= 3 {
+			return &hist[i]
+		}
 	}
 	return nil
 }
@@ -409,7 +470,11 @@ func (s *Server) recommendFor(ctx context.Context, user int32, k int, demo *twot
 	why := e.Explain(u.History, recs)
 	s.inference.WithLabelValues(model, "recommend").Observe(time.Since(start).Seconds())
 	if strings.HasPrefix(model, "popularity") {
-		model += " (no history yet)"
+		if len(u.History) == 0 {
+			model += " (no history yet)"
+		} else {
+			model += " (no rated movie known to the models)"
+		}
 	}
 	return s.recList(ctx, model, e.Version, recs, why)
 }

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -116,8 +118,35 @@ func New(cfg Config) (*Server, error) {
 	if front == nil {
 		front = http.HandlerFunc(noFrontend)
 	}
+	s.mux.HandleFunc("/api/", s.apiFallback)
 	s.mux.Handle("/", front)
 	return s, nil
+}
+
+// apiFallback answers what no API route matched: 405 with the methods the
+// path has (Allow), or 404; both as problem+json like every API error.
+func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range [...]string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeProblem(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s: expected %s", r.Method, r.URL.Path, strings.Join(allow, " or ")))
+		return
+	}
+	writeProblem(w, http.StatusNotFound, fmt.Sprintf("no API route %s (the routes are listed at /openapi.json)", r.URL.Path))
+}
+
+// writeProblem writes an RFC 9457 problem as huma writes its errors.
+func writeProblem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: detail})
 }
 
 // SetModels swaps in a new model version; requests in flight finish on the
@@ -136,6 +165,15 @@ func (s *Server) Models() *Models { return s.models.Load() }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		// url.Query drops what it cannot decode; a filter lost that way
+		// would answer a different question.
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			writeProblem(rec, http.StatusBadRequest, "query string: "+err.Error())
+			s.latency.WithLabelValues("bad query", fmt.Sprint(rec.status)).Observe(time.Since(start).Seconds())
+			return
+		}
+	}
 	if !s.serveList(rec, r) {
 		s.mux.ServeHTTP(rec, r)
 	}

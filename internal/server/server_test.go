@@ -96,11 +96,28 @@ func TestEndpoints(t *testing.T) {
 		{"history", "GET", "/api/users/1/history?limit=2", "", 200, `"items":[`},
 		{"recs", "GET", "/api/users/1/recommendations?k=5", "", 200, `"model":"markov_itemknn_recent"`},
 		{"recs k bound", "GET", "/api/users/1/recommendations?k=1000", "", 422, "expected number <= 100"},
-		{"because", "GET", "/api/users/1/because?k=3", "", 200, `"because":{`},
+		{"because", "GET", "/api/users/2/because?k=3", "", 200, `"because":{`},
+		{"because nothing liked", "GET", "/api/users/1/because?k=3", "", 200, `"because":null,"model":"itemknn","version":"`},
+		{"movie id past int32", "GET", "/api/movies/4294967297", "", 422, "expected number <= 2.147483647e+09"},
+		{"user id past int32", "GET", "/api/users/4294967297/recommendations", "", 422, "expected number <= 2.147483647e+09"},
+		{"search user past int32", "GET", "/api/search?q=toy&user_id=4294967295", "", 422, "expected number <= 2.147483647e+09"},
+		{"popular unknown genre", "GET", "/api/popular?genre=Nope", "", 200, `"items":[]`},
+		{"bad percent-encoding", "GET", "/api/movies?genre=%ZZ", "", 400, `invalid URL escape`},
+		{"unknown API route", "GET", "/api/nope", "", 404, `no API route /api/nope`},
+		{"unknown API route, POST", "POST", "/api/nope", "", 404, `no API route`},
+		{"wrong method", "PUT", "/api/feedback", "", 405, `PUT is not allowed on /api/feedback: expected POST`},
+		{"read of a write route", "GET", "/api/feedback", "", 405, `expected POST`},
+		{"write of a read route", "PATCH", "/api/users", "", 405, `expected GET or HEAD or POST`},
+		{"feedback rating missing", "POST", "/api/feedback", `{"user_id":1,"movie_id":2,"kind":"rating"}`, 422, `"location":"body.rating"`},
+		{"feedback rating on a like", "POST", "/api/feedback", `{"user_id":1,"movie_id":2,"kind":"like","rating":4}`, 422, `expected no rating for kind like`},
+		{"feedback fractional stars", "POST", "/api/feedback", `{"user_id":1,"movie_id":2,"kind":"rating","rating":4.3}`, 422, `multiple of 0.5`},
+		{"feedback unknown user", "POST", "/api/feedback", `{"user_id":99999,"movie_id":2,"kind":"like"}`, 404, `user 99999 not found`},
+		{"new user repeats a movie", "POST", "/api/users", `{"ratings":[{"movie_id":1,"rating":5},{"movie_id":1,"rating":1}]}`, 422, `"location":"body.ratings[1].movie_id"`},
+		{"new user unknown movie", "POST", "/api/users", `{"ratings":[{"movie_id":99999,"rating":5}]}`, 422, `expected a movie of the catalogue`},
 		{"feedback bad kind", "POST", "/api/feedback", `{"user_id":1,"movie_id":2,"kind":"love"}`, 422, "expected value to be one of"},
 		{"feedback bad rating", "POST", "/api/feedback", `{"user_id":1,"movie_id":2,"kind":"rating","rating":7}`, 422, "expected number <= 5"},
 		{"feedback unknown field", "POST", "/api/feedback", `{"user_id":1,"movie_id":2,"kind":"like","extra":1}`, 422, "unexpected property"},
-		{"feedback unknown movie", "POST", "/api/feedback", `{"user_id":1,"movie_id":9999,"kind":"like"}`, 404, "not found"},
+		{"feedback unknown movie", "POST", "/api/feedback", `{"user_id":1,"movie_id":9999,"kind":"like"}`, 404, "movie 9999 not found"},
 		{"feedback malformed", "POST", "/api/feedback", `{"user_id":`, 400, ""},
 		{"search not loaded", "GET", "/api/search?q=star", "", 503, "search index not loaded"},
 		{"models", "GET", "/api/models", "", 200, `"serving":{`},
@@ -282,3 +299,26 @@ func TestSetModelsSwapsVersion(t *testing.T) {
 func itoa(v int32) string { return string(bytes.TrimSpace([]byte(jsonNum(v)))) }
 
 func jsonNum(v int32) string { b, _ := json.Marshal(v); return string(b) }
+
+func TestAPIMethodNotAllowed(t *testing.T) {
+	ts, _ := newTestServer(t)
+	tests := []struct{ method, path, allow string }{
+		{"PUT", "/api/feedback", "POST"},
+		{"DELETE", "/api/users/1/recommendations", "GET, HEAD"},
+		{"PATCH", "/api/users", "GET, HEAD, POST"},
+	}
+	for _, tt := range tests {
+		req, err := http.NewRequest(tt.method, ts.URL+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != tt.allow || resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s %s = %d, Allow %q, %s; want 405, Allow %q, problem+json", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Allow"), resp.Header.Get("Content-Type"), tt.allow)
+		}
+	}
+}

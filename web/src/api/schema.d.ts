@@ -304,7 +304,7 @@ export interface components {
             movie_id: number;
             /**
              * Format: float
-             * @description stars (0.5-5) for kind rating
+             * @description stars (0.5-5 in half stars), for kind rating only
              */
             rating?: number;
             /** Format: int32 */
