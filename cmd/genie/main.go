@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -22,13 +23,22 @@ func main() {
 	defer stop()
 	root := newRootCmd()
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(os.Stderr, "genie: %v\n", err)
-		var ec exitCoder
-		if errors.As(err, &ec) {
-			os.Exit(ec.ExitCode())
-		}
-		os.Exit(1)
+		stop()
+		os.Exit(failure(os.Stderr, err))
 	}
+}
+
+// failure reports err on w, unless its message is empty (the exit status
+// says it all: status -q), and returns the process exit status for it.
+func failure(w io.Writer, err error) int {
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintf(w, "genie: %s\n", msg)
+	}
+	var ec exitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	return 1
 }
 
 // exitCoder is an error that asks for a specific process exit status.

@@ -21,6 +21,7 @@ func addPipelineCommands(root *cobra.Command) {
 		newReproCmd(), newStatusCmd(), newCommitCmd(), newDagCmd(), newGCCmd(),
 		newTransferCmd("push", "Upload cached outputs to a remote"),
 		newTransferCmd("pull", "Download outputs from a remote and check them out"),
+		newCheckoutCmd(),
 		newTransferCmd("fetch", "Download outputs from a remote into the cache"),
 		newConfigCmd(), newRemoteCmd(), newCacheCmd(),
 	)
@@ -72,12 +73,27 @@ func withRepo(cmd *cobra.Command, fn func(r *pipeline.Repo) error) (err error) {
 // stages when empty), as withRepo.
 func withStatus(cmd *cobra.Command, targets []string, fn func(r *pipeline.Repo, sts []*pipeline.StageStatus) error) error {
 	return withRepo(cmd, func(r *pipeline.Repo) error {
+		targets, err := targetsHere(r, targets, false)
+		if err != nil {
+			return err
+		}
 		sts, err := r.Status(cmd.Context(), targets)
 		if err != nil {
 			return err
 		}
 		return fn(r, sts)
 	})
+}
+
+// targetsHere reads command-line targets as given in the working
+// directory (Repo.TargetsIn): a stage name there is a stage of its
+// dvc.yaml; here makes no targets mean that dvc.yaml's stages (repro).
+func targetsHere(r *pipeline.Repo, args []string, here bool) ([]string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	return r.TargetsIn(wd, args, here)
 }
 
 // closeRepo persists the stat cache, keeping the first error.
@@ -114,8 +130,11 @@ func newReproCmd() *cobra.Command {
   genie repro --dry`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withRepo(cmd, func(r *pipeline.Repo) error {
-				o.Targets = args
-				_, err := r.Reproduce(cmd.Context(), o)
+				var err error
+				if o.Targets, err = targetsHere(r, args, true); err != nil {
+					return err
+				}
+				_, err = r.Reproduce(cmd.Context(), o)
 				return err
 			})
 		},
@@ -162,7 +181,7 @@ func newStatusCmd() *cobra.Command {
 					}
 				}
 				if quiet && len(sts) > 0 {
-					return pipelineExit{1, "pipeline has changed stages"}
+					return pipelineExit{1, ""} // -q prints nothing, as dvc status -q
 				}
 				return nil
 			})
@@ -202,7 +221,11 @@ nothing changed it records nothing and says so.`,
 					}
 					return pipelineExit{1, fmt.Sprintf("commit: %d stage(s) changed; run genie commit -f to record them as they are without running them", len(sts))}
 				}
-				return r.Commit(cmd.Context(), args)
+				changed := make([]string, len(sts))
+				for i, st := range sts {
+					changed[i] = st.Addr
+				}
+				return r.Commit(cmd.Context(), changed)
 			})
 		},
 	}
@@ -227,9 +250,13 @@ func newDagCmd() *cobra.Command {
 				case mermaid:
 					format = pipeline.DagMermaid
 				}
+				targets, err := targetsHere(r, args, false)
+				if err != nil {
+					return err
+				}
 				target := ""
-				if len(args) == 1 {
-					target = args[0]
+				if len(targets) == 1 {
+					target = targets[0]
 				}
 				s, err := r.Dag(target, full, outs, format)
 				if err != nil {
@@ -291,21 +318,34 @@ func newTransferCmd(name, short string) *cobra.Command {
 				default:
 					st, err = r.Fetch(cmd.Context(), rem)
 				}
-				if err != nil {
-					return err
-				}
 				verb := map[string]string{"push": "pushed", "pull": "fetched", "fetch": "fetched"}[name]
-				if st.Transferred == 0 {
-					fmt.Fprintln(cmd.OutOrStdout(), "Everything is up to date.")
-				} else {
+				switch {
+				case st.Transferred > 0: // also when some were missing
 					fmt.Fprintf(cmd.OutOrStdout(), "%d file(s) %s\n", st.Transferred, verb)
+				case err == nil:
+					fmt.Fprintln(cmd.OutOrStdout(), "Everything is up to date.")
 				}
-				return nil
+				return err
 			})
 		},
 	}
 	cmd.Flags().StringVarP(&remoteName, "remote", "r", "", "remote name (default: core.remote)")
 	return cmd
+}
+
+func newCheckoutCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "checkout",
+		Short: "Restore every output from the cache as dvc.lock records it (like `dvc checkout`)",
+		Long: `checkout makes each cached output of every stage with a dvc.lock entry match
+the cache: a deleted or changed output comes back as recorded, without
+running anything. Objects missing from the cache (after gc, on a fresh
+clone) are an error naming them: genie pull fetches them from a remote.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withRepo(cmd, func(r *pipeline.Repo) error { return r.Checkout(cmd.Context()) })
+		},
+	}
 }
 
 func repoRoot() (string, error) {
@@ -375,7 +415,7 @@ func newCacheCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "cache", Short: "Inspect the cache"}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "dir [PATH]",
-		Short: "Print (or set) the cache directory",
+		Short: "Print (or set) the cache directory (PATH relative to the current directory)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root, err := repoRoot()
@@ -383,7 +423,11 @@ func newCacheCmd() *cobra.Command {
 				return err
 			}
 			if len(args) == 1 {
-				return pipeline.ConfigSet(root, "cache.dir", args[0], false)
+				cwd, err := os.Getwd()
+				if err != nil {
+					return err
+				}
+				return pipeline.SetCacheDir(root, cwd, args[0])
 			}
 			cfg, err := pipeline.LoadConfig(root)
 			if err != nil {

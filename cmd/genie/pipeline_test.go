@@ -40,12 +40,12 @@ func TestPipelineCommands(t *testing.T) {
 	for p, c := range files {
 		os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644)
 	}
-	_, err := runGenie(t, dir, "status", "-q")
-	var ec exitCoder
-	if !errors.As(err, &ec) || ec.ExitCode() != 1 {
-		t.Errorf("status -q on a changed pipeline: %v", err)
+	out, err := runGenie(t, dir, "status", "-q")
+	var stderr bytes.Buffer
+	if err == nil || failure(&stderr, err) != 1 || out != "" || stderr.Len() != 0 {
+		t.Errorf("status -q on a changed pipeline: %v, exit status 1 expected, printed %q %q (want nothing)", err, out, stderr.String())
 	}
-	out, err := runGenie(t, dir, "repro", "-j", "2")
+	out, err = runGenie(t, dir, "repro", "-j", "2")
 	if err != nil || !strings.Contains(out, "Running stage 'train':") {
 		t.Fatalf("repro: %v\n%s", err, out)
 	}
@@ -87,6 +87,17 @@ func TestPipelineCommands(t *testing.T) {
 	os.Remove(filepath.Join(dir, "model"))
 	if out, err := runGenie(t, dir, "pull"); err != nil || !strings.Contains(out, "2 file(s) fetched") {
 		t.Errorf("pull: %v %q", err, out)
+	}
+	os.Remove(filepath.Join(dir, "model"))
+	os.WriteFile(filepath.Join(dir, "mid"), []byte("changed\n"), 0o644)
+	if _, err := runGenie(t, dir, "checkout"); err != nil {
+		t.Errorf("checkout: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "mid")); string(b) != "data\n" {
+		t.Errorf("checkout left mid %q", b)
+	}
+	if out, err := runGenie(t, dir, "status"); err != nil || out != "Data and pipelines are up to date.\n" {
+		t.Errorf("status after checkout: %v %q", err, out)
 	}
 	if out, _ := runGenie(t, dir, "cache", "dir"); strings.TrimSpace(out) != filepath.Join(dir, ".dvc", "cache") {
 		t.Errorf("cache dir %q", out)

@@ -64,22 +64,38 @@ func ConfigUnset(root, key string) error {
 	return atomicWrite(path, cfg.Bytes())
 }
 
+// configPath turns a local path given relative to cwd ("": as it is)
+// into one relative to .dvc/, where .dvc/config's paths are read from.
+func configPath(root, cwd, p string) string {
+	if filepath.IsAbs(p) || cwd == "" {
+		return p
+	}
+	// Both resolved, so a link on either path does not leak into the result.
+	if real, err := realDir(cwd); err == nil {
+		cwd = real
+	}
+	if real, err := realDir(root); err == nil {
+		root = real
+	}
+	rel, err := filepath.Rel(filepath.Join(root, ".dvc"), filepath.Join(cwd, p))
+	if err != nil {
+		return p
+	}
+	return filepath.ToSlash(rel)
+}
+
+// SetCacheDir sets cache.dir to dir, given relative to cwd (like `dvc
+// cache dir`), and stored relative to .dvc/.
+func SetCacheDir(root, cwd, dir string) error {
+	return ConfigSet(root, "cache.dir", configPath(root, cwd, dir), false)
+}
+
 // RemoteAdd configures a remote; def also makes it core.remote. A relative
 // local path is taken relative to cwd and stored relative to .dvc/, as DVC
 // does.
 func RemoteAdd(root, cwd, name, url string, def, force bool) error {
-	if !strings.Contains(url, "://") && !filepath.IsAbs(url) && cwd != "" {
-		// Both resolved, so a link on either path does not leak into the URL.
-		if real, err := realDir(cwd); err == nil {
-			cwd = real
-		}
-		if real, err := realDir(root); err == nil {
-			root = real
-		}
-		rel, err := filepath.Rel(filepath.Join(root, ".dvc"), filepath.Join(cwd, url))
-		if err == nil {
-			url = filepath.ToSlash(rel)
-		}
+	if !strings.Contains(url, "://") {
+		url = configPath(root, cwd, url)
 	}
 	path := filepath.Join(root, ".dvc", "config")
 	cfg, err := LoadConfigFile(path)

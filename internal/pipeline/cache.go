@@ -480,14 +480,34 @@ func copyFile(ctx context.Context, src, dst string) error {
 	return d.Close()
 }
 
-// addGitignore appends "/name" to the .gitignore beside path, once.
+// gitignoreEscape makes a file name match itself as a .gitignore pattern:
+// wildcard and special characters get a backslash, as DVC writes them
+// (pathspec's GitWildMatchPattern.escape), and so does a trailing space,
+// which git would otherwise trim.
+func gitignoreEscape(name string) string {
+	var b strings.Builder
+	for _, c := range name {
+		if strings.ContainsRune(`[]!*#?\`, c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	e := b.String()
+	if t := strings.TrimRight(e, " "); len(t) < len(e) {
+		e = t + strings.Repeat(`\ `, len(e)-len(t))
+	}
+	return e
+}
+
+// addGitignore appends "/name" to the .gitignore beside path (name
+// escaped so that it matches only itself), once.
 func addGitignore(root, path string) error {
 	dir, name := filepath.Dir(path), filepath.Base(path)
 	if rel, err := filepath.Rel(root, dir); err != nil || strings.HasPrefix(rel, "..") {
 		return nil
 	}
 	gi := filepath.Join(dir, ".gitignore")
-	entry := "/" + name
+	entry := "/" + gitignoreEscape(name)
 	data, err := os.ReadFile(gi)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("read %s: %w", gi, err)

@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -305,6 +307,22 @@ func TestRemoteAddRelativePath(t *testing.T) {
 	}
 }
 
+func TestSetCacheDirRelativePath(t *testing.T) {
+	root := newTestRepo(t, nil)
+	sub := filepath.Join(root, "sub")
+	os.MkdirAll(sub, 0o755)
+	if err := SetCacheDir(root, sub, "../../shared-cache"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := ConfigGet(root, "cache.dir"); v != "../../shared-cache" {
+		t.Errorf("stored cache.dir %q, want ../../shared-cache (relative to .dvc/)", v)
+	}
+	cfg, _ := LoadConfig(root)
+	if got, want := OpenCache(root, cfg).Root, filepath.Join(filepath.Dir(root), "shared-cache"); got != want {
+		t.Errorf("cache root %s, want %s (the path as given from sub/)", got, want)
+	}
+}
+
 func TestDirFingerprintRecord(t *testing.T) {
 	root := newTestRepo(t, map[string]string{"dvc.yaml": "stages:\n  s:\n    cmd: mkdir -p d && echo 1 > d/a && echo 2 > d/b\n    outs: [d]\n"})
 	mustRepro(t, root, ReproOptions{})
@@ -337,5 +355,87 @@ func TestDirFingerprintRecord(t *testing.T) {
 	writeFile(t, filepath.Join(root, "d/c"), "new")
 	if len(status(t, root)) != 1 {
 		t.Fatal("added file not noticed")
+	}
+}
+
+// TestPullNamesMissingOutputs: a remote without some outputs' objects
+// (here a push: false output) still gives back the others, and the error
+// names what it could not.
+func TestPullNamesMissingOutputs(t *testing.T) {
+	y := "stages:\n  s:\n    cmd: echo a > a.txt && echo b > b.txt && mkdir -p d && echo c > d/c.txt\n    outs:\n    - a.txt\n    - b.txt:\n        push: false\n    - d\n"
+	root := newTestRepo(t, map[string]string{"dvc.yaml": y})
+	if err := RemoteAdd(root, "", "storage", t.TempDir(), true, false); err != nil {
+		t.Fatal(err)
+	}
+	mustRepro(t, root, ReproOptions{})
+	ctx := context.Background()
+	r, _ := Open(root)
+	rem, err := r.OpenRemote("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Push(ctx, rem); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	os.RemoveAll(filepath.Join(root, ".dvc/cache"))
+	for _, f := range []string{"a.txt", "b.txt", "d"} {
+		os.RemoveAll(filepath.Join(root, f))
+	}
+	r, _ = Open(root)
+	defer r.Close()
+	_, err = r.Pull(ctx, rem)
+	var fm *FetchMissingError
+	if !errors.As(err, &fm) || !strings.Contains(err.Error(), "'b.txt' (stage 's')") || len(fm.Names) != 1 {
+		t.Fatalf("pull: %v; want a FetchMissingError naming only b.txt", err)
+	}
+	if readFile(t, filepath.Join(root, "a.txt")) != "a\n" || readFile(t, filepath.Join(root, "d/c.txt")) != "c\n" {
+		t.Errorf("the complete outputs were not checked out")
+	}
+	if _, err := os.Stat(filepath.Join(root, "b.txt")); !os.IsNotExist(err) {
+		t.Errorf("b.txt: %v", err)
+	}
+}
+
+func TestGitignoreEscape(t *testing.T) {
+	names := map[string]string{
+		"plain.txt":    "plain.txt",
+		"a[1].txt":     `a\[1\].txt`,
+		"st*r?.txt":    `st\*r\?.txt`,
+		"#notcomment":  `\#notcomment`,
+		"!neg":         `\!neg`,
+		`back\slash`:   `back\\slash`,
+		"trailing  ":   `trailing\ \ `,
+		"spa ce.txt":   "spa ce.txt",
+		"ünïcode.json": "ünïcode.json",
+	}
+	for name, want := range names {
+		if got := gitignoreEscape(name); got != want {
+			t.Errorf("gitignoreEscape(%q) = %q, want %q", name, got, want)
+		}
+	}
+	// git agrees: each entry ignores its file and nothing else
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command(git, "-C", dir, "init", "-q").CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v %s", err, out)
+	}
+	for _, n := range []string{"a[1].txt", "a1.txt", "st*r?.txt", "stXrY.txt", "#c", "!neg", "trailing  "} {
+		writeFile(t, filepath.Join(dir, n), "x")
+	}
+	for _, n := range []string{"a[1].txt", "st*r?.txt", "#c", "!neg", "trailing  "} {
+		if err := addGitignore(dir, filepath.Join(dir, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := exec.Command(git, "-C", dir, "status", "--porcelain", "-uall").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(out); got != "?? .gitignore\n?? a1.txt\n?? stXrY.txt\n" {
+		t.Errorf("git status after the .gitignore entries:\n%s", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -215,12 +216,48 @@ func (p *Project) Stage(addr string) (*Stage, bool) {
 // ErrUnknownStage is returned (wrapped) for a target that names no stage.
 var ErrUnknownStage = errors.New("unknown stage")
 
-// Resolve maps target names to stages, with a helpful error for unknown ones.
+// QualifyTargets rewrites command-line targets given in directory cwd
+// (repository-relative, slash-separated; "" or "." is the root) as DVC
+// reads them: a stage name or FILE:name names a stage of the dvc.yaml
+// there, a path to a dvc.yaml all of its stages.
+func QualifyTargets(cwd string, targets []string) []string {
+	if cwd == "" || cwd == "." {
+		return targets
+	}
+	out := make([]string, len(targets))
+	for i, t := range targets {
+		switch file, name, ok := strings.Cut(t, ":"); {
+		case ok:
+			out[i] = path.Join(cwd, file) + ":" + name
+		case path.Base(t) == DvcYAML:
+			out[i] = path.Join(cwd, t)
+		default:
+			out[i] = path.Join(cwd, DvcYAML) + ":" + t
+		}
+	}
+	return out
+}
+
+// Resolve maps targets to stages, with a helpful error for unknown ones:
+// a stage address (name, or FILE:name for another dvc.yaml), a foreach or
+// matrix group's name, or a dvc.yaml path for all of its stages.
 func (p *Project) Resolve(targets []string) ([]*Stage, error) {
 	var out []*Stage
 	for _, t := range targets {
 		t = strings.TrimPrefix(t, "./")
-		t = strings.TrimPrefix(t, "dvc.yaml:")
+		t = strings.TrimPrefix(t, DvcYAML+":")
+		if path.Base(t) == DvcYAML {
+			n := len(out)
+			for _, st := range p.Stages {
+				if st.DvcFile == path.Clean(t) {
+					out = append(out, st)
+				}
+			}
+			if len(out) == n {
+				return nil, fmt.Errorf("%w: '%s' defines no stages (is there such a file?)", ErrUnknownStage, t)
+			}
+			continue
+		}
 		s, ok := p.Stage(t)
 		if !ok {
 			// a foreach group name selects all generated stages
@@ -293,11 +330,71 @@ func safeJoin(root, base, p string) (string, error) {
 	} else {
 		abs = filepath.Join(base, filepath.FromSlash(p))
 	}
-	rel, err := filepath.Rel(root, abs)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	if !within(root, abs) {
 		return "", fmt.Errorf("path '%s' is outside the repository", p)
 	}
+	if err := checkLinks(root, filepath.Dir(abs), p); err != nil {
+		return "", err
+	}
 	return abs, nil
+}
+
+// checkLinks rejects path p (as written in dvc.yaml) when the directory
+// dir or one above it up to root is a symlink resolving outside root.
+func checkLinks(root, dir, p string) error {
+	link, err := linkedOutside(root, dir)
+	if err != nil {
+		return fmt.Errorf("path '%s': %w", p, err)
+	}
+	if link != "" {
+		return fmt.Errorf("path '%s' goes through symlink '%s', which points outside the repository", p, link)
+	}
+	return nil
+}
+
+// within reports whether path p is root or below it (lexically).
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// linkedOutside returns the first directory below root down to dir
+// (inclusive; repository-relative) that is a symlink resolving outside
+// root: through it, a stage's outputs and .gitignore would be written
+// elsewhere. safeJoin checks the directories above a path, not the path
+// itself: a checked-out output with cache.type symlink points into the
+// cache, which may live anywhere. Directories that do not exist yet are
+// created inside the repository.
+func linkedOutside(root, dir string) (string, error) {
+	rel, err := filepath.Rel(root, dir)
+	if err != nil || rel == "." {
+		return "", nil
+	}
+	cur, realRoot := root, ""
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		cur = filepath.Join(cur, part)
+		fi, err := os.Lstat(cur)
+		if err != nil {
+			return "", nil // missing: nothing below it exists either
+		}
+		if fi.Mode()&os.ModeSymlink == 0 {
+			continue
+		}
+		if realRoot == "" {
+			if realRoot, err = filepath.EvalSymlinks(root); err != nil {
+				return "", fmt.Errorf("resolve the repository root: %w", err)
+			}
+		}
+		name, _ := filepath.Rel(root, cur)
+		target, err := filepath.EvalSymlinks(cur)
+		if err != nil {
+			return "", fmt.Errorf("symlink '%s' does not resolve: %w", filepath.ToSlash(name), err)
+		}
+		if !within(realRoot, target) {
+			return filepath.ToSlash(name), nil
+		}
+	}
+	return "", nil
 }
 
 // ParseDvcYAML resolves the stages of one dvc.yaml located in dir.
@@ -344,6 +441,7 @@ func ParseDvcYAML(data []byte, root, dir string) ([]*Stage, error) {
 	}
 	dvcFile := filepath.ToSlash(rel)
 	var out []*Stage
+	definedBy := map[string]string{} // stage name -> the definition that made it
 	for _, name := range stages.Keys() {
 		defV, _ := stages.Get(name)
 		def, ok := defV.(*Map)
@@ -355,6 +453,10 @@ func ParseDvcYAML(data []byte, root, dir string) ([]*Stage, error) {
 			return nil, fmt.Errorf("stage '%s': %w", name, err)
 		}
 		for _, g := range gen {
+			if first, dup := definedBy[g.name]; dup {
+				return nil, fmt.Errorf("stage '%s' is defined twice: by '%s' and by '%s' (stage names must be unique)", g.name, first, name)
+			}
+			definedBy[g.name] = name
 			st, err := buildStage(g.name, g.def, g.ctx, root, dir, imported)
 			if err != nil {
 				return nil, fmt.Errorf("stage '%s': %w", g.name, err)
@@ -574,6 +676,9 @@ func buildStage(name string, def, ctx *Map, root, dir string, imported map[strin
 		if wdir, err = safeJoin(root, dir, ws); err != nil {
 			return nil, fmt.Errorf("wdir: %w", err)
 		}
+		if err := checkLinks(root, wdir, ws); err != nil { // the command runs in it
+			return nil, fmt.Errorf("wdir: %w", err)
+		}
 	}
 	st.Wdir = wdir
 	if vars, ok := def.Get("vars"); ok {
@@ -589,6 +694,18 @@ func buildStage(name string, def, ctx *Map, root, dir string, imported map[strin
 	cmdV, ok := def.Get("cmd")
 	if !ok || cmdV == nil {
 		return nil, fmt.Errorf("missing 'cmd'")
+	}
+	switch c := cmdV.(type) { // DVC's schema: a string or a list
+	case string:
+		if strings.TrimSpace(c) == "" {
+			return nil, fmt.Errorf("cmd: expected a command, got an empty string")
+		}
+	case []any:
+		if len(c) == 0 {
+			return nil, fmt.Errorf("cmd: expected a command, got an empty list")
+		}
+	default:
+		return nil, fmt.Errorf("cmd: expected a string or a list of strings, got %s", typeName(cmdV))
 	}
 	rc, err := resolveTemplates(cmdV, ctx, true)
 	if err != nil {

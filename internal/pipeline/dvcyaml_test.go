@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -197,6 +198,12 @@ stages:
 		{name: "escaping wdir", files: map[string]string{"dvc.yaml": "stages:\n  s:\n    cmd: x\n    wdir: ..\n"}, errSub: "outside the repository"},
 		{name: "missing cmd", files: map[string]string{"dvc.yaml": "stages:\n  s:\n    deps: [a]\n"}, errSub: "missing 'cmd'"},
 		{name: "unknown key", files: map[string]string{"dvc.yaml": "stages:\n  s:\n    cmd: x\n    dep: [a]\n"}, errSub: "unknown key 'dep'"},
+		{name: "cmd a number", files: map[string]string{"dvc.yaml": "stages:\n  s:\n    cmd: 5\n"}, errSub: "cmd: expected a string or a list of strings, got int"},
+		{name: "cmd a mapping", files: map[string]string{"dvc.yaml": "stages:\n  s:\n    cmd: {a: 1}\n"}, errSub: "cmd: expected a string or a list of strings, got dict"},
+		{name: "cmd empty list", files: map[string]string{"dvc.yaml": "stages:\n  s:\n    cmd: []\n"}, errSub: "cmd: expected a command, got an empty list"},
+		{name: "cmd blank", files: map[string]string{"dvc.yaml": "stages:\n  s:\n    cmd: ' '\n"}, errSub: "cmd: expected a command, got an empty string"},
+		{name: "generated name taken", files: map[string]string{"dvc.yaml": "stages:\n  s:\n    foreach: [a, b]\n    do:\n      cmd: echo ${item}\n  s@a:\n    cmd: y\n"}, errSub: "stage 's@a' is defined twice: by 's' and by 's@a'"},
+		{name: "foreach repeats a key", files: map[string]string{"dvc.yaml": "stages:\n  s:\n    foreach: [a, a]\n    do:\n      cmd: echo ${item}\n"}, errSub: "stage 's@a' is defined twice"},
 		{
 			name:  "nested dvc.yaml addressing",
 			files: map[string]string{"dvc.yaml": "stages:\n  a:\n    cmd: x\n", "sub/dvc.yaml": "stages:\n  b:\n    cmd: y\n    outs: [o]\n"},
@@ -270,5 +277,42 @@ func TestUnknownStageError(t *testing.T) {
 	_, err = p.Resolve([]string{"trian"})
 	if err == nil || !strings.Contains(err.Error(), "stages: prepare, train") || !strings.Contains(err.Error(), "did you mean 'train'") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestSymlinkedPaths(t *testing.T) {
+	outside := t.TempDir()
+	tests := []struct {
+		name, dvcYAML string
+		errSub        string // "" accepted
+	}{
+		{"out through a link outside", "stages:\n  s:\n    cmd: x\n    outs: [out/new.txt]\n", "goes through symlink 'out', which points outside the repository"},
+		{"nested out through a link outside", "stages:\n  s:\n    cmd: x\n    outs: [out/a/b.txt]\n", "goes through symlink 'out'"},
+		{"dep through a link outside", "stages:\n  s:\n    cmd: x\n    deps: [out/in.txt]\n", "goes through symlink 'out'"},
+		{"wdir through a link outside", "stages:\n  s:\n    cmd: x\n    wdir: out\n", "goes through symlink 'out'"},
+		{"out through a link inside", "stages:\n  s:\n    cmd: x\n    outs: [in/new.txt]\n", ""},
+		{"the link itself as an out", "stages:\n  s:\n    cmd: x\n    outs: [out]\n", ""},
+		{"out through a dangling link", "stages:\n  s:\n    cmd: x\n    outs: [gone/x]\n", "symlink 'gone' does not resolve"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeFile(t, filepath.Join(root, "dvc.yaml"), tt.dvcYAML)
+			if err := os.Mkdir(filepath.Join(root, "real"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for link, target := range map[string]string{"out": outside, "in": filepath.Join(root, "real"), "gone": filepath.Join(root, "nowhere")} {
+				if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+					t.Skip("symlinks unavailable:", err)
+				}
+			}
+			_, err := LoadProject(root)
+			switch {
+			case tt.errSub == "" && err != nil:
+				t.Fatalf("rejected: %v", err)
+			case tt.errSub != "" && (err == nil || !strings.Contains(err.Error(), tt.errSub)):
+				t.Fatalf("err = %v, want containing %q", err, tt.errSub)
+			}
+		})
 	}
 }

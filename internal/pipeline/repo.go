@@ -166,3 +166,22 @@ func (r *Repo) matches(ctx context.Context, p string, e LockEntry) (bool, error)
 	}
 	return hi.MD5 == e.MD5, nil
 }
+
+// TargetsIn qualifies command-line targets given in directory wd
+// (QualifyTargets). With none and here set, they are the stages of wd's
+// dvc.yaml, `dvc repro`'s default (none: every stage, as at the root).
+func (r *Repo) TargetsIn(wd string, targets []string, here bool) ([]string, error) {
+	wd, err := realDir(wd)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := filepath.Rel(r.Root, wd)
+	if err != nil || !within(r.Root, wd) {
+		return nil, fmt.Errorf("%s is not inside the repository %s", wd, r.Root)
+	}
+	rel = filepath.ToSlash(rel)
+	if len(targets) == 0 && here && rel != "." {
+		targets = []string{DvcYAML}
+	}
+	return QualifyTargets(rel, targets), nil
+}

@@ -83,11 +83,18 @@ func (e *RunError) Error() string {
 	return fmt.Sprintf("failed to run: %s, exited with %d", e.Cmd, e.ExitCode)
 }
 
-// MissingOutputError is a declared output a command did not produce.
-type MissingOutputError struct{ Stage, Path string }
+// MissingOutputError is a declared output a command did not produce, or
+// the missing output of a frozen stage (which is verified, never run).
+type MissingOutputError struct {
+	Stage, Path string
+	Frozen      bool
+}
 
 // Error names the stage and the missing path.
 func (e *MissingOutputError) Error() string {
+	if e.Frozen {
+		return fmt.Sprintf("missing data '%s': stage '%s' is frozen, so it is not run to make it (genie pull restores it; or unfreeze the stage)", e.Path, e.Stage)
+	}
 	return fmt.Sprintf("output '%s' does not exist: stage '%s' ran but did not create it (check the path in dvc.yaml and the command)", e.Path, e.Stage)
 }
 
@@ -722,7 +729,7 @@ func (r *Repo) commitStage(ctx context.Context, s *Stage, deps []LockEntry, para
 		r.forgetParams(o.Abs)
 		fi, err := os.Stat(o.Abs)
 		if errors.Is(err, os.ErrNotExist) {
-			return &MissingOutputError{Stage: s.Addr, Path: o.Path}
+			return &MissingOutputError{Stage: s.Addr, Path: o.Path, Frozen: s.Frozen}
 		}
 		if err != nil {
 			return fmt.Errorf("stage '%s': output '%s': %w", s.Addr, o.Path, err)
@@ -780,6 +787,7 @@ func (r *Repo) writeLock(s *Stage, entry *StageLock) error {
 	if _, ok := lf.Stages[s.Name]; !ok {
 		r.newLock[s.Addr] = true
 	}
+	before := lf.Bytes()
 	lf.Set(s.Name, entry)
 	// reorder the entries this run added by stage order
 	var newIdx []int
@@ -810,7 +818,14 @@ func (r *Repo) writeLock(s *Stage, entry *StageLock) error {
 	for k, i := range newIdx {
 		lf.Names[i] = names[k]
 	}
-	r.logf("Updating lock file '%s'", relTo(r.Root, lf.Path))
+	// DVC's lines: generating a new lock file, updating a changed one;
+	// nothing when the entry is what it was (restored from the run-cache).
+	switch _, err := os.Stat(lf.Path); {
+	case errors.Is(err, os.ErrNotExist):
+		r.logf("Generating lock file '%s'", relTo(r.Root, lf.Path))
+	case !bytes.Equal(before, lf.Bytes()):
+		r.logf("Updating lock file '%s'", relTo(r.Root, lf.Path))
+	}
 	return lf.Write()
 }
 

@@ -102,8 +102,10 @@ func TestReproChainAndNoop(t *testing.T) {
 	if got := ranStages(out); strings.Join(got, ",") != "prepare,train" {
 		t.Fatalf("ran %v\n%s", got, out)
 	}
-	if !strings.Contains(out, "Updating lock file 'dvc.lock'") {
-		t.Errorf("no lock message:\n%s", out)
+	// as DVC: the first entry generates the lock file, the second updates it
+	if strings.Count(out, "Generating lock file 'dvc.lock'") != 1 || strings.Count(out, "Updating lock file 'dvc.lock'") != 1 ||
+		strings.Index(out, "Generating") > strings.Index(out, "Updating") {
+		t.Errorf("lock messages: want Generating then Updating once each:\n%s", out)
 	}
 	for _, st := range []string{"prepare", "train"} {
 		if !regexp.MustCompile(`(?m)^Stage '` + st + `' finished in [0-9.]+m?s$`).MatchString(out) {
@@ -259,7 +261,7 @@ func TestFrozenStage(t *testing.T) {
 	os.Remove(filepath.Join(root, "w/b.out"))
 	_, err := repro(t, root, ReproOptions{Targets: []string{"b"}})
 	var mo *MissingOutputError
-	if !errors.As(err, &mo) || logLines(t, root) != "" {
+	if !errors.As(err, &mo) || logLines(t, root) != "" || !strings.Contains(err.Error(), "missing data 'b.out': stage 'b' is frozen") {
 		t.Errorf("frozen stage with a missing output: %v, log %q", err, logLines(t, root))
 	}
 }
@@ -616,5 +618,66 @@ func TestOutsideRepository(t *testing.T) {
 	out, err := repro(t, root, ReproOptions{})
 	if err == nil || !strings.Contains(err.Error(), "dvc.yaml does not exist") {
 		t.Errorf("repro without dvc.yaml: %v\n%s", err, out)
+	}
+}
+
+// TestTargetsIn: targets are read in the directory they are given in, as
+// DVC reads them, and repro's default there is that directory's dvc.yaml.
+func TestTargetsIn(t *testing.T) {
+	root := newTestRepo(t, map[string]string{
+		"dvc.yaml":     "stages:\n  top:\n    cmd: cp sub/s.txt top.txt\n    deps: [sub/s.txt]\n    outs: [top.txt]\n",
+		"sub/dvc.yaml": "stages:\n  s:\n    cmd: echo s > s.txt\n    outs: [s.txt]\n  t:\n    cmd: echo t > t.txt\n    outs: [t.txt]\n",
+	})
+	sub := filepath.Join(root, "sub")
+	r, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tests := []struct {
+		wd      string
+		targets []string
+		here    bool
+		want    string // stage addresses resolved, comma-separated
+	}{
+		{root, nil, true, ""}, // every stage: Reproduce's own default
+		{sub, nil, true, "sub/dvc.yaml:s,sub/dvc.yaml:t"},
+		{sub, nil, false, ""},
+		{sub, []string{"s"}, false, "sub/dvc.yaml:s"},
+		{sub, []string{"dvc.yaml:t"}, false, "sub/dvc.yaml:t"},
+		{sub, []string{"../dvc.yaml:top"}, false, "top"},
+		{root, []string{"sub/dvc.yaml"}, false, "sub/dvc.yaml:s,sub/dvc.yaml:t"},
+		{root, []string{"dvc.yaml"}, false, "top"},
+		{root, []string{"sub/dvc.yaml:s", "top"}, false, "sub/dvc.yaml:s,top"},
+	}
+	for _, tt := range tests {
+		ts, err := r.TargetsIn(tt.wd, tt.targets, tt.here)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stages, err := r.Project.Resolve(ts)
+		if err != nil {
+			t.Errorf("%s %v: %v", tt.wd, tt.targets, err)
+			continue
+		}
+		var got []string
+		for _, s := range stages {
+			got = append(got, s.Addr)
+		}
+		if strings.Join(got, ",") != tt.want {
+			t.Errorf("in %s, targets %v (here %v) = %v, want %s", tt.wd, tt.targets, tt.here, got, tt.want)
+		}
+	}
+	if _, err := r.Project.Resolve([]string{"nowhere/dvc.yaml"}); err == nil || !strings.Contains(err.Error(), "'nowhere/dvc.yaml' defines no stages") {
+		t.Errorf("a missing dvc.yaml: %v", err)
+	}
+	// repro from sub/ runs sub's stages only
+	ts, _ := r.TargetsIn(sub, nil, true)
+	res, err := r.Reproduce(context.Background(), ReproOptions{Targets: ts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(res.Ran, ","); got != "sub/dvc.yaml:s,sub/dvc.yaml:t" {
+		t.Errorf("repro in sub ran %s", got)
 	}
 }

@@ -128,8 +128,20 @@ func forEach(ctx context.Context, items []string, fn func(ctx context.Context, m
 
 // transferCounter counts objects, safely across goroutines.
 type transferCounter struct {
-	mu sync.Mutex
-	st TransferStats
+	mu      sync.Mutex
+	st      TransferStats
+	missing map[string]bool // objects not found (Fetch)
+}
+
+// missingMD5 records an object the remote does not have.
+func (c *transferCounter) missingMD5(md5 string) {
+	c.mu.Lock()
+	if c.missing == nil {
+		c.missing = map[string]bool{}
+	}
+	c.missing[md5] = true
+	c.st.Missing++
+	c.mu.Unlock()
 }
 
 func (c *transferCounter) add(transferred, skipped, missing int) {
@@ -251,7 +263,7 @@ func (r *Repo) Fetch(ctx context.Context, rem remote.Remote) (TransferStats, err
 		defer os.Remove(tmp.Name())
 		if err := rem.Download(ctx, objectKey(md5), tmp.Name()); err != nil {
 			if errors.Is(err, remote.ErrNotFound) {
-				cnt.add(0, 0, 1)
+				cnt.missingMD5(md5)
 				return nil
 			}
 			return err
@@ -286,12 +298,14 @@ func (r *Repo) Fetch(ctx context.Context, rem remote.Remote) (TransferStats, err
 	if err := forEach(ctx, dirs, get); err != nil {
 		return cnt.st, err
 	}
+	dirFiles := map[string][]string{}
 	for _, d := range dirs {
 		entries, err := r.Cache.ReadManifest(ctx, d)
 		if err != nil {
 			continue
 		}
 		for _, e := range entries {
+			dirFiles[d] = append(dirFiles[d], e.MD5)
 			if !seen[e.MD5] {
 				seen[e.MD5] = true
 				files = append(files, e.MD5)
@@ -302,27 +316,77 @@ func (r *Repo) Fetch(ctx context.Context, rem remote.Remote) (TransferStats, err
 		return cnt.st, err
 	}
 	if cnt.st.Missing > 0 {
-		return cnt.st, fmt.Errorf("fetch: %d object(s) are missing from the remote", cnt.st.Missing)
+		return cnt.st, missingOutputs(used, cnt.missing, dirFiles)
 	}
 	return cnt.st, nil
 }
 
-// Pull fetches then checks out every locked output.
+// FetchMissingError names the outputs a fetch could not complete because
+// the remote lacks some of their objects.
+type FetchMissingError struct {
+	// Objects is the number of objects missing; Outs the incomplete
+	// outputs (their absolute paths) and Names how to show them.
+	Objects int
+	Outs    map[string]bool
+	Names   []string
+}
+
+// Error lists the incomplete outputs (the first ten).
+func (e *FetchMissingError) Error() string {
+	names := e.Names
+	more := ""
+	if len(names) > 10 {
+		names, more = names[:10], fmt.Sprintf(" and %d more", len(e.Names)-10)
+	}
+	return fmt.Sprintf("fetch: %d object(s) are missing from the remote, so these outputs cannot be checked out: %s%s (push them from a workspace that has them; outputs with push: false are never uploaded)", e.Objects, strings.Join(names, ", "), more)
+}
+
+// missingOutputs builds the FetchMissingError of objects missing: an
+// output is incomplete when its object, or for a directory its .dir
+// object or one of its files, is missing.
+func missingOutputs(used []usedOut, missing map[string]bool, dirFiles map[string][]string) error {
+	e := &FetchMissingError{Objects: len(missing), Outs: map[string]bool{}}
+	for _, u := range used {
+		bad := missing[u.entry.MD5]
+		for _, f := range dirFiles[u.entry.MD5] {
+			bad = bad || missing[f]
+		}
+		if bad && !e.Outs[u.out.Abs] {
+			e.Outs[u.out.Abs] = true
+			e.Names = append(e.Names, fmt.Sprintf("'%s' (stage '%s')", u.out.Path, u.stage.Addr))
+		}
+	}
+	return e
+}
+
+// Pull fetches then checks out every locked output; when the remote lacks
+// some objects, the complete outputs are still checked out and the error
+// names the others.
 func (r *Repo) Pull(ctx context.Context, rem remote.Remote) (TransferStats, error) {
 	st, err := r.Fetch(ctx, rem)
-	if err != nil {
+	var fm *FetchMissingError
+	if err != nil && !errors.As(err, &fm) {
 		return st, err
 	}
-	return st, r.Checkout(ctx)
+	if cerr := r.checkout(ctx, fm); cerr != nil {
+		return st, cerr
+	}
+	return st, err
 }
 
 // Checkout makes every locked cached output match the cache.
-func (r *Repo) Checkout(ctx context.Context) error {
+func (r *Repo) Checkout(ctx context.Context) error { return r.checkout(ctx, nil) }
+
+// checkout is Checkout skipping the outputs skip names (nil: none).
+func (r *Repo) checkout(ctx context.Context, skip *FetchMissingError) error {
 	used, err := r.usedOuts(false)
 	if err != nil {
 		return err
 	}
 	for _, u := range used {
+		if skip != nil && skip.Outs[u.out.Abs] {
+			continue
+		}
 		if err := r.Cache.Checkout(ctx, r.Hasher, u.out.Abs, u.entry.Info()); err != nil {
 			return fmt.Errorf("stage '%s': %w", u.stage.Addr, err)
 		}
