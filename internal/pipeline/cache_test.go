@@ -439,3 +439,46 @@ func TestGitignoreEscape(t *testing.T) {
 		t.Errorf("git status after the .gitignore entries:\n%s", got)
 	}
 }
+
+// TestOutputRemote: an output's remote: flag sends it to that remote (the
+// others go to the default one), and pull brings it back from there.
+func TestOutputRemote(t *testing.T) {
+	y := "stages:\n  s:\n    cmd: echo a > a.txt && echo c > c.txt\n    outs:\n    - a.txt\n    - c.txt:\n        remote: other\n"
+	root := newTestRepo(t, map[string]string{"dvc.yaml": y})
+	mainDir, otherDir := t.TempDir(), t.TempDir()
+	if err := RemoteAdd(root, "", "main", mainDir, true, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := RemoteAdd(root, "", "other", otherDir, false, false); err != nil {
+		t.Fatal(err)
+	}
+	mustRepro(t, root, ReproOptions{})
+	ctx := context.Background()
+	r, _ := Open(root)
+	rem, err := r.OpenRemote("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Push(ctx, rem)
+	r.Close()
+	if err != nil || st.Transferred != 2 {
+		t.Fatalf("push %+v %v", st, err)
+	}
+	for dir, want := range map[string]string{mainDir: "a\n", otherDir: "c\n"} {
+		keys, _ := local.New(dir).List(ctx, "files")
+		if len(keys) != 1 || readFile(t, filepath.Join(dir, filepath.FromSlash(keys[0]))) != want {
+			t.Errorf("remote %s holds %v, want only the object of %q", dir, keys, want)
+		}
+	}
+	os.RemoveAll(filepath.Join(root, ".dvc/cache"))
+	os.Remove(filepath.Join(root, "a.txt"))
+	os.Remove(filepath.Join(root, "c.txt"))
+	r, _ = Open(root)
+	defer r.Close()
+	if st, err := r.Pull(ctx, rem); err != nil || st.Transferred != 2 {
+		t.Fatalf("pull %+v %v", st, err)
+	}
+	if readFile(t, filepath.Join(root, "c.txt")) != "c\n" || readFile(t, filepath.Join(root, "a.txt")) != "a\n" {
+		t.Errorf("pull did not restore both outputs")
+	}
+}

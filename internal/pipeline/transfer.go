@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -152,14 +153,67 @@ func (c *transferCounter) add(transferred, skipped, missing int) {
 	c.mu.Unlock()
 }
 
-// Push uploads cached outputs to the remote, several objects at once; a
-// .dir object goes up only after all its files are there.
+// remoteGroup is the outputs that go to one remote.
+type remoteGroup struct {
+	rem  remote.Remote
+	used []usedOut
+}
+
+// byRemote splits used by the outputs' remote: flag, as DVC does: an
+// output naming a remote goes there, the others to def (the -r remote or
+// core.remote).
+func (r *Repo) byRemote(used []usedOut, def remote.Remote) ([]remoteGroup, error) {
+	groups := []remoteGroup{{rem: def}}
+	idx := map[string]int{"": 0}
+	for _, u := range used {
+		i, ok := idx[u.out.Remote]
+		if !ok {
+			rem, err := r.OpenRemote(u.out.Remote)
+			if err != nil {
+				return nil, fmt.Errorf("stage '%s': output '%s': %w", u.stage.Addr, u.out.Path, err)
+			}
+			i = len(groups)
+			idx[u.out.Remote] = i
+			groups = append(groups, remoteGroup{rem: rem})
+		}
+		groups[i].used = append(groups[i].used, u)
+	}
+	return groups, nil
+}
+
+// add sums transfer statistics.
+func (t *TransferStats) add(o TransferStats) {
+	t.Transferred += o.Transferred
+	t.Skipped += o.Skipped
+	t.Missing += o.Missing
+}
+
+// Push uploads cached outputs to the remote (or the one an output's
+// remote: flag names), several objects at once; a .dir object goes up
+// only after all its files are there.
 func (r *Repo) Push(ctx context.Context, rem remote.Remote) (TransferStats, error) {
-	var cnt transferCounter
+	var total TransferStats
 	used, err := r.usedOuts(true)
 	if err != nil {
-		return cnt.st, err
+		return total, err
 	}
+	groups, err := r.byRemote(used, rem)
+	if err != nil {
+		return total, err
+	}
+	for _, g := range groups {
+		st, err := r.pushTo(ctx, g.rem, g.used)
+		total.add(st)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// pushTo uploads used's objects to rem.
+func (r *Repo) pushTo(ctx context.Context, rem remote.Remote, used []usedOut) (TransferStats, error) {
+	var cnt transferCounter
 	seen := map[string]bool{}
 	var files, dirs []string
 	dirFiles := map[string][]string{}
@@ -238,14 +292,45 @@ func (r *Repo) Push(ctx context.Context, rem remote.Remote) (TransferStats, erro
 	return cnt.st, nil
 }
 
-// Fetch downloads missing objects of every locked output into the cache,
-// several at once: .dir objects first, then the files they list.
+// Fetch downloads missing objects of every locked output into the cache
+// from rem (or the remote an output's remote: flag names), several at
+// once: .dir objects first, then the files they list. Objects the remotes
+// lack make a *FetchMissingError after everything else was fetched.
 func (r *Repo) Fetch(ctx context.Context, rem remote.Remote) (TransferStats, error) {
-	var cnt transferCounter
+	var total TransferStats
 	used, err := r.usedOuts(false)
 	if err != nil {
-		return cnt.st, err
+		return total, err
 	}
+	groups, err := r.byRemote(used, rem)
+	if err != nil {
+		return total, err
+	}
+	var missing *FetchMissingError
+	for _, g := range groups {
+		st, err := r.fetchFrom(ctx, g.rem, g.used)
+		total.add(st)
+		var fm *FetchMissingError
+		switch {
+		case errors.As(err, &fm) && missing == nil:
+			missing = fm
+		case errors.As(err, &fm):
+			missing.Objects += fm.Objects
+			maps.Copy(missing.Outs, fm.Outs)
+			missing.Names = append(missing.Names, fm.Names...)
+		case err != nil:
+			return total, err
+		}
+	}
+	if missing != nil {
+		return total, missing
+	}
+	return total, nil
+}
+
+// fetchFrom downloads used's missing objects from rem.
+func (r *Repo) fetchFrom(ctx context.Context, rem remote.Remote, used []usedOut) (TransferStats, error) {
+	var cnt transferCounter
 	get := func(ctx context.Context, md5 string) error {
 		if _, ok := r.Cache.find(ctx, md5); ok {
 			cnt.add(0, 1, 0)
