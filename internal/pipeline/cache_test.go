@@ -482,3 +482,48 @@ func TestOutputRemote(t *testing.T) {
 		t.Errorf("pull did not restore both outputs")
 	}
 }
+
+// TestDvcFileTrackedData: data a .dvc file tracks (dvc add) is pushed,
+// pulled and checked out like a stage's output.
+func TestDvcFileTrackedData(t *testing.T) {
+	root := newTestRepo(t, map[string]string{"data/ds.csv": "a,b\n1,2\n"})
+	ctx := context.Background()
+	md5, err := FileMD5(ctx, filepath.Join(root, "data/ds.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Cache{Root: filepath.Join(root, ".dvc/cache")}
+	if err := c.AddBytes(md5, []byte("a,b\n1,2\n")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(root, "data/ds.csv.dvc"), "outs:\n- md5: "+md5+"\n  size: 8\n  hash: md5\n  path: ds.csv\n")
+	if err := RemoteAdd(root, "", "storage", t.TempDir(), true, false); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := Open(root)
+	rem, err := r.OpenRemote("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := r.Push(ctx, rem); err != nil || st.Transferred != 1 {
+		t.Fatalf("push %+v %v", st, err)
+	}
+	r.Close()
+	os.RemoveAll(filepath.Join(root, ".dvc/cache"))
+	os.Remove(filepath.Join(root, "data/ds.csv"))
+	r, _ = Open(root)
+	defer r.Close()
+	if st, err := r.Pull(ctx, rem); err != nil || st.Transferred != 1 {
+		t.Fatalf("pull %+v %v", st, err)
+	}
+	if got := readFile(t, filepath.Join(root, "data/ds.csv")); got != "a,b\n1,2\n" {
+		t.Errorf("pulled %q", got)
+	}
+	os.WriteFile(filepath.Join(root, "data/ds.csv"), []byte("edited"), 0o644)
+	if err := r.Checkout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(root, "data/ds.csv")); got != "a,b\n1,2\n" {
+		t.Errorf("checked out %q", got)
+	}
+}

@@ -159,6 +159,7 @@ func TestGCKeepsObjectsOfDvcFiles(t *testing.T) {
 		{"bad md5", "outs:\n- md5: " + obj + "\n  path: data.csv\n- md5: ../../x\n  path: other.csv\n", "expected 32 hexadecimal digits"},
 		{"not YAML", "outs: [\n", "data.dvc"},
 		{"not a mapping", "- 1\n", "not a mapping"},
+		{"path outside", "outs:\n- md5: " + obj + "\n  path: ../../victim\n", "outside the repository"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := newTestRepo(t, map[string]string{"dvc.yaml": "stages:\n  s:\n    cmd: echo hi > out.txt\n    outs: [out.txt]\n"})

@@ -59,7 +59,8 @@ type usedOut struct {
 	entry LockEntry
 }
 
-// usedOuts lists every cached output of every stage with a lock entry.
+// usedOuts lists every cached output of every stage with a lock entry, and
+// of every .dvc file.
 func (r *Repo) usedOuts(pushOnly bool) ([]usedOut, error) {
 	var out []usedOut
 	for _, s := range r.Project.Stages {
@@ -79,6 +80,15 @@ func (r *Repo) usedOuts(pushOnly bool) ([]usedOut, error) {
 					out = append(out, usedOut{s, o, e})
 				}
 			}
+		}
+	}
+	tracked, err := r.dvcFileOuts()
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range tracked {
+		if u.out.Cache && (!pushOnly || u.out.Push) {
+			out = append(out, u)
 		}
 	}
 	return out, nil
@@ -584,23 +594,39 @@ func isHex(s string) bool {
 	return true
 }
 
-// dvcFileRefs collects md5s of outs in *.dvc files in the workspace. A
-// .dvc file it cannot read is an error: gc would otherwise delete what
-// the file refers to.
+// dvcFileRefs lists the objects .dvc files reference (data added with
+// dvc add), which gc keeps.
 func (r *Repo) dvcFileRefs() ([]string, error) {
-	var refs []string
+	outs, err := r.dvcFileOuts()
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]string, len(outs))
+	for i, u := range outs {
+		refs[i] = u.entry.MD5
+	}
+	return refs, nil
+}
+
+// dvcFileOuts lists the outputs .dvc files track, each as the output of a
+// stage named after its file (DVC treats a .dvc file as a stage), for gc,
+// push, fetch, pull and checkout. A .dvc file that cannot be read, or whose
+// path leaves the repository, stops the command with its name: skipping it
+// would let gc delete what it uses.
+func (r *Repo) dvcFileOuts() ([]usedOut, error) {
+	var outs []usedOut
 	err := filepath.WalkDir(r.Root, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == ".dvc") && p != r.Root {
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == ".dvc" || d.Name() == "node_modules") && p != r.Root {
 			return filepath.SkipDir
 		}
 		if d.IsDir() || !strings.HasSuffix(d.Name(), ".dvc") {
 			return nil
 		}
 		bad := func(err error) error {
-			return fmt.Errorf("%s: %w (gc keeps what .dvc files use: fix or remove this one first)", p, err)
+			return fmt.Errorf("%s: %w (fix or remove this .dvc file first: gc keeps, and push/pull move, what it tracks)", p, err)
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -618,12 +644,35 @@ func (r *Repo) dvcFileRefs() ([]string, error) {
 		if err != nil {
 			return bad(err)
 		}
-		for _, e := range entries {
-			refs = append(refs, e.MD5)
+		raw, _ := m.Get("outs")
+		list, _ := raw.([]any)
+		rel, _ := filepath.Rel(r.Root, p)
+		st := &Stage{Name: filepath.ToSlash(rel), Addr: filepath.ToSlash(rel), DvcFile: filepath.ToSlash(rel), Wdir: filepath.Dir(p)}
+		for i, e := range entries {
+			if e.MD5 == "" {
+				continue
+			}
+			abs, err := safeJoin(r.Root, filepath.Dir(p), e.Path)
+			if err != nil {
+				return bad(err)
+			}
+			o := Out{Path: e.Path, Abs: abs, Kind: "outs", Cache: true, Push: true}
+			if em, ok := list[i].(*Map); ok { // parseLockEntries checked the shape
+				if c, ok := em.Get("cache"); ok {
+					o.Cache = c != false
+				}
+				if c, ok := em.Get("push"); ok {
+					o.Push = c != false
+				}
+				if c, ok := em.Get("remote"); ok {
+					o.Remote = pyStr(c)
+				}
+			}
+			outs = append(outs, usedOut{st, o, e})
 		}
 		return nil
 	})
-	return refs, err
+	return outs, err
 }
 
 // CacheSize summarises the cache: objects, bytes, and per-stage output sizes.
