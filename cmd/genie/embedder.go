@@ -33,7 +33,7 @@ func (f *embedderFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.name, "embedder", embedderTrained,
 		"dense embedder: trained (collab-text, learned from the ratings) or minilm (pre-trained sentence-transformers model from --model-dir; needs a genie built with -tags hugot)")
 	fs.StringVar(&f.modelDir, "model-dir", minilm.DefaultModelDir,
-		"minilm model folder (tokenizer.json, model.onnx, config.json), as `genie models pull all-MiniLM-L6-v2` writes it")
+		"`dir` holding the minilm model (tokenizer.json, model.onnx, config.json), as \"genie models pull all-MiniLM-L6-v2\" writes it")
 }
 
 // minilm reports whether the pre-trained embedder is selected.

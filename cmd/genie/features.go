@@ -4,12 +4,17 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/features"
 )
+
+// featureParts are the outputs "genie features" can build, "all" last.
+var featureParts = []string{"content", "users", "similarity", "all"}
 
 // newFeaturesCmd is "genie features", the feature_engineering stage.
 func newFeaturesCmd() *cobra.Command {
@@ -36,8 +41,16 @@ exactly how each is computed. The content sources overview and keywords
 "genie data enrich" writes; without it they add nothing.`,
 		Example: `  genie features
   genie features similarity --processed data/processed`,
-		Args:      cobra.MatchAll(cobra.MaximumNArgs(1), cobra.OnlyValidArgs),
-		ValidArgs: []string{"content", "users", "similarity", "all"},
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := cobra.MaximumNArgs(1)(cmd, args); err != nil {
+				return err
+			}
+			if len(args) == 1 && !slices.Contains(featureParts, args[0]) {
+				return fmt.Errorf("features: unknown output %q: want one of %s", args[0], strings.Join(featureParts, ", "))
+			}
+			return nil
+		},
+		ValidArgs: featureParts,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			what := "all"
 			if len(args) == 1 {
@@ -49,7 +62,7 @@ exactly how each is computed. The content sources overview and keywords
 			}
 			t, err := dataset.ReadTables(processed)
 			if err != nil {
-				return err
+				return fmt.Errorf("features: read processed tables (run genie process first): %w", err)
 			}
 			out := cmd.OutOrStdout()
 			var content []features.ContentRow

@@ -39,8 +39,14 @@ func TestFeaturesCmd(t *testing.T) {
 	work := t.TempDir()
 	params := filepath.Join(work, "params.yaml")
 	os.WriteFile(params, []byte("feature_engineering:\n  embedding_dim: 128\n  similarity_top_k: 3\n"), 0o644)
+	typo := filepath.Join(work, "typo.yaml")
+	os.WriteFile(typo, []byte("feature_engineering:\n  embeding_dim: 256\n"), 0o644)
+	huge := filepath.Join(work, "huge.yaml")
+	os.WriteFile(huge, []byte("feature_engineering:\n  similarity_top_k: 100000000\n"), 0o644)
 	processed := filepath.Join(work, "processed")
 	writeFeatureTables(t, processed, 6, 4)
+	empty := filepath.Join(work, "empty")
+	os.MkdirAll(empty, 0o755)
 	tests := []struct {
 		name      string
 		args      []string
@@ -51,7 +57,12 @@ func TestFeaturesCmd(t *testing.T) {
 		{name: "content only", args: []string{"content"}, wantOut: []string{"6 movies x 128 dims"}, wantFiles: []string{features.ContentFile}},
 		{name: "all", args: nil, wantOut: []string{"4 users x", "36 neighbour rows (top 3"},
 			wantFiles: []string{features.ContentFile, features.UsersFile, features.UsersMetaFile, features.SimilarityFile}},
-		{name: "unknown part", args: []string{"posters"}, wantErr: `invalid argument "posters"`},
+		{name: "unknown part", args: []string{"posters"},
+			wantErr: `features: unknown output "posters": want one of content, users, similarity, all`},
+		{name: "no processed tables", args: []string{"--processed", empty},
+			wantErr: "features: read processed tables (run genie process first): read " + filepath.Join(empty, "movies.parquet")},
+		{name: "typo in params", args: []string{"--params", typo}, wantErr: "field embeding_dim not found"},
+		{name: "absurd top k", args: []string{"--params", huge}, wantErr: "feature_engineering.similarity_top_k: expected 1 to 1000, got 100000000"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,7 +73,7 @@ func TestFeaturesCmd(t *testing.T) {
 			var out bytes.Buffer
 			cmd.SetOut(&out)
 			cmd.SetErr(&out)
-			cmd.SetArgs(append(tc.args, "--processed", processed, "--params", params))
+			cmd.SetArgs(append([]string{"--processed", processed, "--params", params}, tc.args...))
 			err := cmd.Execute()
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {

@@ -96,7 +96,10 @@ like "Synthetic Movie 123 (1994)", and no repeated (user, movie) pair.
 
 Output is written user by user, so 25 million ratings need little memory,
 and the same --seed gives byte-identical files. The output folder is
-replaced as a whole once generation succeeds.`,
+replaced as a whole once generation succeeds. An existing --out folder is
+replaced only when it is empty or holds an earlier synth output (recognised
+by its README); anything else, such as a real release, is refused unless
+--force is given. The current folder and its parents are always refused.`,
 		Example: `  genie data synth --users 1000 --items 500 --ratings 50000
   genie data synth --users 162541 --items 62423 --ratings 25000095 --format ml-25m --out data/raw/synth-25m
   genie data synth --users 943 --items 1682 --ratings 100000 --format ml-100k --seed 7`,
@@ -124,5 +127,6 @@ replaced as a whole once generation succeeds.`,
 	f.StringVar(&o.Format, "format", synth.FormatML25M, "file layout: "+strings.Join(synth.Formats(), ", "))
 	f.Uint64Var(&o.Seed, "seed", 42, "random seed; the same seed gives the same files")
 	f.StringVar(&o.Out, "out", "", "output folder (default data/raw/synth-<format>)")
+	f.BoolVar(&o.Force, "force", false, "replace --out even when it holds files synth did not write")
 	return cmd
 }

@@ -46,6 +46,9 @@ all-MiniLM-L6-v2", embed the catalogue once with "genie search index
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if k < 1 || k > search.MaxK {
+				return fmt.Errorf("search: --k %d: want a number of results from 1 to %d", k, search.MaxK)
+			}
 			m, err := search.ParseMode(mode)
 			if err != nil {
 				return err
@@ -80,7 +83,7 @@ all-MiniLM-L6-v2", embed the catalogue once with "genie search index
 	}
 	cmd.Flags().StringVar(&indexDir, "index", filepath.Join("models", "search"), "search index folder")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON (raw movie ids, scores, reasons)")
-	cmd.Flags().IntVarP(&k, "k", "k", search.DefaultK, "number of results")
+	cmd.Flags().IntVarP(&k, "k", "k", search.DefaultK, fmt.Sprintf("number of results, 1 to %d", search.MaxK))
 	cmd.Flags().StringVar(&mode, "mode", string(search.ModeFused), "retrievers: fused, lexical or dense")
 	emb.register(cmd.Flags())
 	cmd.AddCommand(newSearchIndexCmd())
@@ -140,7 +143,7 @@ on ml-100k it takes minutes on two cores.`,
 			start := time.Now()
 			t, err := dataset.ReadTables(processed)
 			if err != nil {
-				return fmt.Errorf("search index: %w", err)
+				return fmt.Errorf("search index: read processed tables (run genie process first): %w", err)
 			}
 			movies, err := searchCatalog(cmd.OutOrStdout(), processed, t)
 			if err != nil {

@@ -100,3 +100,59 @@ func TestSearchCommand(t *testing.T) {
 		t.Error("bad mode accepted")
 	}
 }
+
+// TestSearchCommandChecks covers the command's argument checks and help:
+// --k out of range, processed tables missing, and the --model-dir
+// placeholder (pflag takes backquoted usage text as the value's name).
+func TestSearchCommandChecks(t *testing.T) {
+	dir := t.TempDir()
+	processed, index := filepath.Join(dir, "processed"), filepath.Join(dir, "search")
+	writeSearchProcessed(t, processed)
+	if out, err := execute(newSearchCmd(), "index", "--processed", processed, "--out", index); err != nil {
+		t.Fatalf("index: %v\n%s", err, out)
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string   // "" when the command must succeed
+		wantOut []string // lines or fragments of the output
+		notOut  string
+	}{
+		{name: "k zero", args: []string{"--index", index, "--k", "0", "fargo"},
+			wantErr: "search: --k 0: want a number of results from 1 to 1000"},
+		{name: "k negative", args: []string{"--index", index, "--k", "-5", "fargo"},
+			wantErr: "search: --k -5: want a number of results from 1 to 1000"},
+		{name: "k too large", args: []string{"--index", index, "-k", "1001", "fargo"},
+			wantErr: "search: --k 1001: want a number of results from 1 to 1000"},
+		{name: "k one", args: []string{"--index", index, "--k", "1", "toy story"}, wantOut: []string{" 1. Toy Story (1995)"}, notOut: " 2. "},
+		{name: "k largest", args: []string{"--index", index, "--k", "1000", "--mode", "lexical", "comedy"}, wantOut: []string{" 1. "}},
+		{name: "index without tables", args: []string{"index", "--processed", filepath.Join(dir, "none"), "--out", filepath.Join(dir, "ix")},
+			wantErr: "search index: read processed tables (run genie process first): read " + filepath.Join(dir, "none", "movies.parquet")},
+		{name: "search help", args: []string{"--help"},
+			wantOut: []string{"--model-dir dir ", "dir holding the minilm model", `as "genie models pull all-MiniLM-L6-v2" writes it`, "number of results, 1 to 1000"},
+			notOut:  "--model-dir genie"},
+		{name: "index help", args: []string{"index", "--help"}, wantOut: []string{"--model-dir dir "}, notOut: "--model-dir genie"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := execute(newSearchCmd(), tc.args...)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			for _, w := range tc.wantOut {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if tc.notOut != "" && strings.Contains(out, tc.notOut) {
+				t.Errorf("output holds %q:\n%s", tc.notOut, out)
+			}
+		})
+	}
+}

@@ -32,7 +32,7 @@ feature_engineering.max_sequence_length movies as the model's input window.`,
 			}
 			t, err := dataset.ReadTables(processed)
 			if err != nil {
-				return err
+				return fmt.Errorf("sequences: read processed tables (run genie process first): %w", err)
 			}
 			rows, err := sequences.Build(t, p.FeatureEngineering.MaxSequenceLength)
 			if err != nil {

@@ -171,3 +171,60 @@ func TestNeighborListsOwnTheirMemory(t *testing.T) {
 		t.Errorf("topK: %v (cap %d)", got, cap(got))
 	}
 }
+
+// TestNeighborListsCapK checks that a similarity_top_k far above the number
+// of movies allocates only what the candidates need: k per movie used to be
+// allocated up front, and a k of 100,000,000 ran out of memory.
+func TestNeighborListsCapK(t *testing.T) {
+	const n = 6
+	ids := make([]int32, n)
+	var rs []dataset.Rating
+	for i := range ids {
+		ids[i] = int32(i + 1)
+		for u := range 3 { // movie 6 is rated by nobody: no co-occurrence candidates
+			if i < n-1 {
+				rs = append(rs, dataset.Rating{UserID: int32(u + 1), MovieID: ids[i], Rating: 4})
+			}
+		}
+	}
+	vecs := randomUnitVectors(rand.New(rand.NewPCG(5, 6)), n, 8)
+	tests := []struct {
+		name string
+		k    int
+		want int // most neighbours a movie can have
+	}{
+		{"k below movies", 3, 3},
+		{"k of all others", n - 1, n - 1},
+		{"k above movies", 1000, n - 1},
+		{"k of 100 million", 100_000_000, n - 1},
+		{"largest int", math.MaxInt, n - 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			co, err := CooccurrenceNeighbors(context.Background(), ids, rs, tc.k, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ct, err := ContentNeighbors(context.Background(), ids, vecs, tc.k, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range ids {
+				for kind, l := range map[string][]Neighbor{KindCooccurrence: co[i], KindContent: ct[i]} {
+					if cap(l) > tc.want || len(l) > tc.want {
+						t.Errorf("%s neighbours of movie %d: %d in a slice of capacity %d, want at most %d", kind, ids[i], len(l), cap(l), tc.want)
+					}
+				}
+			}
+			if len(co[n-1]) != 0 || cap(co[n-1]) != 0 {
+				t.Errorf("unrated movie: %d co-occurrence neighbours, capacity %d", len(co[n-1]), cap(co[n-1]))
+			}
+			if len(ct[0]) == 0 {
+				t.Error("no content neighbours")
+			}
+			if got := topK([]Neighbor{{9, 0.5}, {3, 0.7}}, tc.k); len(got) != 2 || cap(got) > 2 {
+				t.Errorf("topK of 2 candidates: %v (capacity %d)", got, cap(got))
+			}
+		})
+	}
+}

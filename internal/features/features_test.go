@@ -255,6 +255,57 @@ func TestWriteDeterministic(t *testing.T) {
 	}
 }
 
+// TestOutputModes checks that every output of the stage is world-readable
+// (0644) whatever it replaces: user_features.json was written 0600.
+func TestOutputModes(t *testing.T) {
+	tb := tinyTables()
+	p := DefaultParams()
+	dir := t.TempDir()
+	// Earlier outputs with other modes are replaced, modes included.
+	for _, f := range []string{ContentFile, UsersFile, UsersMetaFile, SimilarityFile} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("old"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := WriteContent(dir, tb, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteUsers(dir, tb); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteSimilarity(context.Background(), dir, tb, rows, p, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{ContentFile, UsersFile, UsersMetaFile, SimilarityFile} {
+		t.Run(f, func(t *testing.T) {
+			fi, err := os.Stat(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o644 {
+				t.Errorf("mode %v, want -rw-r--r--", fi.Mode().Perm())
+			}
+		})
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 4 {
+		t.Errorf("%d entries in the output folder, want the 4 outputs (no temp files)", len(entries))
+	}
+}
+
+// TestLoadParamsRepository loads the project's own params.yaml: its other
+// sections and keys must be accepted.
+func TestLoadParamsRepository(t *testing.T) {
+	p, err := LoadParams(filepath.Join("..", "..", "params.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestLoadParams(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
@@ -264,8 +315,19 @@ func TestLoadParams(t *testing.T) {
 		{name: "defaults", yaml: "data:\n  dataset: ml-100k\n", want: DefaultParams()},
 		{name: "override", yaml: "feature_engineering:\n  embedding_dim: 256\n  similarity_top_k: 5\n  content_features: [genres, tags]\nmodel_training: {}\n",
 			want: Params{EmbeddingDim: 256, SimilarityTopK: 5, ContentFeatures: []string{"genres", "tags"}}},
+		{name: "whole params.yaml", yaml: "feature_engineering:\n  embedding_dim: 128\n  max_sequence_length: 30\nserving:\n  search_personal_weight: 0.5\nsearch: {}\n",
+			want: Params{EmbeddingDim: 128, SimilarityTopK: DefaultTopK, ContentFeatures: DefaultParams().ContentFeatures}},
+		{name: "bounds", yaml: "feature_engineering:\n  embedding_dim: 16384\n  similarity_top_k: 1000\n",
+			want: Params{EmbeddingDim: MaxEmbeddingDim, SimilarityTopK: MaxSimilarityTopK, ContentFeatures: DefaultParams().ContentFeatures}},
 		{name: "bad source", yaml: "feature_engineering:\n  content_features: [plot]\n", wantErr: `unknown source "plot"`},
-		{name: "bad dim", yaml: "feature_engineering:\n  embedding_dim: 8\n", wantErr: "embedding_dim: expected >= 64, got 8"},
+		{name: "bad dim", yaml: "feature_engineering:\n  embedding_dim: 8\n", wantErr: "feature_engineering.embedding_dim: expected 64 to 16384, got 8"},
+		{name: "typo", yaml: "feature_engineering:\n  embeding_dim: 256\n", wantErr: "field embeding_dim not found"},
+		{name: "unknown key", yaml: "feature_engineering:\n  similarity_top_k: 5\n  neighbours: 5\n", wantErr: "field neighbours not found"},
+		{name: "huge dim", yaml: "feature_engineering:\n  embedding_dim: 100000000\n", wantErr: "feature_engineering.embedding_dim: expected 64 to 16384, got 100000000"},
+		{name: "huge top k", yaml: "feature_engineering:\n  similarity_top_k: 100000000\n", wantErr: "feature_engineering.similarity_top_k: expected 1 to 1000, got 100000000"},
+		{name: "no top k", yaml: "feature_engineering:\n  similarity_top_k: 0\n", wantErr: "feature_engineering.similarity_top_k: expected 1 to 1000, got 0"},
+		{name: "every bad value", yaml: "feature_engineering:\n  embedding_dim: 0\n  similarity_top_k: -1\n",
+			wantErr: "embedding_dim: expected 64 to 16384, got 0\nfeature_engineering.similarity_top_k: expected 1 to 1000, got -1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,7 +36,7 @@ type Neighbor struct {
 // id. Candidates with a score <= 0 are dropped. The result is a new slice
 // of at most k: it never holds on to cands.
 func topK(cands []Neighbor, k int) []Neighbor {
-	b := newBest(k)
+	b := newBest(k, len(cands))
 	for _, c := range cands {
 		b.add(c.ID, c.Score)
 	}
@@ -44,8 +44,8 @@ func topK(cands []Neighbor, k int) []Neighbor {
 }
 
 // best collects the k best neighbours offered one at a time (topK's order)
-// in a sorted buffer of k, so no candidate list is built or sorted. Each
-// neighbour list must own its memory: returning a k-prefix of a per-movie
+// in a sorted buffer of at most k, so no candidate list is built or sorted.
+// Each neighbour list must own its memory: returning a k-prefix of a per-movie
 // candidate slice kept every movie's whole candidate array alive: ~1 MB a
 // movie and pass at ml-25m's 59k movies, ~100 GiB in all (the 25M-rating
 // scale run was at 10.2 GiB and climbing when stopped).
@@ -54,7 +54,13 @@ type best struct {
 	list []Neighbor
 }
 
-func newBest(k int) best { return best{k: k, list: make([]Neighbor, 0, max(k, 0))} }
+// newBest returns an empty best of k for at most n candidates: the buffer
+// holds min(k, n), so a huge k (similarity_top_k is user input) costs no
+// more than the candidates there are.
+func newBest(k, n int) best {
+	k = max(min(k, n), 0)
+	return best{k: k, list: make([]Neighbor, 0, k)}
+}
 
 func (b *best) add(id int32, s float64) {
 	if !(s > 0) || b.k <= 0 {
@@ -117,7 +123,7 @@ func CooccurrenceNeighbors(ctx context.Context, ids []int32, ratings []dataset.R
 					counts[j]++
 				}
 			}
-			b := newBest(k)
+			b := newBest(k, len(touched))
 			for _, j := range touched {
 				if int(j) != i {
 					b.add(ids[j], counts[j]/math.Sqrt(float64(len(byItem[i]))*float64(len(byItem[j]))))
@@ -179,7 +185,7 @@ const contentBlock = 256
 // topKScores keeps the k best of row (scores of movie self against every
 // movie), self excluded.
 func topKScores(row []float32, self int, ids []int32, k int) []Neighbor {
-	b := newBest(k)
+	b := newBest(k, len(row)-1)
 	for j, v := range row {
 		if j != self {
 			b.add(ids[j], float64(v))

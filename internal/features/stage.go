@@ -1,28 +1,27 @@
 package features
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/moviegenie/genie/internal/config"
 	"github.com/moviegenie/genie/internal/dataset"
 )
 
 // Params are the feature_engineering keys of params.yaml this package reads.
 type Params struct {
-	// EmbeddingDim is the content vector length (default 512).
+	// EmbeddingDim is the content vector length (default 512, from
+	// MinEmbeddingDim to MaxEmbeddingDim).
 	EmbeddingDim int `yaml:"embedding_dim"`
 	// ContentFeatures lists the content sources (default title, genres,
 	// release_year; tags, overview and keywords are also understood, the
 	// last two from enrichment.parquet).
 	ContentFeatures []string `yaml:"content_features"`
-	// SimilarityTopK is the neighbours kept per movie (default 20).
+	// SimilarityTopK is the neighbours kept per movie (default 20, from 1
+	// to MaxSimilarityTopK).
 	SimilarityTopK int `yaml:"similarity_top_k"`
 }
 
@@ -31,9 +30,20 @@ func DefaultParams() Params {
 	return Params{EmbeddingDim: DefaultDim, ContentFeatures: []string{"title", "genres", "release_year"}, SimilarityTopK: DefaultTopK}
 }
 
+// Bounds of Params checked by Validate. Memory grows with both: the content
+// vectors take movies x EmbeddingDim x 4 bytes (16384 dims on ml-25m's 62k
+// movies are 4 GiB), the neighbour lists movies x SimilarityTopK x 2 rows.
+const (
+	MinEmbeddingDim   = 64
+	MaxEmbeddingDim   = 16384
+	MaxSimilarityTopK = 1000
+)
+
 // LoadParams reads the feature_engineering section of the YAML file at path
-// over the defaults; other keys and sections are ignored. A missing file or
-// section gives the defaults.
+// over the defaults. The file is decoded by internal/config, as every stage
+// does, so unknown keys (a typo such as embeding_dim) are errors that name
+// the key; sections config does not know are left to their stages. A
+// missing file or section gives the defaults. The result is validated.
 func LoadParams(path string) (Params, error) {
 	p := DefaultParams()
 	b, err := os.ReadFile(path)
@@ -43,27 +53,39 @@ func LoadParams(path string) (Params, error) {
 	if err != nil {
 		return p, fmt.Errorf("read params: %w", err)
 	}
-	var doc struct {
-		FE *Params `yaml:"feature_engineering"`
-	}
-	doc.FE = &p
-	if err := yaml.NewDecoder(bytes.NewReader(b)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+	all := config.Default()
+	fe := &all.FeatureEngineering
+	fe.EmbeddingDim, fe.ContentFeatures, fe.SimilarityTopK = p.EmbeddingDim, p.ContentFeatures, p.SimilarityTopK
+	if err := config.Decode(b, &all); err != nil {
 		return p, fmt.Errorf("%s: %w", path, err)
 	}
-	if p.EmbeddingDim < 64 {
-		return p, fmt.Errorf("%s: feature_engineering.embedding_dim: expected >= 64, got %d", path, p.EmbeddingDim)
+	p = Params{EmbeddingDim: fe.EmbeddingDim, ContentFeatures: fe.ContentFeatures, SimilarityTopK: fe.SimilarityTopK}
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("%s: %w", path, err)
 	}
-	if p.SimilarityTopK < 1 {
-		return p, fmt.Errorf("%s: feature_engineering.similarity_top_k: expected >= 1, got %d", path, p.SimilarityTopK)
+	return p, nil
+}
+
+// Validate checks the ranges of p and the content source names, and names
+// every bad value.
+func (p Params) Validate() error {
+	var errs []error
+	if p.EmbeddingDim < MinEmbeddingDim || p.EmbeddingDim > MaxEmbeddingDim {
+		errs = append(errs, fmt.Errorf("feature_engineering.embedding_dim: expected %d to %d, got %d",
+			MinEmbeddingDim, MaxEmbeddingDim, p.EmbeddingDim))
+	}
+	if p.SimilarityTopK < 1 || p.SimilarityTopK > MaxSimilarityTopK {
+		errs = append(errs, fmt.Errorf("feature_engineering.similarity_top_k: expected 1 to %d, got %d",
+			MaxSimilarityTopK, p.SimilarityTopK))
 	}
 	for _, s := range p.ContentFeatures {
 		switch s {
 		case "title", "genres", "release_year", "tags", "overview", "keywords":
 		default:
-			return p, fmt.Errorf("%s: feature_engineering.content_features: unknown source %q (want title, genres, release_year, tags, overview, keywords)", path, s)
+			errs = append(errs, fmt.Errorf("feature_engineering.content_features: unknown source %q (want title, genres, release_year, tags, overview, keywords)", s))
 		}
 	}
-	return p, nil
+	return errors.Join(errs...)
 }
 
 // WriteContent builds content_features.parquet in dir from t, with the

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 
+	"github.com/moviegenie/genie/internal/atomicfile"
 	"github.com/moviegenie/genie/internal/dataset"
 )
 
@@ -253,13 +253,14 @@ func BuildUsers(t *dataset.Tables) ([]UserRow, UserMeta) {
 	return rows, meta
 }
 
-// WriteUserMeta writes meta as indented JSON to path atomically.
+// WriteUserMeta writes meta as indented JSON to path atomically, with mode
+// 0644 like the stage's other outputs.
 func WriteUserMeta(path string, meta UserMeta) error {
 	b, err := json.MarshalIndent(meta, "", "  ")
 	if err != nil {
 		return fmt.Errorf("user features metadata: %w", err)
 	}
-	return writeFileAtomic(path, append(b, '\n'))
+	return atomicfile.Write(path, append(b, '\n'))
 }
 
 // ReadUserMeta reads user_features.json.
@@ -273,27 +274,4 @@ func ReadUserMeta(path string) (UserMeta, error) {
 		return m, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
-}
-
-// writeFileAtomic writes b to a temporary file beside path, then renames it.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

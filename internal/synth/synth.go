@@ -73,8 +73,14 @@ type Options struct {
 	Format string
 	// Seed selects the data set; the same seed gives the same bytes.
 	Seed uint64
-	// Out is the folder to write; it is replaced as a whole.
+	// Out is the folder to write; it is replaced as a whole. Generate
+	// refuses an Out that exists and is not empty unless it holds only
+	// Generate's own earlier output (recognised by the README every layout
+	// writes) or Force is set, and it always refuses the working directory
+	// and its parents.
 	Out string
+	// Force lets Generate replace an Out that holds anything else.
+	Force bool
 }
 
 // Stats describes a generated data set.
@@ -96,12 +102,18 @@ type Stats struct {
 
 // Generate writes a synthetic data set into opts.Out. The files are written
 // to a temporary folder beside Out and renamed into place at the end, so a
-// failed or cancelled run leaves Out as it was.
+// failed or cancelled run leaves Out as it was. An existing Out is replaced
+// only when it is empty or holds Generate's own earlier output, unless
+// opts.Force is set (see Options.Out); otherwise Generate fails before
+// writing anything, with an error that names what Out holds.
 func Generate(ctx context.Context, opts Options) (*Stats, error) {
 	if opts.Format == "" {
 		opts.Format = FormatML25M
 	}
 	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("synth: %w", err)
+	}
+	if err := checkOut(filepath.Clean(opts.Out), opts.Format, opts.Force); err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
 	st, err := generate(ctx, opts)
@@ -174,15 +186,19 @@ func generate(ctx context.Context, opts Options) (*Stats, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(out); err == nil {
+	// Generating takes a while: look again at what Out holds now.
+	if err := checkOut(out, opts.Format, opts.Force); err != nil {
+		return nil, err
+	}
+	if _, err := os.Lstat(out); err == nil {
 		if err := os.Rename(out, filepath.Join(tmp, "old")); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("move the old %s aside: %w", out, err)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	if err := os.Rename(work, out); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("move the new data set into %s: %w", out, err)
 	}
 	st.Dir = out
 	st.Files = w.files()

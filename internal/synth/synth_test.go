@@ -342,8 +342,7 @@ func TestGenerateFullMatrix(t *testing.T) {
 
 func TestGenerateReplacesOutputAtomically(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "synth")
-	os.MkdirAll(out, 0o755)
-	os.WriteFile(filepath.Join(out, "stale.txt"), []byte("old"), 0o644)
+	gen(t, Options{Users: 5, Items: 5, Ratings: 10, Format: FormatML1M, Out: out})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -354,16 +353,134 @@ func TestGenerateReplacesOutputAtomically(t *testing.T) {
 	if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 1 {
 		t.Fatalf("cancelled run left %d entries beside the output", len(entries))
 	}
-	if _, err := os.Stat(filepath.Join(out, "stale.txt")); err != nil {
+	if _, err := os.Stat(filepath.Join(out, "ratings.dat")); err != nil {
 		t.Fatal("cancelled run touched the existing output")
 	}
 
 	gen(t, Options{Users: 5, Items: 5, Ratings: 10, Out: out})
-	if _, err := os.Stat(filepath.Join(out, "stale.txt")); err == nil {
+	if _, err := os.Stat(filepath.Join(out, "ratings.dat")); err == nil {
 		t.Fatal("old output not replaced")
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 1 {
 		t.Fatalf("run left %d entries beside the output", len(entries))
+	}
+}
+
+// TestGenerateGuardsOutput checks which existing --out folders Generate
+// replaces: its own earlier output, an empty folder, and with Force anything
+// but the working directory and its parents. Refused folders are untouched.
+func TestGenerateGuardsOutput(t *testing.T) {
+	write := func(t *testing.T, path, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release := func(t *testing.T, dir string) { // a real ml-100k, in part
+		write(t, filepath.Join(dir, "README"), "SUMMARY & USAGE LICENSE\n")
+		write(t, filepath.Join(dir, "u.data"), "196\t242\t3\t881250949\n")
+	}
+	earlier := func(t *testing.T, dir string) {
+		gen(t, Options{Users: 5, Items: 5, Ratings: 10, Format: FormatML100K, Out: dir})
+	}
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, root string) // root is the working directory
+		out   string                          // relative to root
+		force bool
+		msg   string // "" when Generate must succeed
+		keep  string // a file, relative to root, a refused run must leave
+	}{
+		{name: "new folder", out: "data/raw/synth"},
+		{name: "empty folder", setup: func(t *testing.T, root string) {
+			os.MkdirAll(filepath.Join(root, "out"), 0o755)
+		}, out: "out"},
+		{name: "earlier synth output", setup: func(t *testing.T, root string) {
+			earlier(t, filepath.Join(root, "out"))
+		}, out: "out"},
+		{name: "parent of a fetched release", setup: func(t *testing.T, root string) {
+			release(t, filepath.Join(root, "data/raw/ml-100k"))
+		}, out: "data/raw", msg: "--out data/raw is not empty and was not written by genie data synth (it holds ml-100k/); pass --force",
+			keep: "data/raw/ml-100k/u.data"},
+		{name: "a fetched release", setup: func(t *testing.T, root string) {
+			release(t, filepath.Join(root, "ml-100k"))
+		}, out: "ml-100k", msg: "(it holds README, u.data); pass --force to replace it and everything in it, or choose another --out",
+			keep: "ml-100k/u.data"},
+		{name: "synth output plus a note", setup: func(t *testing.T, root string) {
+			earlier(t, filepath.Join(root, "out"))
+			write(t, filepath.Join(root, "out", "notes.txt"), "mine")
+		}, out: "out", msg: "--out out holds files genie data synth did not write (notes.txt); pass --force", keep: "out/notes.txt"},
+		{name: "synth output plus a folder", setup: func(t *testing.T, root string) {
+			earlier(t, filepath.Join(root, "out"))
+			write(t, filepath.Join(root, "out", "u.data.bak", "x"), "mine")
+		}, out: "out", msg: "did not write (u.data.bak/)", keep: "out/u.data.bak/x"},
+		{name: "many files", setup: func(t *testing.T, root string) {
+			for i := range 6 {
+				write(t, filepath.Join(root, "out", fmt.Sprintf("f%d", i)), "x")
+			}
+		}, out: "out", msg: "(it holds f0, f1, f2, f3, and 2 more)", keep: "out/f5"},
+		{name: "a file", setup: func(t *testing.T, root string) {
+			write(t, filepath.Join(root, "out"), "mine")
+		}, out: "out", msg: "--out out exists and is not a folder; pass --force to replace it, or choose another --out", keep: "out"},
+		{name: "a link to earlier output", setup: func(t *testing.T, root string) {
+			earlier(t, filepath.Join(root, "real"))
+			if err := os.Symlink("real", filepath.Join(root, "out")); err != nil {
+				t.Fatal(err)
+			}
+		}, out: "out", msg: "--out out is a symbolic link; pass --force to replace the link, or choose another --out", keep: "real/u.data"},
+		{name: "release with force", setup: func(t *testing.T, root string) {
+			release(t, filepath.Join(root, "ml-100k"))
+		}, out: "ml-100k", force: true},
+		{name: "file with force", setup: func(t *testing.T, root string) {
+			write(t, filepath.Join(root, "out"), "mine")
+		}, out: "out", force: true},
+		{name: "current folder", setup: func(t *testing.T, root string) {
+			write(t, filepath.Join(root, "keep.txt"), "mine")
+		}, out: ".", force: true, msg: "--out . is the current folder or one of its parents: synth replaces its output folder as a whole, so give it a folder of its own, e.g. --out data/raw/synth-ml-25m",
+			keep: "keep.txt"},
+		{name: "empty current folder", out: ".", msg: "current folder or one of its parents"},
+		{name: "parent folder", out: "..", force: true, msg: "current folder or one of its parents"},
+		{name: "current folder, unclean", out: "./data/..", force: true, msg: "current folder or one of its parents"},
+		{name: "root", out: "/", force: true, msg: "current folder or one of its parents"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := filepath.Join(t.TempDir(), "work")
+			if err := os.MkdirAll(root, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if tc.setup != nil {
+				tc.setup(t, root)
+			}
+			t.Chdir(root)
+			_, err := Generate(context.Background(), Options{Users: 5, Items: 5, Ratings: 10, Out: tc.out, Force: tc.force})
+			if tc.msg == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := os.Stat(filepath.Join(root, tc.out, "ratings.csv")); err != nil {
+					t.Fatalf("output not written: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.msg)
+			}
+			if tc.keep != "" {
+				if _, err := os.Stat(filepath.Join(root, tc.keep)); err != nil {
+					t.Fatalf("refused run removed %s: %v", tc.keep, err)
+				}
+			}
+			entries, _ := os.ReadDir(filepath.Dir(filepath.Join(root, tc.out)))
+			for _, e := range entries {
+				if strings.Contains(e.Name(), ".synth-") {
+					t.Fatalf("refused run left %s behind", e.Name())
+				}
+			}
+		})
 	}
 }
 
