@@ -13,7 +13,9 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,9 +42,13 @@ type FetchOptions struct {
 	Dataset string
 	// From is a local folder or zip to use instead of downloading. A folder
 	// is copied, its files checked against a SHA256SUMS file inside it or
-	// beside it when there is one. A zip is verified like a download when it
-	// carries the release's zip name (e.g. ml-100k.zip), else extracted with
-	// a warning unless its checksum matches the pinned one anyway.
+	// beside it when there is one: every file that list names must be there
+	// and match, and files it does not name are left out with a warning. A
+	// symlink inside the folder is an error, never followed. A zip is
+	// verified like a download when it carries the release's zip name (e.g.
+	// ml-100k.zip), else extracted with a warning unless its checksum
+	// matches the pinned one anyway. Either way only the files directly in
+	// the release folder are kept; subfolders are left out with a warning.
 	From string
 	// Dest is the parent folder of the release folder; "" means DefaultRawDir.
 	Dest string
@@ -80,6 +86,10 @@ type FetchResult struct {
 	Verified bool
 	// Files are the files in Dir, sorted, without FetchManifest.
 	Files []string
+	// Skipped are the source's entries left out of Dir, each with a
+	// warning: files a SHA256SUMS does not list and subfolders (their
+	// paths end in "/"), relative to the release folder, sorted.
+	Skipped []string
 	// Warnings are the warnings also written to Progress.
 	Warnings []string
 }
@@ -97,19 +107,43 @@ func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("%s: %s mismatch: expected %s, got %s", e.File, e.Kind, e.Expected, e.Got)
 }
 
-// MissingFilesError reports a folder that lacks files a release needs.
+// MissingFilesError reports a folder that lacks files a release needs, or
+// files its checksum list names.
 type MissingFilesError struct {
 	Release string
-	Dir     string
-	Missing []string
-	Found   []string
+	// Dir is the folder looked at: a path on disk or, with Archive set, the
+	// folder's slash-separated path inside the archive ("." for its top).
+	Dir string
+	// Archive is the zip (path or URL) Dir is in, "" for a folder on disk.
+	Archive string
+	// ListedIn is the checksum list (SHA256SUMS) that names the missing
+	// files; "" when they are missing because the release needs them.
+	ListedIn string
+	Missing  []string
+	// Found are the entries in Dir; folders end in "/".
+	Found []string
 	// LooksLike names another release whose files the folder does have.
 	LooksLike string
 }
 
-// Error lists what is missing and what was found instead.
+// Error lists what is missing and what was found instead. It reads like
+// "folder a/ in x.zip is not a ml-100k folder: missing u.data (found: b/)"
+// or "data/ml-100k is incomplete: missing u1.base, which data/SHA256SUMS
+// lists".
 func (e *MissingFilesError) Error() string {
-	msg := fmt.Sprintf("%s is not a %s folder: missing %s", e.Dir, e.Release, strings.Join(e.Missing, ", "))
+	where := e.Dir
+	switch {
+	case e.Archive == "":
+	case e.Dir == "" || e.Dir == ".":
+		where = "the top level of " + e.Archive
+	default:
+		where = fmt.Sprintf("folder %s/ in %s", e.Dir, e.Archive)
+	}
+	if e.ListedIn != "" {
+		return fmt.Sprintf("%s is incomplete: missing %s, which %s lists; restore the files or fetch the release zip",
+			where, strings.Join(e.Missing, ", "), e.ListedIn)
+	}
+	msg := fmt.Sprintf("%s is not a %s folder: missing %s", where, e.Release, strings.Join(e.Missing, ", "))
 	if len(e.Found) > 0 {
 		found := e.Found
 		if len(found) > 8 {
@@ -359,7 +393,46 @@ func (f *fetcher) extract(ctx context.Context, zipPath, unpacked string) (string
 	if err != nil {
 		return "", err
 	}
+	inside, err := filepath.Rel(unpacked, root)
+	if err != nil {
+		return "", err
+	}
+	inside = filepath.ToSlash(inside)
+	if err := checkRequired(root, f.rel, inside); err != nil {
+		var me *MissingFilesError
+		if errors.As(err, &me) {
+			me.Archive = f.res.Source
+		}
+		return "", err
+	}
+	if err := f.dropSubfolders(root, inside); err != nil {
+		return "", err
+	}
 	return root, f.checkInnerSums(ctx, root)
+}
+
+// dropSubfolders removes the folders inside root, the release folder of an
+// unpacked zip (at inside, slash-separated, in the archive), warning about
+// each. A release's files sit directly in its folder and FetchManifest
+// covers only those, so a subfolder would sit in the release unverified and
+// a later fetch would not notice it change. Published releases have none.
+func (f *fetcher) dropSubfolders(root, inside string) error {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		f.res.Skipped = append(f.res.Skipped, e.Name()+"/")
+		f.warnf("skipping %s/ in %s: only the files directly in the release folder are fetched",
+			path.Join(inside, e.Name()), f.res.Source)
+		if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
+			return fmt.Errorf("drop subfolder %s: %w", e.Name(), err)
+		}
+	}
+	return nil
 }
 
 // innerSums is the per-file MD5 list some releases ship inside the zip
@@ -417,15 +490,41 @@ func (f *fetcher) checkInnerSums(ctx context.Context, root string) error {
 	return nil
 }
 
-// fromFolder copies a local release folder into unpacked, checking its
-// files against SHA256SUMS when one is inside or beside it.
+// fromFolder copies a local release folder into unpacked.
+//
+// Symlinks inside the folder are refused, not followed and not skipped. A
+// published release holds only regular files; following a link would copy
+// whatever it points at (/etc/passwd, ~/.ssh/id_ed25519) into the release
+// folder, from where the pipeline may push it to a shared remote as part of
+// the data, and even a link within the folder makes the copy differ from
+// what the folder shows. Refusing names the entry, so a tampered or
+// hand-assembled folder is noticed rather than silently trimmed. The path
+// given as --from is taken as the user wrote it, symlinks included; only
+// what is inside it (the release folder found in a parent, its files) is
+// not followed. Files are opened through an os.Root on the folder, so an
+// entry swapped for a symlink after the check still cannot reach outside it.
+//
+// With a SHA256SUMS inside or beside the folder the copy is all or nothing:
+// every file it lists must be present and match, and it must list the
+// release's required files; files it does not list are left out with a
+// warning, so everything placed in the release folder is verified. Without
+// one, every regular file is copied, unverified. Subfolders are never
+// copied.
 func (f *fetcher) fromFolder(ctx context.Context, unpacked string) (string, error) {
 	src := f.opts.From
 	// Accept the parent of the release folder too (../shared/datasets).
 	if checkRequired(src, f.rel, src) != nil {
 		for _, sub := range []string{f.rel.Name, f.rel.Folder} {
-			if info, err := os.Stat(filepath.Join(src, sub)); err == nil && info.IsDir() {
-				src = filepath.Join(src, sub)
+			p := filepath.Join(src, sub)
+			info, err := os.Lstat(p)
+			if err != nil {
+				continue
+			}
+			if info.Mode()&fs.ModeSymlink != 0 {
+				return "", fmt.Errorf("%s is a symlink; fetch does not follow symlinks inside --from: pass the folder it points to", p)
+			}
+			if info.IsDir() {
+				src = p
 				break
 			}
 		}
@@ -434,45 +533,78 @@ func (f *fetcher) fromFolder(ctx context.Context, unpacked string) (string, erro
 	if err := checkRequired(src, f.rel, src); err != nil {
 		return "", err
 	}
-	sums, sumsFile, err := readSums(src)
+	root, err := os.OpenRoot(src)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("--from: %w", err)
 	}
-	entries, err := os.ReadDir(src)
+	defer root.Close()
+	entries, err := fs.ReadDir(root.FS(), ".")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("--from: %w", err)
 	}
+	// Refuse what cannot be copied before copying anything.
+	var files []string
 	for _, e := range entries {
-		name := e.Name()
-		if name == FetchManifest || name == "SHA256SUMS" {
-			continue
+		name, p := e.Name(), filepath.Join(src, e.Name())
+		switch t := e.Type(); {
+		case t&fs.ModeSymlink != 0:
+			return "", fmt.Errorf("%s is a symlink; fetch does not follow symlinks in a release folder: replace it with the file itself", p)
+		case t.IsDir():
+			f.res.Skipped = append(f.res.Skipped, name+"/")
+			f.warnf("skipping subfolder %s: only the files directly in the release folder are fetched", p)
+		case !t.IsRegular():
+			return "", fmt.Errorf("%s is not a regular file (%v)", p, t)
+		case name == FetchManifest || name == "SHA256SUMS":
+			// Bookkeeping, not release files: Fetch writes its own manifest.
+		default:
+			files = append(files, name)
 		}
-		info, err := os.Stat(filepath.Join(src, name))
+	}
+	sums, sumsFile, err := readSums(root, src)
+	if err != nil {
+		return "", err
+	}
+	var copied []string
+	if sums == nil {
+		copied = files
+	} else {
+		delete(sums, FetchManifest)
+		delete(sums, "SHA256SUMS")
+		var missing, unlisted []string
+		for _, name := range sortedNames(sums) {
+			if !slices.Contains(files, name) {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			return "", &MissingFilesError{Release: f.rel.Name, Dir: src, ListedIn: sumsFile, Missing: missing}
+		}
+		for _, name := range f.rel.Required {
+			if _, ok := sums[name]; !ok {
+				unlisted = append(unlisted, name)
+			}
+		}
+		if len(unlisted) > 0 {
+			return "", fmt.Errorf("%s does not list %s, which %s needs, so it cannot verify %s",
+				sumsFile, strings.Join(unlisted, ", "), f.rel.Name, src)
+		}
+		for _, name := range files {
+			if _, ok := sums[name]; ok {
+				copied = append(copied, name)
+				continue
+			}
+			f.res.Skipped = append(f.res.Skipped, name)
+			f.warnf("skipping %s: %s does not list it, so it cannot be verified", filepath.Join(src, name), sumsFile)
+		}
+	}
+	sort.Strings(f.res.Skipped)
+	for _, name := range copied {
+		got, err := copyFromRoot(ctx, root, name, filepath.Join(unpacked, name))
 		if err != nil {
-			return "", err
+			return "", fmt.Errorf("copy %s: %w", filepath.Join(src, name), err)
 		}
-		if info.IsDir() {
-			f.warnf("skipping subfolder %s", filepath.Join(src, name))
-			continue
-		}
-		if !info.Mode().IsRegular() {
-			return "", fmt.Errorf("%s is not a regular file", filepath.Join(src, name))
-		}
-		got, err := copyHashed(ctx, filepath.Join(src, name), filepath.Join(unpacked, name))
-		if err != nil {
-			return "", err
-		}
-		if sums == nil {
-			continue
-		}
-		want, ok := sums[name]
-		if !ok {
-			f.warnf("%s is not listed in %s", name, sumsFile)
-			continue
-		}
-		delete(sums, name)
-		if got != want {
-			return "", &ChecksumError{File: filepath.Join(src, name), Kind: "sha256", Expected: want, Got: got}
+		if sums != nil && got != sums[name] {
+			return "", &ChecksumError{File: filepath.Join(src, name), Kind: "sha256", Expected: sums[name], Got: got}
 		}
 	}
 	if err := f.checkInnerSums(ctx, unpacked); err != nil {
@@ -482,11 +614,8 @@ func (f *fetcher) fromFolder(ctx context.Context, unpacked string) (string, erro
 		f.warnf("no SHA256SUMS in or beside %s; files copied unverified", src)
 		return unpacked, nil
 	}
-	for _, name := range sortedNames(sums) {
-		f.warnf("%s lists %s, which is not in %s", sumsFile, name, src)
-	}
 	f.res.Verified = true
-	f.logf("verified %s against %s", src, sumsFile)
+	f.logf("verified %d files of %s against %s", len(copied), src, sumsFile)
 	return unpacked, nil
 }
 
@@ -599,13 +728,22 @@ func digestFile(ctx context.Context, path string) (digests, error) {
 	return h.sum(n), nil
 }
 
-// copyHashed copies src to a new file dst and returns the SHA-256 of the data.
-func copyHashed(ctx context.Context, src, dst string) (string, error) {
-	in, err := os.Open(src)
+// copyFromRoot copies the regular file name in root to a new file dst and
+// returns the SHA-256 of the data. Opening through root keeps the read
+// inside root's folder whatever name has become since it was listed.
+func copyFromRoot(ctx context.Context, root *os.Root, name, dst string) (string, error) {
+	in, err := root.Open(name)
 	if err != nil {
 		return "", err
 	}
 	defer in.Close()
+	info, err := in.Stat()
+	if err != nil {
+		return "", err
+	}
+	if !info.Mode().IsRegular() {
+		return "", fmt.Errorf("not a regular file (%v)", info.Mode().Type())
+	}
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return "", err
@@ -616,7 +754,7 @@ func copyHashed(ctx context.Context, src, dst string) (string, error) {
 		err = cerr
 	}
 	if err != nil {
-		return "", fmt.Errorf("copy %s: %w", src, err)
+		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -634,25 +772,29 @@ func sha256File(ctx context.Context, path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// readSums finds SHA256SUMS inside dir (names relative to dir) or beside it
-// (names "<base of dir>/<file>") and returns file name -> sha256, or nil
-// when there is none.
-func readSums(dir string) (map[string]string, string, error) {
-	candidates := []struct{ path, prefix string }{
-		{filepath.Join(dir, "SHA256SUMS"), ""},
-		{filepath.Join(filepath.Dir(dir), "SHA256SUMS"), filepath.Base(dir) + "/"},
+// readSums finds SHA256SUMS inside dir, opened as root (names relative to
+// dir), or beside it (names "<base of dir>/<file>") and returns file name ->
+// sha256 and the list's path, or nil when there is none.
+func readSums(root *os.Root, dir string) (map[string]string, string, error) {
+	inside := filepath.Join(dir, "SHA256SUMS")
+	f, err := root.Open("SHA256SUMS")
+	if err == nil {
+		defer f.Close()
+		sums, err := parseSumsFrom(f, inside, "")
+		return sums, inside, err
 	}
-	for _, c := range candidates {
-		sums, err := parseSums(c.path, c.prefix)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		return sums, c.path, nil
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, "", err
 	}
-	return nil, "", nil
+	beside := filepath.Join(filepath.Dir(dir), "SHA256SUMS")
+	sums, err := parseSums(beside, filepath.Base(dir)+"/")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return sums, beside, nil
 }
 
 // parseSums reads sha256sum output, keeping the lines whose name starts with
@@ -663,8 +805,13 @@ func parseSums(path, prefix string) (map[string]string, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return parseSumsFrom(f, path, prefix)
+}
+
+// parseSumsFrom is parseSums on r, which is named path in errors.
+func parseSumsFrom(r io.Reader, path, prefix string) (map[string]string, error) {
 	sums := map[string]string{}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimRight(sc.Text(), "\r")
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -677,7 +824,7 @@ func parseSums(path, prefix string) (map[string]string, error) {
 		}
 		name = strings.TrimPrefix(name, "./")
 		rest, ok := strings.CutPrefix(name, prefix)
-		if !ok || strings.Contains(rest, "/") {
+		if !ok || rest == "" || strings.Contains(rest, "/") {
 			continue
 		}
 		sums[rest] = strings.ToLower(sum)
@@ -712,7 +859,8 @@ func findRoot(unpacked string, r Release) (string, error) {
 }
 
 // checkRequired reports the release's required files missing from dir;
-// shown is the folder name used in the error.
+// shown is the folder name used in the error. A folder does not count as a
+// file; it is listed among the entries found with a trailing "/".
 func checkRequired(dir string, r Release, shown string) error {
 	present := map[string]bool{}
 	var found []string
@@ -722,6 +870,10 @@ func checkRequired(dir string, r Release, shown string) error {
 	}
 	for _, e := range entries {
 		if e.Name() == FetchManifest {
+			continue
+		}
+		if e.IsDir() {
+			found = append(found, e.Name()+"/")
 			continue
 		}
 		present[e.Name()] = true

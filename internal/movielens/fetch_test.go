@@ -590,6 +590,19 @@ func TestLookupRelease(t *testing.T) {
 		{in: "ml-lastest-small", closest: "ml-latest-small"},
 		{in: "ml-10M100K", want: "ml-10m"},
 		{in: "netflix", closest: ""},
+		// Suggestions only for plausible typos.
+		{in: "foo", closest: ""}, // was "ml-1m"
+		{in: "ml-latest", closest: "ml-latest-small"},
+		{in: "latest", closest: "ml-latest-small"},
+		{in: "ml-latset-small", closest: "ml-latest-small"},
+		{in: "ml100k", closest: "ml-100k"},
+		{in: "mk-100k", closest: "ml-100k"},
+		{in: "ml-25", closest: "ml-25m"},
+		{in: "ml-2m", closest: ""},  // ml-1m, ml-20m or ml-25m
+		{in: "ml-10k", closest: ""}, // ml-100k or ml-10m
+		{in: "ml-1", closest: ""},
+		{in: "small", closest: ""},
+		{in: "x", closest: ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
@@ -603,6 +616,11 @@ func TestLookupRelease(t *testing.T) {
 			var ue *UnknownReleaseError
 			if !errors.As(err, &ue) || ue.Closest != tc.closest || len(ue.Known) != 7 {
 				t.Fatalf("LookupRelease(%q) err = %v; want closest %q", tc.in, err, tc.closest)
+			}
+			// Every valid name is listed; a suggestion only when there is one.
+			msg := err.Error()
+			if !strings.Contains(msg, strings.Join(ReleaseNames(), ", ")) || strings.Contains(msg, "did you mean") != (tc.closest != "") {
+				t.Fatalf("LookupRelease(%q) err = %q", tc.in, msg)
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package movielens
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -146,7 +145,8 @@ func ReleaseNames() []string {
 // LookupRelease returns the release called name (case-insensitive; the
 // "ml-" prefix may be left off, and the folder name inside the zip, such as
 // "ml-10M100K", is accepted too). An unknown name gives an
-// *UnknownReleaseError that lists the known names and the closest one.
+// *UnknownReleaseError that lists the known names and, when name looks like
+// a typo of one of them, that one.
 func LookupRelease(name string) (Release, error) {
 	key := strings.ToLower(strings.TrimSpace(name))
 	for _, r := range Releases() {
@@ -162,7 +162,7 @@ func LookupRelease(name string) (Release, error) {
 type UnknownReleaseError struct {
 	Name    string
 	Known   []string
-	Closest string // the known name nearest to Name, "" if none is near
+	Closest string // the known name Name is plausibly a typo of, "" if none
 }
 
 // Error reads like `unknown dataset "ml-100" (known: ml-100k, ...); did you
@@ -175,36 +175,76 @@ func (e *UnknownReleaseError) Error() string {
 	return msg
 }
 
-// closestName returns the candidate with the smallest edit distance to s, or ""
-// when even the best one differs in more than half of its characters.
+// closestName returns the candidate that s is plausibly a typo of, or ""
+// when no single candidate is (the error lists every name anyway).
+//
+// Names are compared with and without a leading "ml-" ("ml", "ml_",
+// "movielens-" and "movielens" count as that prefix too, so "ml100k" is read
+// as "100k"). A candidate is plausible when s is the start of it and of no
+// other candidate ("ml-latest" for "ml-latest-small"), or when s is at most
+// one edit away from it (two for candidates longer than five characters
+// without the prefix), a swap of two neighbouring characters counting as one
+// edit. A tie between candidates, or an input shorter than two characters
+// without the prefix, gives no suggestion: "foo" is not a typo of "ml-1m".
 func closestName(s string, candidates []string) string {
-	type scored struct {
-		name string
-		d    int
-	}
-	var all []scored
-	for _, c := range candidates {
-		d := editDistance(s, c)
-		if alt := editDistance("ml-"+s, c); alt < d {
-			d = alt
-		}
-		all = append(all, scored{c, d})
-	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].d < all[j].d })
-	if len(all) == 0 || all[0].d > (len(all[0].name)+1)/2 {
+	core := trimReleasePrefix(s)
+	if len(core) < 2 {
 		return ""
 	}
-	return all[0].name
+	var prefixed []string
+	best, bestD, tie := "", -1, false
+	for _, c := range candidates {
+		cc := trimReleasePrefix(c)
+		if strings.HasPrefix(cc, core) {
+			prefixed = append(prefixed, c)
+		}
+		d := min(editDistance(core, cc), editDistance(s, c))
+		limit := 1
+		if len(cc) > 5 {
+			limit = 2
+		}
+		switch {
+		case d > limit:
+		case bestD < 0 || d < bestD:
+			best, bestD, tie = c, d, false
+		case d == bestD:
+			tie = true
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0]
+	}
+	if bestD < 0 || tie {
+		return ""
+	}
+	return best
 }
 
-// editDistance is the Levenshtein distance between a and b, in bytes.
+// trimReleasePrefix cuts a leading "ml-" (or a sloppy variant of it) off a
+// lower-case release name.
+func trimReleasePrefix(s string) string {
+	for _, p := range []string{"movielens-", "movielens", "ml-", "ml_", "ml"} {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			return rest
+		}
+	}
+	return s
+}
+
+// editDistance is the optimal-string-alignment distance between a and b, in
+// bytes: insertions, deletions, substitutions and swaps of two neighbouring
+// bytes each count as one edit.
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	// rows[i%3] is row i of the dynamic-programming table.
+	var rows [3][]int
+	for i := range rows {
+		rows[i] = make([]int, len(b)+1)
+	}
+	for j := range rows[0] {
+		rows[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
+		cur, prev, prev2 := rows[i%3], rows[(i-1)%3], rows[(i+1)%3]
 		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
@@ -212,8 +252,10 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return rows[len(a)%3][len(b)]
 }
