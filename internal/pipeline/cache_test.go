@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moviegenie/genie/internal/pipeline/remote"
 	"github.com/moviegenie/genie/internal/pipeline/remote/local"
 )
 
@@ -368,23 +369,14 @@ func TestPullNamesMissingOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustRepro(t, root, ReproOptions{})
-	ctx := context.Background()
-	r, _ := Open(root)
-	rem, err := r.OpenRemote("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Push(ctx, rem); err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
+	rem, _ := pushAll(t, root)
 	os.RemoveAll(filepath.Join(root, ".dvc/cache"))
 	for _, f := range []string{"a.txt", "b.txt", "d"} {
 		os.RemoveAll(filepath.Join(root, f))
 	}
-	r, _ = Open(root)
+	r, _ := Open(root)
 	defer r.Close()
-	_, err = r.Pull(ctx, rem)
+	_, err := r.Pull(context.Background(), rem)
 	var fm *FetchMissingError
 	if !errors.As(err, &fm) || !strings.Contains(err.Error(), "'b.txt' (stage 's')") || len(fm.Names) != 1 {
 		t.Fatalf("pull: %v; want a FetchMissingError naming only b.txt", err)
@@ -454,15 +446,9 @@ func TestOutputRemote(t *testing.T) {
 	}
 	mustRepro(t, root, ReproOptions{})
 	ctx := context.Background()
-	r, _ := Open(root)
-	rem, err := r.OpenRemote("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := r.Push(ctx, rem)
-	r.Close()
-	if err != nil || st.Transferred != 2 {
-		t.Fatalf("push %+v %v", st, err)
+	rem, st := pushAll(t, root)
+	if st.Transferred != 2 {
+		t.Fatalf("push %+v", st)
 	}
 	for dir, want := range map[string]string{mainDir: "a\n", otherDir: "c\n"} {
 		keys, _ := local.New(dir).List(ctx, "files")
@@ -473,7 +459,7 @@ func TestOutputRemote(t *testing.T) {
 	os.RemoveAll(filepath.Join(root, ".dvc/cache"))
 	os.Remove(filepath.Join(root, "a.txt"))
 	os.Remove(filepath.Join(root, "c.txt"))
-	r, _ = Open(root)
+	r, _ := Open(root)
 	defer r.Close()
 	if st, err := r.Pull(ctx, rem); err != nil || st.Transferred != 2 {
 		t.Fatalf("pull %+v %v", st, err)
@@ -500,18 +486,13 @@ func TestDvcFileTrackedData(t *testing.T) {
 	if err := RemoteAdd(root, "", "storage", t.TempDir(), true, false); err != nil {
 		t.Fatal(err)
 	}
-	r, _ := Open(root)
-	rem, err := r.OpenRemote("")
-	if err != nil {
-		t.Fatal(err)
+	rem, st := pushAll(t, root)
+	if st.Transferred != 1 {
+		t.Fatalf("push %+v", st)
 	}
-	if st, err := r.Push(ctx, rem); err != nil || st.Transferred != 1 {
-		t.Fatalf("push %+v %v", st, err)
-	}
-	r.Close()
 	os.RemoveAll(filepath.Join(root, ".dvc/cache"))
 	os.Remove(filepath.Join(root, "data/ds.csv"))
-	r, _ = Open(root)
+	r, _ := Open(root)
 	defer r.Close()
 	if st, err := r.Pull(ctx, rem); err != nil || st.Transferred != 1 {
 		t.Fatalf("pull %+v %v", st, err)
@@ -526,4 +507,24 @@ func TestDvcFileTrackedData(t *testing.T) {
 	if got := readFile(t, filepath.Join(root, "data/ds.csv")); got != "a,b\n1,2\n" {
 		t.Errorf("checked out %q", got)
 	}
+}
+
+// pushAll opens root, pushes every output to the default remote and closes
+// the repository; it returns that remote for a later pull.
+func pushAll(t *testing.T, root string) (remote.Remote, TransferStats) {
+	t.Helper()
+	r, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rem, err := r.OpenRemote("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Push(context.Background(), rem)
+	if err != nil {
+		t.Fatalf("push %+v: %v", st, err)
+	}
+	return rem, st
 }
