@@ -1,10 +1,13 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/klauspost/compress/s2"
 	"github.com/parquet-go/parquet-go"
@@ -60,16 +63,27 @@ func WriteParquet[T any](path string, rows []T) error {
 	return writeParquetBatches(path, len(rows), func(lo, hi int, dst []T) []T { return rows[lo:hi] })
 }
 
-// writeRatings converts ratings to RatingRow a batch at a time, so the
-// rows with their strings never exist all at once.
+// writeRatings writes ratings to path atomically (see encodeRatings).
 func writeRatings(path string, rs []Rating) error {
-	return writeParquetBatches(path, len(rs), func(lo, hi int, dst []RatingRow) []RatingRow {
+	return atomicfile.WriteWith(path, func(w io.Writer) error { return encodeRatings(w, rs) })
+}
+
+// encodeRatings writes ratings as a Parquet file of RatingRow to w,
+// converting a batch at a time, so the rows with their strings never exist
+// all at once.
+func encodeRatings(w io.Writer, rs []Rating) error {
+	return encodeParquetBatches(w, len(rs), func(lo, hi int, dst []RatingRow) []RatingRow {
 		dst = dst[:0]
 		for i := lo; i < hi; i++ {
 			dst = append(dst, rs[i].Row())
 		}
 		return dst
 	})
+}
+
+// encodeParquet writes rows as a Parquet file to w.
+func encodeParquet[T any](w io.Writer, rows []T) error {
+	return encodeParquetBatches(w, len(rows), func(lo, hi int, dst []T) []T { return rows[lo:hi] })
 }
 
 // ReadRatings reads ratings.parquet, converting a batch of stored rows at a
@@ -106,18 +120,22 @@ func ReadRatings(path string) ([]Rating, error) {
 // writeParquetBatches writes n rows obtained batch by batch from rows,
 // atomically.
 func writeParquetBatches[T any](path string, n int, rows func(lo, hi int, dst []T) []T) error {
-	return atomicfile.WriteWith(path, func(f io.Writer) error {
-		w := parquet.NewGenericWriter[T](f, writerOptions()...)
-		const batch = 1 << 16
-		var buf []T
-		for i := 0; i < n; i += batch {
-			buf = rows(i, min(i+batch, n), buf)
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
+	return atomicfile.WriteWith(path, func(f io.Writer) error { return encodeParquetBatches(f, n, rows) })
+}
+
+// encodeParquetBatches writes n rows obtained batch by batch from rows as
+// a Parquet file to f.
+func encodeParquetBatches[T any](f io.Writer, n int, rows func(lo, hi int, dst []T) []T) error {
+	w := parquet.NewGenericWriter[T](f, writerOptions()...)
+	const batch = 1 << 16
+	var buf []T
+	for i := 0; i < n; i += batch {
+		buf = rows(i, min(i+batch, n), buf)
+		if _, err := w.Write(buf); err != nil {
+			return err
 		}
-		return w.Close()
-	})
+	}
+	return w.Close()
 }
 
 // readBatch is how many rows one Read decodes. parquet-go's reader buffers
@@ -172,26 +190,108 @@ func openParquet[T any](path string) (*os.File, *parquet.GenericReader[T], error
 	return f, parquet.NewGenericReader[T](pf), nil
 }
 
-// Write stores all tables in dir.
+// Write stores all tables in dir, all or nothing as far as the file system
+// allows. It first checks that no table's path is a directory, then writes
+// and syncs every table to a temporary file in dir, and only when all of
+// them are complete renames them over the previous tables. A failure up to
+// that point (a directory in the way, a full disk, a write error) leaves
+// every previous table as it was and no temporary file behind. Each rename
+// is atomic but the renames together are not: should one of them fail
+// (dir changed meanwhile), the tables renamed before it are new, the
+// others still the previous ones, and the error says which are which.
 func (t *Tables) Write(dir string) error {
-	steps := []func() error{
-		func() error { return WriteParquet(filepath.Join(dir, MoviesFile), t.Movies) },
-		func() error { return WriteParquet(filepath.Join(dir, UsersFile), t.Users) },
-		func() error { return writeRatings(filepath.Join(dir, RatingsFile), t.Ratings) },
-		func() error { return WriteParquet(filepath.Join(dir, LinksFile), t.Links) },
-		func() error { return WriteParquet(filepath.Join(dir, TagsFile), t.Tags) },
+	return writeTables(dir, []tableFile{
+		{MoviesFile, func(w io.Writer) error { return encodeParquet(w, t.Movies) }},
+		{UsersFile, func(w io.Writer) error { return encodeParquet(w, t.Users) }},
+		{RatingsFile, func(w io.Writer) error { return encodeRatings(w, t.Ratings) }},
+		{LinksFile, func(w io.Writer) error { return encodeParquet(w, t.Links) }},
+		{TagsFile, func(w io.Writer) error { return encodeParquet(w, t.Tags) }},
+	})
+}
+
+// tableFile is one file of a table set: its name and how to encode it.
+type tableFile struct {
+	name   string
+	encode func(w io.Writer) error
+}
+
+// writeTables writes files into dir as Write describes.
+func writeTables(dir string, files []tableFile) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write tables: %w", err)
 	}
-	errs := make(chan error, len(steps))
-	for _, s := range steps {
-		go func() { errs <- s() }()
-	}
-	var first error
-	for range steps {
-		if err := <-errs; err != nil && first == nil {
-			first = err
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		st, err := os.Lstat(path)
+		if err == nil && st.IsDir() {
+			return fmt.Errorf("write %s: a directory is in the way; no table was written", path)
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("write %s: %w; no table was written", path, err)
 		}
 	}
-	return first
+	tmps := make([]string, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Go(func() { tmps[i], errs[i] = writeTemp(dir, f.name, f.encode) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			for _, tmp := range tmps {
+				if tmp != "" {
+					os.Remove(tmp)
+				}
+			}
+			return fmt.Errorf("%w; no table was written", err)
+		}
+	}
+	for i, f := range files {
+		if err := os.Rename(tmps[i], filepath.Join(dir, f.name)); err != nil {
+			for _, tmp := range tmps[i:] {
+				os.Remove(tmp)
+			}
+			var done, left []string
+			for _, g := range files[:i] {
+				done = append(done, g.name)
+			}
+			for _, g := range files[i:] {
+				left = append(left, g.name)
+			}
+			return fmt.Errorf("write %s: %w; the tables in %s are now mixed: new %v, previous %v", f.name, err, dir, done, left)
+		}
+	}
+	return nil
+}
+
+// writeTemp writes a temporary file in dir for the file name with encode,
+// syncs it and returns its path. On failure no file remains.
+func writeTemp(dir, name string, encode func(w io.Writer) error) (_ string, err error) {
+	path := filepath.Join(dir, name)
+	f, err := os.CreateTemp(dir, "."+name+".tmp*")
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := encode(f); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Name(), nil
 }
 
 // ReadTables loads the processed tables from dir.

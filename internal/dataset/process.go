@@ -31,7 +31,8 @@ type Options struct {
 
 // Process cleans, filters and splits a release into the processed tables
 // and measures every data-quality check. It fails only on input it cannot
-// interpret; failed quality checks are in the report (see Report.Err).
+// interpret; failed quality checks are in the report (see Report.Err),
+// including a result with no ratings left, which never passes.
 // Process consumes ds.Ratings: it sets it to nil once the processed
 // ratings are built, so a 25M-rating release is not held twice.
 func Process(ctx context.Context, ds *movielens.Dataset, opt Options) (*Tables, *Report, error) {
@@ -75,8 +76,16 @@ func Process(ctx context.Context, ds *movielens.Dataset, opt Options) (*Tables, 
 		}
 		keep[i] = true
 	}
-	rep.addCheck(Check{Name: "referential_integrity", Description: "every rating names a listed movie and user",
-		Value: float64(orphans), Threshold: "== 0", Passed: orphans == 0 || opt.DropOrphans, Detail: orphanDetail(orphans, firstOrphan, opt.DropOrphans)})
+	// Dropped orphans are not in the processed ratings, so the check
+	// measures none; the report counts them apart (Report.DroppedOrphans).
+	rep.orphans = orphans
+	kept := orphans
+	if opt.DropOrphans {
+		kept = 0
+		rep.DroppedOrphans, rep.FirstDroppedOrphan = orphans, firstOrphan
+	}
+	rep.addCheck(newCheck("referential_integrity", "every processed rating names a listed movie and user",
+		float64(kept), "==", 0, orphanDetail(orphans, firstOrphan, opt.DropOrphans)))
 
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
@@ -126,28 +135,45 @@ func orphanDetail(n int, first string, dropped bool) string {
 		return "all ratings reference listed movies and users"
 	}
 	if dropped {
-		return fmt.Sprintf("%d orphan ratings dropped (on_bad_line: skip); first: %s", n, first)
+		return fmt.Sprintf("all kept ratings reference listed movies and users; %d orphan ratings were dropped (on_bad_line: skip)", n)
 	}
 	return fmt.Sprintf("%d ratings reference unlisted movies or users; first: %s", n, first)
 }
 
 // checkUniqueIDs rejects a catalogue or user list that names an id twice.
+// movielens.Load already rejects (or skips) a repeated id with its file
+// line; this guards datasets built otherwise, which have no lines, so it
+// names the file and the entries' positions in the list.
 func checkUniqueIDs(ds *movielens.Dataset) error {
+	moviesFile, usersFile := sourceFiles(ds.Format)
 	seen := map[int32]int{}
 	for i, m := range ds.Movies {
 		if j, ok := seen[m.ID]; ok {
-			return fmt.Errorf("movies: movie id %d is listed twice (entries %d and %d)", m.ID, j+1, i+1)
+			return fmt.Errorf("%s: movie id %d is listed twice (movies #%d and #%d, counting from 1)", moviesFile, m.ID, j+1, i+1)
 		}
 		seen[m.ID] = i
 	}
 	clear(seen)
 	for i, u := range ds.Users {
 		if j, ok := seen[u.ID]; ok {
-			return fmt.Errorf("users: user id %d is listed twice (entries %d and %d)", u.ID, j+1, i+1)
+			return fmt.Errorf("%s: user id %d is listed twice (users #%d and #%d, counting from 1)", usersFile, u.ID, j+1, i+1)
 		}
 		seen[u.ID] = i
 	}
 	return nil
+}
+
+// sourceFiles names the movies and users files of a release format.
+func sourceFiles(f movielens.Format) (movies, users string) {
+	switch f {
+	case movielens.Format100K:
+		return "u.item", "u.user"
+	case movielens.FormatDat:
+		return "movies.dat", "users.dat"
+	case movielens.FormatCSV:
+		return "movies.csv", "users"
+	}
+	return "movies", "users"
 }
 
 // filterFixedPoint clears keep for ratings of users with fewer than minU

@@ -2,10 +2,12 @@ package dataset
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/moviegenie/genie/internal/atomicfile"
@@ -23,8 +25,17 @@ type Report struct {
 	Filter    FilterSummary     `json:"filter"`
 	Skipped   map[string]int    `json:"skipped_lines"`
 	FirstBad  map[string]string `json:"first_skipped,omitempty"`
-	Checks    []Check           `json:"checks"`
-	Passed    bool              `json:"passed"`
+	// DroppedOrphans counts ratings of unlisted movies or users dropped by
+	// design (Options.DropOrphans); they are in neither the processed
+	// ratings nor Filter.RemovedRatings.
+	DroppedOrphans     int     `json:"dropped_orphan_ratings"`
+	FirstDroppedOrphan string  `json:"first_dropped_orphan,omitempty"`
+	Checks             []Check `json:"checks"`
+	Passed             bool    `json:"passed"`
+
+	// orphans counts ratings of unlisted movies or users, dropped or not:
+	// they never reach the processed ratings.
+	orphans int
 }
 
 // ReportParams echoes the parameters the report was measured with.
@@ -47,7 +58,8 @@ type Counts struct {
 	Tags          int     `json:"tags"`
 }
 
-// FilterSummary says what the minimum-ratings filter removed.
+// FilterSummary says what the minimum-ratings filter removed (dropped
+// orphan ratings are counted in Report.DroppedOrphans instead).
 type FilterSummary struct {
 	Iterations     int `json:"iterations"`
 	RemovedRatings int `json:"removed_ratings"`
@@ -55,7 +67,9 @@ type FilterSummary struct {
 	RemovedMovies  int `json:"removed_movies"`
 }
 
-// Check is one data-quality check with its measured value.
+// Check is one data-quality check with its measured value. Threshold
+// reads "OP LIMIT" with OP one of == != >= > <= <; a check passes only when
+// Passed is set and Value meets the threshold (see newCheck).
 type Check struct {
 	Name        string  `json:"name"`
 	Description string  `json:"description"`
@@ -84,6 +98,51 @@ func newReport(opt Options, ds *movielens.Dataset, maxU, maxM int32) *Report {
 }
 
 func (r *Report) addCheck(c Check) { r.Checks = append(r.Checks, c) }
+
+// newCheck builds a check whose threshold is "op limit" and whose Passed
+// is computed from value, so the two cannot disagree.
+func newCheck(name, description string, value float64, op string, limit float64, detail string) Check {
+	c := Check{Name: name, Description: description, Value: value,
+		Threshold: op + " " + strconv.FormatFloat(limit, 'f', -1, 64), Detail: detail, Passed: true}
+	c.Passed = c.ok()
+	return c
+}
+
+// meets reports whether Value satisfies Threshold; known is false when the
+// threshold does not read "OP LIMIT".
+func (c Check) meets() (ok, known bool) {
+	op, lim, found := strings.Cut(strings.TrimSpace(c.Threshold), " ")
+	limit, err := strconv.ParseFloat(strings.TrimSpace(lim), 64)
+	if !found || err != nil {
+		return false, false
+	}
+	switch op {
+	case "==":
+		return c.Value == limit, true
+	case "!=":
+		return c.Value != limit, true
+	case ">=":
+		return c.Value >= limit, true
+	case ">":
+		return c.Value > limit, true
+	case "<=":
+		return c.Value <= limit, true
+	case "<":
+		return c.Value < limit, true
+	}
+	return false, false
+}
+
+// ok reports whether the check passed: Passed is set and, when the
+// threshold can be read, the value meets it. A check whose value violates
+// its threshold never passes, whatever Passed says.
+func (c Check) ok() bool {
+	if !c.Passed {
+		return false
+	}
+	met, known := c.meets()
+	return met || !known
+}
 
 func countRaw(ds *movielens.Dataset, maxU, maxM int32) Counts {
 	users := make([]int32, maxU+1)
@@ -151,36 +210,42 @@ func (r *Report) measure(ds *movielens.Dataset, t *Tables, opt Options, maxU, ma
 	if ds.Format != movielens.Format100K {
 		r.Processed.Genres = len(genres)
 	}
-	r.Filter.RemovedRatings = r.Raw.Ratings - len(t.Ratings)
+	r.Filter.RemovedRatings = r.Raw.Ratings - r.orphans - len(t.Ratings)
 	r.Filter.RemovedUsers = r.Raw.Users - nUsers
 	r.Filter.RemovedMovies = r.Raw.Movies - nMovies
 
-	r.addCheck(Check{Name: "no_null_ids", Description: "every rating has a user id and a movie id",
-		Value: float64(nullIDs), Threshold: "== 0", Passed: nullIDs == 0, Detail: fmt.Sprintf("%d ratings without ids", nullIDs)})
-	r.addCheck(Check{Name: "ratings_in_range", Description: fmt.Sprintf("every rating is between %g and %g", lo, hi),
-		Value: float64(outOfRange), Threshold: "== 0", Passed: outOfRange == 0, Detail: fmt.Sprintf("%d ratings out of range", outOfRange)})
-	r.addCheck(Check{Name: "valid_timestamps", Description: "every timestamp is a positive Unix time",
-		Value: float64(badTS), Threshold: "== 0", Passed: badTS == 0, Detail: strings.TrimSpace(fmt.Sprintf("%d invalid timestamps %s", badTS, firstBadTS))})
-	r.addCheck(Check{Name: "sufficient_interactions", Description: "enough ratings remain to train on",
-		Value: float64(len(t.Ratings)), Threshold: fmt.Sprintf(">= %d", opt.MinInteractions), Passed: len(t.Ratings) >= opt.MinInteractions,
-		Detail: shortBy(len(t.Ratings), opt.MinInteractions, "ratings")})
+	r.addCheck(newCheck("no_null_ids", "every rating has a user id and a movie id",
+		float64(nullIDs), "==", 0, fmt.Sprintf("%d ratings without ids", nullIDs)))
+	r.addCheck(newCheck("ratings_in_range", fmt.Sprintf("every rating is between %g and %g", lo, hi),
+		float64(outOfRange), "==", 0, fmt.Sprintf("%d ratings out of range", outOfRange)))
+	r.addCheck(newCheck("valid_timestamps", "every timestamp is a positive Unix time",
+		float64(badTS), "==", 0, strings.TrimSpace(fmt.Sprintf("%d invalid timestamps %s", badTS, firstBadTS))))
+	r.addCheck(newCheck("sufficient_interactions", "enough ratings remain to train on",
+		float64(len(t.Ratings)), ">=", float64(opt.MinInteractions), shortBy(len(t.Ratings), opt.MinInteractions, "ratings")))
 
 	comp, compDetail := completeness(ds, t)
-	r.addCheck(Check{Name: "data_completeness", Description: "share of non-null values in the processed tables' source fields",
-		Value: round4(comp), Threshold: fmt.Sprintf("> %g", opt.MinCompleteness), Passed: comp > opt.MinCompleteness, Detail: compDetail})
+	r.addCheck(newCheck("data_completeness", "share of non-null values in the processed tables' source fields",
+		round4(comp), ">", opt.MinCompleteness, compDetail))
 
 	minU, whoU := minCount(users)
-	r.addCheck(Check{Name: "user_activity", Description: "every user has enough ratings",
-		Value: float64(minU), Threshold: fmt.Sprintf(">= %d", opt.MinRatingsPerUser), Passed: nUsers > 0 && int(minU) >= opt.MinRatingsPerUser,
-		Detail: fmt.Sprintf("fewest ratings per user: %d (user %d)", minU, whoU)})
+	userDetail := fmt.Sprintf("fewest ratings per user: %d (user %d)", minU, whoU)
+	if nUsers == 0 {
+		userDetail = "filtering left no users"
+	}
+	r.addCheck(newCheck("user_activity", "every user has enough ratings",
+		float64(minU), ">=", float64(opt.MinRatingsPerUser), userDetail))
 	minM, whoM := minCount(movies)
-	r.addCheck(Check{Name: "movie_popularity", Description: "every rated movie has enough ratings",
-		Value: float64(minM), Threshold: fmt.Sprintf(">= %d", opt.MinRatingsPerMovie), Passed: nMovies > 0 && int(minM) >= opt.MinRatingsPerMovie,
-		Detail: fmt.Sprintf("fewest ratings per movie: %d (movie %d)", minM, whoM)})
+	movieDetail := fmt.Sprintf("fewest ratings per movie: %d (movie %d)", minM, whoM)
+	if nMovies == 0 {
+		movieDetail = "filtering left no rated movies"
+	}
+	r.addCheck(newCheck("movie_popularity", "every rated movie has enough ratings",
+		float64(minM), ">=", float64(opt.MinRatingsPerMovie), movieDetail))
 
-	r.Passed = true
+	// No ratings never pass, whatever the thresholds (Err says why).
+	r.Passed = len(t.Ratings) > 0
 	for _, c := range r.Checks {
-		r.Passed = r.Passed && c.Passed
+		r.Passed = r.Passed && c.ok()
 	}
 }
 
@@ -257,18 +322,54 @@ func completeness(ds *movielens.Dataset, t *Tables) (float64, string) {
 	return present / total, fmt.Sprintf("%d movies without a year, %d without a genre, %d missing demographic fields", missingYear, missingGenres, missingDemo)
 }
 
-// Err describes every failed check, or returns nil when all passed.
+// ErrNoRatings is wrapped by Report.Err when processing left no ratings.
+var ErrNoRatings = errors.New("no ratings remain after processing")
+
+// Err describes every failed check, or returns nil when all passed. When
+// no ratings remain it says so first, and why, wrapping ErrNoRatings.
 func (r *Report) Err() error {
 	var failed []string
 	for _, c := range r.Checks {
-		if !c.Passed {
+		if !c.ok() {
 			failed = append(failed, fmt.Sprintf("%s: measured %s, expected %s (%s)", c.Name, formatValue(c.Value), c.Threshold, c.Detail))
 		}
+	}
+	list := ""
+	if len(failed) > 0 {
+		list = fmt.Sprintf("%d check(s) failed:\n  %s", len(failed), strings.Join(failed, "\n  "))
+	}
+	if r.Processed.Ratings == 0 && r.Checks != nil {
+		if list != "" {
+			list = "\n" + list
+		}
+		return fmt.Errorf("data quality: %w: %s%s", ErrNoRatings, r.emptyReason(), list)
 	}
 	if len(failed) == 0 {
 		return nil
 	}
-	return fmt.Errorf("data quality: %d check(s) failed:\n  %s", len(failed), strings.Join(failed, "\n  "))
+	return fmt.Errorf("data quality: %s", list)
+}
+
+// emptyReason says what removed the raw ratings when none remain.
+func (r *Report) emptyReason() string {
+	if r.Raw.Ratings == 0 {
+		return "the release has no ratings"
+	}
+	var parts []string
+	if r.DroppedOrphans > 0 {
+		parts = append(parts, fmt.Sprintf("%d ratings of unlisted movies or users were dropped", r.DroppedOrphans))
+	}
+	if n := r.Raw.Ratings - r.DroppedOrphans - r.Filter.RemovedRatings - r.Processed.Ratings; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d ratings name unlisted movies or users (see referential_integrity)", n))
+	}
+	if r.Filter.RemovedRatings > 0 {
+		parts = append(parts, fmt.Sprintf("the filter (min_ratings_per_user %d, min_ratings_per_movie %d) removed %d ratings of %d users and %d movies",
+			r.Params.MinRatingsPerUser, r.Params.MinRatingsPerMovie, r.Filter.RemovedRatings, r.Filter.RemovedUsers, r.Filter.RemovedMovies))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("none of %d raw ratings was kept", r.Raw.Ratings)
+	}
+	return fmt.Sprintf("of %d raw ratings, %s", r.Raw.Ratings, strings.Join(parts, " and "))
 }
 
 func formatValue(v float64) string {
@@ -302,9 +403,15 @@ func (r *Report) Summary(w io.Writer) {
 	for _, f := range files {
 		fmt.Fprintf(w, "  skipped:   %d bad lines in %s (first: %s)\n", r.Skipped[f], f, r.FirstBad[f])
 	}
+	if r.DroppedOrphans > 0 {
+		fmt.Fprintf(w, "  dropped:   %d ratings of unlisted movies or users (on_bad_line: skip; first: %s)\n", r.DroppedOrphans, r.FirstDroppedOrphan)
+	}
+	if r.Processed.Ratings == 0 && r.Checks != nil {
+		fmt.Fprintf(w, "  empty:     %s; %s\n", ErrNoRatings, r.emptyReason())
+	}
 	for _, c := range r.Checks {
 		mark := "PASS"
-		if !c.Passed {
+		if !c.ok() {
 			mark = "FAIL"
 		}
 		fmt.Fprintf(w, "  %s  %-24s %12s  (%s)  %s\n", mark, c.Name, formatValue(c.Value), c.Threshold, c.Detail)

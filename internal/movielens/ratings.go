@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"sort"
 	"strconv"
 	"sync"
 )
@@ -25,36 +26,85 @@ var (
 
 var ratingFields = [4]string{"user", "movie", "rating", "timestamp"}
 
-// parseRatings reads a whole ratings file. Lines are parsed in parallel
-// chunks; the result is in source order with Row numbered from 0. With
-// Skip, malformed lines are counted in skipped and the first is described
-// in firstErr.
-func parseRatings(ctx context.Context, name string, data []byte, syn ratingSyntax, policy BadLinePolicy) (rs []Rating, skipped int, firstErr error, err error) {
+// parsedRatings is a whole ratings file read by parseRatings.
+type parsedRatings struct {
+	ratings []Rating // source order, Row numbered from 0
+	skipped int      // malformed lines passed over (Skip)
+	// firstErr describes the first skipped line, nil when none.
+	firstErr error
+	// lines maps each rating's Row to its line in the file.
+	lines rowLines
+}
+
+// rowLine anchors a ratings row to the file line it came from.
+type rowLine struct {
+	row  int32
+	line int
+}
+
+// rowLines maps ratings rows to 1-based file lines. Ratings sit on
+// consecutive lines except where a header, blank or skipped line comes
+// between, so only the row after each such gap is anchored.
+type rowLines []rowLine
+
+// line returns the file line of the rating in row, 0 when unknown.
+func (a rowLines) line(row int32) int {
+	i := sort.Search(len(a), func(i int) bool { return a[i].row > row }) - 1
+	if i < 0 {
+		return 0
+	}
+	return a[i].line + int(row-a[i].row)
+}
+
+// parseRatings reads a whole ratings file. A leading UTF-8 BOM is dropped
+// and blank lines are skipped wherever they are (see isBlank); with a
+// header, the first non-blank line must be it. Lines are parsed in
+// parallel chunks; the result is in source order with Row numbered from 0.
+// With Skip, malformed lines are counted and the first is described.
+func parseRatings(ctx context.Context, name string, data []byte, syn ratingSyntax, policy BadLinePolicy) (parsedRatings, error) {
+	return parseRatingsChunked(ctx, name, data, syn, policy, runtime.GOMAXPROCS(0)*2, minChunked)
+}
+
+// minChunked is the size below which a ratings file is parsed in one piece.
+const minChunked = 1 << 16
+
+// parseRatingsChunked is parseRatings with the data after the header cut
+// into about n chunks when it holds at least minSize bytes.
+func parseRatingsChunked(ctx context.Context, name string, data []byte, syn ratingSyntax, policy BadLinePolicy, n, minSize int) (parsedRatings, error) {
+	data = trimBOM(data)
 	startLine := 1
 	if syn.header != "" {
-		i := bytes.IndexByte(data, '\n')
-		first := data
-		if i >= 0 {
-			first = data[:i]
+		// Skip blank lines before the header, then the header itself.
+		for {
+			i := bytes.IndexByte(data, '\n')
+			first := data
+			if i >= 0 {
+				first = data[:i]
+			}
+			if i < 0 {
+				data = nil
+			} else {
+				data = data[i+1:]
+			}
+			if isBlank(first) && data != nil {
+				startLine++
+				continue
+			}
+			first = bytes.TrimSuffix(first, []byte{'\r'})
+			if string(first) != syn.header {
+				return parsedRatings{}, &ParseError{File: name, Line: startLine, Expected: "header " + strconv.Quote(syn.header), Found: quote(first)}
+			}
+			startLine++
+			break
 		}
-		first = bytes.TrimSuffix(first, []byte{'\r'})
-		first = bytes.TrimPrefix(first, []byte("\xef\xbb\xbf"))
-		if string(first) != syn.header {
-			return nil, 0, nil, &ParseError{File: name, Line: 1, Expected: "header " + strconv.Quote(syn.header), Found: quote(first)}
-		}
-		if i < 0 {
-			data = nil
-		} else {
-			data = data[i+1:]
-		}
-		startLine = 2
 	}
-	chunks := splitChunks(data, runtime.GOMAXPROCS(0)*2)
+	chunks := splitChunks(data, n, minSize)
 	// Every chunk parses into its own region of one slice sized by the
 	// line count, so the ratings are never copied (25M ratings: 600 MB).
 	type result struct {
-		lines    int // lines seen
 		n        int // ratings written
+		lastLine int // chunk line of the last rating written
+		anchors  rowLines
 		skipped  int
 		firstErr *ParseError
 		err      *ParseError
@@ -63,7 +113,7 @@ func parseRatings(ctx context.Context, name string, data []byte, syn ratingSynta
 	for i, c := range chunks {
 		starts[i+1] = starts[i] + bytes.Count(c, []byte{'\n'}) + 1
 	}
-	rs = make([]Rating, starts[len(chunks)])
+	rs := make([]Rating, starts[len(chunks)])
 	results := make([]result, len(chunks))
 	var wg sync.WaitGroup
 	for ci, chunk := range chunks {
@@ -73,7 +123,6 @@ func parseRatings(ctx context.Context, name string, data []byte, syn ratingSynta
 			r := &results[ci]
 			dst := rs[starts[ci]:starts[ci+1]]
 			_ = lines(chunk, func(line []byte, n int) error {
-				r.lines = n
 				if n&0xffff == 0 && ctx.Err() != nil {
 					return ctx.Err()
 				}
@@ -90,6 +139,10 @@ func parseRatings(ctx context.Context, name string, data []byte, syn ratingSynta
 					}
 					return nil
 				}
+				if r.n == 0 || n != r.lastLine+1 {
+					r.anchors = append(r.anchors, rowLine{row: int32(r.n), line: n})
+				}
+				r.lastLine = n
 				dst[r.n] = rt
 				r.n++
 				return nil
@@ -98,37 +151,44 @@ func parseRatings(ctx context.Context, name string, data []byte, syn ratingSynta
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, 0, nil, err
+		return parsedRatings{}, err
 	}
+	var out parsedRatings
 	offset := startLine - 1
 	total := 0
 	for i := range results {
 		r := &results[i]
 		if r.err != nil {
 			r.err.Line += offset
-			return nil, 0, nil, r.err
+			return parsedRatings{}, r.err
 		}
 		if r.firstErr != nil {
 			r.firstErr.Line += offset
-			if firstErr == nil {
-				firstErr = r.firstErr
+			if out.firstErr == nil {
+				out.firstErr = r.firstErr
 			}
 		}
-		skipped += r.skipped
+		out.skipped += r.skipped
+		for _, a := range r.anchors {
+			out.lines = append(out.lines, rowLine{row: a.row + int32(total), line: a.line + offset})
+		}
 		// close the gap left by skipped lines and line-count slack
 		total += copy(rs[total:], rs[starts[i]:starts[i]+r.n])
-		offset += r.lines
+		// every chunk but the last ends with its last line's '\n'
+		offset += bytes.Count(chunks[i], []byte{'\n'})
 	}
 	rs = rs[:total:total]
 	for i := range rs {
 		rs[i].Row = int32(i)
 	}
-	return rs, skipped, firstErr, nil
+	out.ratings = rs
+	return out, nil
 }
 
-// splitChunks cuts data into about n pieces that each end at a line end.
-func splitChunks(data []byte, n int) [][]byte {
-	if n < 1 || len(data) < 1<<16 {
+// splitChunks cuts data into about n pieces that each end at a line end,
+// or leaves it whole when it is shorter than minSize.
+func splitChunks(data []byte, n, minSize int) [][]byte {
+	if n < 1 || len(data) < minSize {
 		n = 1
 	}
 	var out [][]byte
@@ -237,10 +297,18 @@ type DuplicateError struct {
 	User, Movie int32
 	// Row and FirstRow are 0-based ratings rows (not file lines).
 	Row, FirstRow int32
+	// Line and FirstLine are the 1-based file lines of the two ratings,
+	// 0 when unknown.
+	Line, FirstLine int
 }
 
-// Error names the pair and both rows.
+// Error reads like "u.data:21: duplicate rating of movie 5 by user 1 (first
+// rated on line 6)", or names ratings rows when the lines are unknown.
 func (e *DuplicateError) Error() string {
+	if e.Line > 0 && e.FirstLine > 0 {
+		return fmt.Sprintf("%s:%d: duplicate rating of movie %d by user %d (first rated on line %d)",
+			e.File, e.Line, e.Movie, e.User, e.FirstLine)
+	}
 	return fmt.Sprintf("%s: duplicate rating of movie %d by user %d: rating #%d repeats rating #%d (counting from 1)",
 		e.File, e.Movie, e.User, e.Row+1, e.FirstRow+1)
 }

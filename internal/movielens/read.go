@@ -54,7 +54,7 @@ func Load(ctx context.Context, dir string, opt LoadOptions) (*Dataset, error) {
 		return nil, err
 	}
 	ds := &Dataset{Format: f, Skipped: map[string]int{}, FirstSkipped: map[string]string{}}
-	r := &reader{dir: dir, ds: ds, policy: opt.OnBadLine}
+	r := &reader{dir: dir, ds: ds, policy: opt.OnBadLine, movieLines: map[int32]int{}, userLines: map[int32]int{}}
 	switch f {
 	case Format100K:
 		err = r.load100K(ctx)
@@ -70,6 +70,7 @@ func Load(ctx context.Context, dir string, opt LoadOptions) (*Dataset, error) {
 	dups, first := findDuplicates(ds.Ratings)
 	if first != nil {
 		first.File = ratingsFile
+		first.Line, first.FirstLine = r.ratingLines.line(first.Row), r.ratingLines.line(first.FirstRow)
 		if r.policy == Fail {
 			return nil, first
 		}
@@ -101,45 +102,93 @@ type reader struct {
 	dir    string
 	ds     *Dataset
 	policy BadLinePolicy
+	// ratingLines maps ds.Ratings rows to lines of the ratings file.
+	ratingLines rowLines
+	// movieLines and userLines hold the line each accepted movie and user
+	// id was listed on, to report a repeat.
+	movieLines, userLines map[int32]int
 }
 
+// read returns the bytes of a file that must exist and hold something,
+// without a leading UTF-8 BOM.
 func (r *reader) read(name string) ([]byte, error) {
 	b, err := os.ReadFile(filepath.Join(r.dir, name))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
+	b = trimBOM(b)
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fmt.Errorf("read %s: file is empty", name)
 	}
 	return b, nil
 }
 
-func (r *reader) optional(name string) ([]byte, bool, error) {
-	b, err := os.ReadFile(filepath.Join(r.dir, name))
+// optional returns the bytes of a file that may be missing (ok false),
+// without a leading UTF-8 BOM.
+func (r *reader) optional(name string) (b []byte, ok bool, err error) {
+	b, err = os.ReadFile(filepath.Join(r.dir, name))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("read %s: %w", name, err)
 	}
-	return b, true, nil
+	return trimBOM(b), true, nil
 }
 
 // bad handles one malformed line: returned as the error under Fail,
 // counted under Skip.
 func (r *reader) bad(e *ParseError) error {
+	return r.badLines(e.File, e, 1)
+}
+
+// badLines handles n malformed lines of file described by err: err is
+// returned under Fail, the lines are counted under Skip.
+func (r *reader) badLines(file string, err error, n int) error {
 	if r.policy == Fail {
-		return e
+		return err
 	}
-	r.skip(e.File, e)
+	r.skipLines(file, err, n)
 	return nil
 }
 
-func (r *reader) skip(file string, err error) {
-	r.ds.Skipped[file]++
+func (r *reader) skip(file string, err error) { r.skipLines(file, err, 1) }
+
+// skipLines counts n lines of file as skipped, remembering the first error.
+func (r *reader) skipLines(file string, err error, n int) {
+	r.ds.Skipped[file] += n
 	if _, ok := r.ds.FirstSkipped[file]; !ok {
 		r.ds.FirstSkipped[file] = err.Error()
 	}
+}
+
+// DuplicateIDError reports a movie or user id listed a second time in a
+// movies or users file.
+type DuplicateIDError struct {
+	File string
+	// Kind is "movie" or "user".
+	Kind string
+	ID   int32
+	// Line is the 1-based line of the repeat, FirstLine that of the
+	// listing kept.
+	Line, FirstLine int
+}
+
+// Error reads like "u.item:1683: movie id 5 is listed twice (first at line 5)".
+func (e *DuplicateIDError) Error() string {
+	return fmt.Sprintf("%s:%d: %s id %d is listed twice (first at line %d)", e.File, e.Line, e.Kind, e.ID, e.FirstLine)
+}
+
+// listed records that an otherwise valid entry with id was read on line n
+// of file. When the id was listed before, the line is bad: ok is false
+// and err is the *DuplicateIDError under Fail, nil under Skip (the first
+// listing is kept and the repeat counted as skipped).
+func (r *reader) listed(seen map[int32]int, kind, file string, n int, id int32) (ok bool, err error) {
+	if first, dup := seen[id]; dup {
+		return false, r.badLines(file, &DuplicateIDError{File: file, Kind: kind, ID: id, Line: n, FirstLine: first}, 1)
+	}
+	seen[id] = n
+	return true, nil
 }
 
 func (r *reader) ratings(ctx context.Context, name string, syn ratingSyntax) error {
@@ -147,15 +196,15 @@ func (r *reader) ratings(ctx context.Context, name string, syn ratingSyntax) err
 	if err != nil {
 		return err
 	}
-	rs, skipped, firstErr, err := parseRatings(ctx, name, b, syn, r.policy)
+	p, err := parseRatings(ctx, name, b, syn, r.policy)
 	if err != nil {
 		return err
 	}
-	if skipped > 0 {
-		r.ds.Skipped[name] += skipped
-		r.ds.FirstSkipped[name] = firstErr.Error()
+	if p.skipped > 0 {
+		r.ds.Skipped[name] += p.skipped
+		r.ds.FirstSkipped[name] = p.firstErr.Error()
 	}
-	r.ds.Ratings = rs
+	r.ds.Ratings, r.ratingLines = p.ratings, p.lines
 	return nil
 }
 
@@ -168,9 +217,6 @@ func (r *reader) load100K(ctx context.Context) error {
 		return err
 	}
 	if err := lines(b, func(line []byte, n int) error {
-		if len(line) == 0 {
-			return nil
-		}
 		f := bytes.Split(line, []byte{'|'})
 		if len(f) != 5+len(genreNames) {
 			return r.bad(&ParseError{File: "u.item", Line: n, Expected: fmt.Sprintf("%d fields separated by |", 5+len(genreNames)), Found: fmt.Sprintf("%d", len(f))})
@@ -195,6 +241,9 @@ func (r *reader) load100K(ctx context.Context) error {
 				return r.bad(&ParseError{File: "u.item", Line: n, Field: "genre " + genreNames[g], Expected: "0 or 1", Found: quote(flag)})
 			}
 		}
+		if ok, err := r.listed(r.movieLines, "movie", "u.item", n, id); !ok {
+			return err
+		}
 		r.ds.Movies = append(r.ds.Movies, m)
 		return nil
 	}); err != nil {
@@ -205,9 +254,6 @@ func (r *reader) load100K(ctx context.Context) error {
 		return err
 	}
 	return lines(b, func(line []byte, n int) error {
-		if len(line) == 0 {
-			return nil
-		}
 		f := bytes.Split(line, []byte{'|'})
 		if len(f) != 5 {
 			return r.bad(&ParseError{File: "u.user", Line: n, Expected: "5 fields separated by |", Found: fmt.Sprintf("%d", len(f))})
@@ -228,6 +274,9 @@ func (r *reader) user(file string, n int, id, age, gender, occ, zip []byte) erro
 	g := string(bytes.TrimSpace(gender))
 	if g != "M" && g != "F" {
 		return r.bad(&ParseError{File: file, Line: n, Field: "gender", Expected: "M or F", Found: quote(gender)})
+	}
+	if ok, err := r.listed(r.userLines, "user", file, n, uid); !ok {
+		return err
 	}
 	r.ds.Users = append(r.ds.Users, User{ID: uid, Age: int32(a), Gender: g, Occupation: toUTF8(bytes.TrimSpace(occ)), Zip: toUTF8(bytes.TrimSpace(zip))})
 	return nil
@@ -251,9 +300,6 @@ func (r *reader) loadDat(ctx context.Context) error {
 	}
 	sep := []byte("::")
 	if err := lines(b, func(line []byte, n int) error {
-		if len(line) == 0 {
-			return nil
-		}
 		f := bytes.Split(line, sep)
 		if len(f) != 3 {
 			return r.bad(&ParseError{File: "movies.dat", Line: n, Expected: "3 fields separated by ::", Found: fmt.Sprintf("%d", len(f))})
@@ -267,9 +313,6 @@ func (r *reader) loadDat(ctx context.Context) error {
 		return err
 	}
 	if err := lines(b, func(line []byte, n int) error {
-		if len(line) == 0 {
-			return nil
-		}
 		f := bytes.Split(line, sep)
 		if len(f) != 5 {
 			return r.bad(&ParseError{File: "users.dat", Line: n, Expected: "5 fields separated by ::", Found: fmt.Sprintf("%d", len(f))})
@@ -293,9 +336,6 @@ func (r *reader) datTags() error {
 		return err
 	}
 	return lines(b, func(line []byte, n int) error {
-		if len(line) == 0 {
-			return nil
-		}
 		f := bytes.SplitN(line, []byte("::"), 4)
 		if len(f) != 4 {
 			return r.bad(&ParseError{File: "tags.dat", Line: n, Expected: "4 fields separated by ::", Found: fmt.Sprintf("%d", len(f))})
@@ -317,6 +357,9 @@ func (r *reader) movie(file string, n int, id []byte, title, genres string) erro
 			return r.bad(&ParseError{File: file, Line: n, Field: "genres", Expected: "MovieLens genre names separated by |", Found: strconv.Quote(g)})
 		}
 		m.Genres = append(m.Genres, c)
+	}
+	if ok, err := r.listed(r.movieLines, "movie", file, n, mid); !ok {
+		return err
 	}
 	r.ds.Movies = append(r.ds.Movies, m)
 	return nil
@@ -375,7 +418,10 @@ func (r *reader) loadCSV(ctx context.Context) error {
 }
 
 // csvFile reads a UTF-8 CSV with the given header, calling fn per record
-// with its 1-based line number.
+// with its 1-based line number. A leading BOM is dropped and blank lines
+// are skipped (see isBlank). A CSV syntax error is reported at the line
+// its record starts on; under Skip every line from there to the error
+// counts as skipped (a quote never closed swallows the lines after it).
 func (r *reader) csvFile(name string, required bool, header []string, fn func(n int, f []string) error) error {
 	var b []byte
 	var err error
@@ -391,7 +437,6 @@ func (r *reader) csvFile(name string, required bool, header []string, fn func(n 
 	if err != nil {
 		return err
 	}
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	cr := csv.NewReader(bytes.NewReader(b))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -404,12 +449,20 @@ func (r *reader) csvFile(name string, required bool, header []string, fn func(n 
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				if err := r.bad(&ParseError{File: name, Line: pe.Line, Expected: "valid CSV", Found: pe.Err.Error()}); err != nil {
+				found := fmt.Sprintf("%v at column %d", pe.Err, pe.Column)
+				if pe.StartLine != pe.Line {
+					found = fmt.Sprintf("%v on line %d, column %d (the record starts on line %d: is a quote never closed?)", pe.Err, pe.Line, pe.Column, pe.StartLine)
+				}
+				perr := &ParseError{File: name, Line: pe.StartLine, Expected: "valid CSV", Found: found}
+				if err := r.badLines(name, perr, pe.Line-pe.StartLine+1); err != nil {
 					return err
 				}
 				continue
 			}
 			return fmt.Errorf("read %s: %w", name, err)
+		}
+		if len(rec) == 1 && isBlank([]byte(rec[0])) {
+			continue // a line of spaces; encoding/csv skips empty ones itself
 		}
 		line, _ := cr.FieldPos(0)
 		if first {

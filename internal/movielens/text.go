@@ -75,8 +75,27 @@ func isYearRangeTail(s string) bool {
 	return true
 }
 
-// lines calls fn for each line of data with its 1-based number, without
-// the line terminator (LF or CRLF). A final empty line is not reported.
+// bom is the UTF-8 byte order mark some editors put at the start of a file.
+var bom = []byte("\xef\xbb\xbf")
+
+// trimBOM drops a UTF-8 byte order mark from the start of a file's bytes.
+func trimBOM(data []byte) []byte { return bytes.TrimPrefix(data, bom) }
+
+// isBlank reports whether a line (without its terminator) is empty or
+// holds only spaces and tabs. Every reader skips such lines, wherever they
+// are in a file, without counting them as bad.
+func isBlank(line []byte) bool {
+	for _, c := range line {
+		if c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// lines calls fn for each non-blank line of data (see isBlank) with its
+// 1-based number, without the line terminator (LF or CRLF). Blank lines are
+// not reported but still count, so numbers stay those of the file.
 func lines(data []byte, fn func(line []byte, n int) error) error {
 	n := 0
 	for len(data) > 0 {
@@ -89,6 +108,9 @@ func lines(data []byte, fn func(line []byte, n int) error) error {
 			line, data = data[:i], data[i+1:]
 		}
 		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if isBlank(line) {
+			continue
+		}
 		if err := fn(line, n); err != nil {
 			return err
 		}
