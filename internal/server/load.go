@@ -98,7 +98,16 @@ func bestSequential(e *recommend.Engine, metrics json.RawMessage, dir string) (*
 	if len(version) > 12 {
 		version = version[:12]
 	}
-	return e.WithNext(best, fmt.Sprintf("%s-e%d", version, info.RefitEpochs), mdl, info.ItemIDs)
+	next, err := e.WithNext(best, fmt.Sprintf("%s-e%d", version, info.RefitEpochs), mdl, info.ItemIDs)
+	if err != nil {
+		return nil, err
+	}
+	// Trained was when the engine's baseline was fitted (at load); the
+	// served model was trained when its weights were written.
+	if fi, err := os.Stat(filepath.Join(dir, best, seqnn.WeightsFile)); err == nil {
+		next.Trained = fi.ModTime().UTC()
+	}
+	return next, nil
 }
 
 // Fingerprint summarises the files LoadModels reads (paths, sizes and
