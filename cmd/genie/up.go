@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,7 +63,8 @@ where it stopped.`,
 				return err
 			}
 			fmt.Fprintf(out, "data: %s in %s\n", res.Release.Name, res.Dir)
-			if err := stagesFindGenie(); err != nil {
+			path, err := pathWithGenie()
+			if err != nil {
 				return err
 			}
 			if _, err := os.Stat(filepath.Join(root, ".dvc")); errors.Is(err, os.ErrNotExist) {
@@ -69,17 +72,10 @@ where it stopped.`,
 					return err
 				}
 			}
-			repo, err := pipeline.Open(root)
-			if err != nil {
-				return err
-			}
-			defer repo.Close()
-			repo.Stdout, repo.Stderr = out, cmd.ErrOrStderr()
-			if _, err := repo.Reproduce(ctx, pipeline.ReproOptions{Jobs: jobs}); err != nil {
+			if err := reproduce(ctx, root, path, jobs, out, cmd.ErrOrStderr()); err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "pipeline up to date after %s\n", time.Since(start).Round(time.Millisecond))
-			repo.Close()
 			return serve(ctx, out, so)
 		},
 	}
@@ -89,17 +85,31 @@ where it stopped.`,
 	return cmd
 }
 
-// stagesFindGenie puts the running genie's folder first on PATH, so the
+// reproduce runs the pipeline at root, its stage commands finding genie
+// on path, and closes the repository (saving the stat cache).
+func reproduce(ctx context.Context, root, path string, jobs int, stdout, stderr io.Writer) (err error) {
+	repo, err := pipeline.Open(root)
+	if err != nil {
+		return err
+	}
+	defer closeRepo(repo, &err)
+	repo.Stdout, repo.Stderr = stdout, stderr
+	repo.Env = []string{"PATH=" + path}
+	_, err = repo.Reproduce(ctx, pipeline.ReproOptions{Jobs: jobs})
+	return err
+}
+
+// pathWithGenie is PATH with the running genie's folder first, so the
 // stages' "genie …" commands run this very binary (also under go run).
-func stagesFindGenie() error {
+func pathWithGenie() (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("locate the genie binary: %w", err)
+		return "", fmt.Errorf("locate the genie binary: %w", err)
 	}
 	dir := filepath.Dir(exe)
 	path := os.Getenv("PATH")
 	if strings.HasPrefix(path, dir+string(os.PathListSeparator)) {
-		return nil
+		return path, nil
 	}
-	return os.Setenv("PATH", dir+string(os.PathListSeparator)+path)
+	return dir + string(os.PathListSeparator) + path, nil
 }

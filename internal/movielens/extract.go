@@ -69,7 +69,7 @@ func ExtractZip(ctx context.Context, r io.ReaderAt, size int64, dir string, limi
 	limits = limits.withDefaults()
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return nil, fmt.Errorf("%w: %v", ErrCorruptArchive, err)
+		return nil, fmt.Errorf("%w: %w", ErrCorruptArchive, err)
 	}
 	if len(zr.File) > limits.MaxFiles {
 		return nil, fmt.Errorf("%w: %d entries, limit %d", ErrUnsafeArchive, len(zr.File), limits.MaxFiles)
@@ -129,7 +129,7 @@ func extractFile(ctx context.Context, f *zip.File, target string, budget int64) 
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return 0, fmt.Errorf("%w: open entry %q: %v", ErrCorruptArchive, f.Name, err)
+		return 0, fmt.Errorf("%w: open entry %q: %w", ErrCorruptArchive, f.Name, err)
 	}
 	defer rc.Close()
 	out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -151,7 +151,7 @@ func extractFile(ctx context.Context, f *zip.File, target string, budget int64) 
 		if errors.As(err, &pe) {
 			return n, fmt.Errorf("extract %s: %w", f.Name, err)
 		}
-		return n, fmt.Errorf("%w: entry %q: %v", ErrCorruptArchive, f.Name, err)
+		return n, fmt.Errorf("%w: entry %q: %w", ErrCorruptArchive, f.Name, err)
 	}
 	return n, nil
 }

@@ -21,6 +21,9 @@ type Repo struct {
 	Hasher  *Hasher
 	Stdout  io.Writer
 	Stderr  io.Writer
+	// Env holds NAME=value pairs stage commands get on top of the
+	// process's environment (a later value of a name wins).
+	Env []string
 
 	mu      sync.Mutex
 	locks   map[string]*Lockfile // by dvc.yaml relative path

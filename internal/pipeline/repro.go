@@ -636,7 +636,7 @@ func (r *Repo) runCmd(ctx context.Context, s *Stage, parallel bool) error {
 	if shell == "" {
 		shell = "/bin/sh"
 	}
-	env := append(os.Environ(), "DVC_ROOT="+r.Root, "DVC_STAGE="+s.Addr)
+	env := append(append(os.Environ(), r.Env...), "DVC_ROOT="+r.Root, "DVC_STAGE="+s.Addr)
 	for _, line := range s.Lines() {
 		r.logf("> %s", line)
 		cmd := exec.CommandContext(ctx, shell, "-c", line)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -471,6 +472,21 @@ func TestEnvAndMultiLineCmd(t *testing.T) {
 	mustRepro(t, root, ReproOptions{Targets: []string{"t"}})
 	if got := readFile(t, filepath.Join(root, "ml.txt")); got != "one\n"+root+"\n" {
 		t.Errorf("ml.txt %q", got)
+	}
+	// Repo.Env reaches the commands and wins over the process's own.
+	writeFile(t, filepath.Join(root, "dvc.yaml"), "stages:\n  e:\n    cmd: echo \"$HOME $GENIE_EXTRA\" > e.txt\n    outs: [e.txt]\n")
+	r, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.Stdout, r.Stderr = io.Discard, io.Discard
+	r.Env = []string{"HOME=/elsewhere", "GENIE_EXTRA=x"}
+	if _, err := r.Reproduce(context.Background(), ReproOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(root, "e.txt")); got != "/elsewhere x\n" {
+		t.Errorf("e.txt %q, want the Env values", got)
 	}
 }
 

@@ -370,7 +370,9 @@ func (r *Repo) fetchFrom(ctx context.Context, rem remote.Remote, used []usedOut)
 		if got != strings.TrimSuffix(md5, ".dir") {
 			return fmt.Errorf("fetch: object %s is corrupted in the remote (content hashes to %s)", md5, got)
 		}
-		os.Chmod(tmp.Name(), 0o444)
+		if err := os.Chmod(tmp.Name(), 0o444); err != nil { // cache objects are read-only
+			return fmt.Errorf("fetch: %w", err)
+		}
 		if err := os.Rename(tmp.Name(), dst); err != nil {
 			return fmt.Errorf("fetch: %w", err)
 		}

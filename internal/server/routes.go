@@ -314,7 +314,13 @@ func (s *Server) routes() {
 			}
 			res, err := s.search.Search(ctx, in.Q, in.K, personal)
 			if err != nil {
-				return nil, huma.Error422UnprocessableEntity(err.Error())
+				// Nothing the client sent can make the search fail: the
+				// query is parsed, never rejected.
+				if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+					return nil, huma.Error503ServiceUnavailable("search cancelled or timed out")
+				}
+				s.log.Error("search", "query", in.Q, "err", err)
+				return nil, huma.Error500InternalServerError("search failed (logged on the server)")
 			}
 			b, err := json.Marshal(res)
 			if err != nil {

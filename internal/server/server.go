@@ -206,7 +206,8 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		http.Error(w, "database not ready: "+err.Error(), http.StatusServiceUnavailable)
+		s.log.Warn("readyz: database not ready", "err", err) // its text may name hosts and users
+		http.Error(w, "database not ready (see the server log)", http.StatusServiceUnavailable)
 		return
 	}
 	m := s.models.Load()

@@ -221,8 +221,11 @@ func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.R
 	}
 	// WAL is a property of the file: set it now so servers open it in WAL mode.
 	var mode string
-	if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil || mode != "wal" {
-		return fmt.Errorf("sqlite setup: set WAL mode (got %q): %v", mode, err)
+	if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+		return fmt.Errorf("sqlite setup: set WAL mode: %w", err)
+	}
+	if mode != "wal" {
+		return fmt.Errorf("sqlite setup: set WAL mode: the file stays in %q mode (WAL needs a local filesystem with shared memory)", mode)
 	}
 	if _, err := conn.ExecContext(ctx, `PRAGMA optimize`); err != nil {
 		return fmt.Errorf("sqlite setup: optimize: %w", err)

@@ -179,8 +179,11 @@ func columns(ctx context.Context, q sqlstore.Querier, table string) (string, err
 		}
 		cols = append(cols, c)
 	}
-	if err := rows.Err(); err != nil || len(cols) == 0 {
-		return "", fmt.Errorf("sqlite sync: columns of %s: %v", table, err)
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("sqlite sync: columns of %s: %w", table, err)
+	}
+	if len(cols) == 0 {
+		return "", fmt.Errorf("sqlite sync: table %s has no columns (is it there?)", table)
 	}
 	return strings.Join(cols, ", "), nil
 }
