@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
+
+	"github.com/moviegenie/genie/internal/atomicfile"
 )
 
 // ExportLine is one line of an export file: a user's test-phase ranking.
@@ -22,43 +24,29 @@ func ExportPath(dir, modelName string, p Protocol) string {
 }
 
 // writeExport writes the test rankings in out, one line per evaluated user
-// in ascending raw user id order, atomically (temp file + rename).
-func writeExport(dir, modelName string, p Protocol, d *Dataset, ph *Phase, out []userOutput) (err error) {
+// in ascending raw user id order, atomically with mode 0644 (see
+// [atomicfile.WriteWith]): on failure the previous export is left as it
+// was, and no temporary file remains.
+func writeExport(dir, modelName string, p Protocol, d *Dataset, ph *Phase, out []userOutput) error {
 	path := ExportPath(dir, modelName, p)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("eval: export: %w", err)
-	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
+	err := atomicfile.WriteWith(path, func(f io.Writer) error {
+		w := bufio.NewWriter(f)
+		enc := json.NewEncoder(w)
+		for u := range out {
+			if len(ph.Targets[u]) == 0 {
+				continue
+			}
+			line := ExportLine{User: d.UserIDs[u], Items: make([]int64, len(out[u].top))}
+			for i, it := range out[u].top {
+				line.Items[i] = d.ItemIDs[it]
+			}
+			if err := enc.Encode(&line); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	})
 	if err != nil {
-		return fmt.Errorf("eval: export: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
-	for u := range out {
-		if len(ph.Targets[u]) == 0 {
-			continue
-		}
-		line := ExportLine{User: d.UserIDs[u], Items: make([]int64, len(out[u].top))}
-		for i, it := range out[u].top {
-			line.Items[i] = d.ItemIDs[it]
-		}
-		if err := enc.Encode(&line); err != nil {
-			return fmt.Errorf("eval: export %s: %w", path, err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("eval: export %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("eval: export %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
 		return fmt.Errorf("eval: export: %w", err)
 	}
 	return nil

@@ -10,8 +10,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
+
+	"github.com/moviegenie/genie/internal/atomicfile"
 )
 
 // maxHeaderSize bounds the JSON header of a checkpoint (the reference
@@ -78,29 +79,14 @@ func SaveSafetensors(w io.Writer, tensors []*Tensor, metadata map[string]string)
 	return nil
 }
 
-// SaveSafetensorsFile writes a checkpoint to path atomically (through a
-// temporary file in the same directory and a rename).
-func SaveSafetensorsFile(path string, tensors []*Tensor, metadata map[string]string) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("nn: save %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := SaveSafetensors(f, tensors, metadata); err != nil {
-		return fmt.Errorf("nn: save %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("nn: save %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("nn: save %s: %w", path, err)
-	}
-	return nil
+// SaveSafetensorsFile writes a checkpoint to path atomically with mode 0644
+// (through a synced temporary file in the same directory and a rename; see
+// [atomicfile.WriteWith]), creating the directory. On failure path is left
+// as it was and no temporary file remains.
+func SaveSafetensorsFile(path string, tensors []*Tensor, metadata map[string]string) error {
+	return atomicfile.WriteWith(path, func(w io.Writer) error {
+		return SaveSafetensors(w, tensors, metadata)
+	})
 }
 
 // Checkpoint is the content of a safetensors file.

@@ -2,11 +2,16 @@ package nn
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"io/fs"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -175,4 +180,108 @@ func TestSafetensorsReadByPyTorch(t *testing.T) {
 	if string(out) != want {
 		t.Fatalf("python read:\n%s\nwant:\n%s", out, want)
 	}
+}
+
+// TestSaveSafetensorsFileFailure checks that a failed save leaves the
+// previous checkpoint as it was and no temporary file beside it.
+func TestSaveSafetensorsFileFailure(t *testing.T) {
+	good := []*Tensor{NewParam("w", 2)}
+	for _, tc := range []struct {
+		name    string
+		setup   func(t *testing.T, dir string) string // returns the path to save to
+		tensors []*Tensor
+	}{
+		{"encoder error", func(t *testing.T, dir string) string {
+			path := filepath.Join(dir, "model.safetensors")
+			if err := SaveSafetensorsFile(path, good, nil); err != nil {
+				t.Fatal(err)
+			}
+			return path
+		}, []*Tensor{NewParam("w", 2), NewParam("w", 3)}},
+		{"directory in the way", func(t *testing.T, dir string) string {
+			path := filepath.Join(dir, "model.safetensors")
+			if err := os.MkdirAll(filepath.Join(path, "x"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			return path
+		}, good},
+		{"parent is a file", func(t *testing.T, dir string) string {
+			if err := os.WriteFile(filepath.Join(dir, "f"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(dir, "f", "model.safetensors")
+		}, good},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := tc.setup(t, dir)
+			before := dirSnapshot(t, dir)
+			err := SaveSafetensorsFile(path, tc.tensors, nil)
+			if err == nil {
+				t.Fatal("save succeeded")
+			}
+			if !strings.Contains(err.Error(), path) {
+				t.Errorf("error %q does not name %s", err, path)
+			}
+			if after := dirSnapshot(t, dir); after != before {
+				t.Errorf("folder changed by a failed save:\n%s\nwant\n%s", after, before)
+			}
+		})
+	}
+}
+
+// TestSaveSafetensorsFileMode checks that weights are world-readable
+// (0644), whatever they replace, and that the folder is created.
+func TestSaveSafetensorsFileMode(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		old  bool // a 0600 file is there already
+	}{{"new", false}, {"replaced", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name, "model.safetensors")
+			if tc.old {
+				os.MkdirAll(filepath.Dir(path), 0o755)
+				if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := SaveSafetensorsFile(path, []*Tensor{NewParam("w", 2)}, nil); err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o644 {
+				t.Errorf("mode %v, want -rw-r--r--", fi.Mode().Perm())
+			}
+			if _, err := LoadSafetensorsFile(path); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// dirSnapshot lists every file under dir with its size and content hash.
+func dirSnapshot(t *testing.T, dir string) string {
+	t.Helper()
+	var sb strings.Builder
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			fmt.Fprintf(&sb, "%s/\n", rel)
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		fmt.Fprintf(&sb, "%s %d %x\n", rel, len(b), sha256.Sum256(b))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb.String()
 }

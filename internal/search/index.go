@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/moviegenie/genie/internal/atomicfile"
 	"github.com/moviegenie/genie/internal/dataset"
 )
 
@@ -188,9 +189,16 @@ type manifest struct {
 	Vocabulary int    `json:"vocabulary"`
 }
 
-// Write stores the index artefacts in dir: manifest.json, catalog.json,
-// neighbours.bin and collab_text.bin. The same index always writes the same
-// bytes.
+// Write stores the index artefacts in dir: catalog.json, neighbours.bin,
+// collab_text.bin and, last, manifest.json, each atomically with mode 0644.
+// The same index always writes the same bytes.
+//
+// The files are replaced one at a time: a failure or crash part way leaves
+// each file whole, but the ones written so far are new and the rest
+// (manifest.json included) are from the previous index, if any. Without a
+// previous manifest, Open reports [ErrNoIndex]; over a previous index, Open
+// may find the mix inconsistent (or, for an index of the same sizes, load
+// it), so a failed Write should be repeated.
 func (ix *Index) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write search index: %w", err)
@@ -287,29 +295,16 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// writeFileAtomic writes path through a temporary file and a rename.
+// writeFileAtomic writes path atomically with mode 0644 through a buffer
+// (see [atomicfile.WriteWith]); on failure path is left as it was.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	bw := bufio.NewWriter(f)
-	if err := write(bw); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", filepath.Base(path), err)
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteWith(path, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
 }
 
 // Binary files: a magic string, then little-endian fields.

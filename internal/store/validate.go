@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/moviegenie/genie/internal/atomicfile"
 	"github.com/moviegenie/genie/internal/dataset"
 )
 
@@ -185,20 +184,16 @@ func (r *Report) Err() error {
 	return fmt.Errorf("%w (%s %s):\n  %s", ErrValidation, r.Backend, r.Database, strings.Join(bad, "\n  "))
 }
 
-// WriteJSON writes the report to path (creating its folder), atomically.
+// WriteJSON writes the report to path (creating its folder) atomically
+// with mode 0644 (see [atomicfile.Write]): on failure path is left as it
+// was and no temporary file remains, and concurrent writers of one path
+// each write whole.
 func (r *Report) WriteJSON(path string) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return fmt.Errorf("write report: %w", err)
+		return fmt.Errorf("write report %s: %w", path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.Write(path, append(b, '\n')); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil

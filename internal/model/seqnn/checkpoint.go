@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/moviegenie/genie/internal/atomicfile"
 	"github.com/moviegenie/genie/internal/model"
 	"github.com/moviegenie/genie/internal/nn"
 )
@@ -69,8 +70,15 @@ func (m *Model) Info(fingerprint string) Info {
 }
 
 // Save writes the fitted model to dir: WeightsFile (safetensors, readable
-// by PyTorch, parameter names as in [Net.Params]) and InfoFile.
-// fingerprint (from [Fingerprint] of the training data) may be empty.
+// by PyTorch, parameter names as in [Net.Params]) and then InfoFile, each
+// atomically with mode 0644. fingerprint (from [Fingerprint] of the
+// training data) may be empty.
+//
+// The weights file is the model: it carries the description in its
+// metadata and is all [Load] reads, so a crash or failure between the two
+// files leaves a loadable new model beside a stale (or missing) InfoFile,
+// which is informational only; a crash before the weights are renamed
+// into place leaves the previous model whole.
 func (m *Model) Save(dir, fingerprint string) error {
 	if m.net == nil {
 		return ErrNotFitted
@@ -87,7 +95,7 @@ func (m *Model) Save(dir, fingerprint string) error {
 	if err := nn.SaveSafetensorsFile(filepath.Join(dir, WeightsFile), m.net.Params(), meta); err != nil {
 		return fmt.Errorf("seqnn: save: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, InfoFile), append(js, '\n')); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, InfoFile), append(js, '\n')); err != nil {
 		return fmt.Errorf("seqnn: save: %w", err)
 	}
 	return nil
@@ -219,25 +227,4 @@ func (p *pretrained) Fit(ctx context.Context, train *model.TrainData) error {
 	cfg.Epochs = max(info.RefitEpochs, 1)
 	p.Model = New(cfg)
 	return p.Model.Fit(ctx, train)
-}
-
-func writeFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/moviegenie/genie/internal/atomicfile"
 	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/features"
 	"github.com/moviegenie/genie/internal/nn"
@@ -55,9 +56,14 @@ type EmbeddingRow struct {
 	Embedding []float32 `parquet:"embedding,list"`
 }
 
-// Save writes the fitted model into dir: weights, config with the id
-// vocabularies, user and item embeddings, and the training history (JSON
-// and an SVG plot).
+// Save writes the fitted model into dir, in this order: weights, config
+// with the id vocabularies, the training history (JSON and an SVG plot),
+// then user and item embeddings. Each file is replaced atomically with mode
+// 0644, but not the set: a failure or crash part way leaves every file
+// whole, those before it new and the rest from the previous save (if any).
+// In particular new weights beside an old config make [Load] fail when the
+// sizes differ, or load a mix when they agree; a failed Save must be
+// repeated before the folder is used.
 func (m *Model) Save(dir string) error {
 	if len(m.nets) == 0 {
 		return errors.New("two-tower: save: model not fitted")
@@ -213,6 +219,7 @@ func savedSide(sc savedConfig, content []float32) *SideInfo {
 	return s
 }
 
+// writeJSON writes v, indented, to path like [writeFile].
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -221,14 +228,11 @@ func writeJSON(path string, v any) error {
 	return writeFile(path, append(b, '\n'))
 }
 
-// writeFile writes b to path through a temporary file and a rename.
+// writeFile writes b to path atomically with mode 0644 (see
+// [atomicfile.Write]): on failure path is left as it was and no temporary
+// file remains, and concurrent writers of one path each write whole.
 func writeFile(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("two-tower: save: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(path, b); err != nil {
 		return fmt.Errorf("two-tower: save: %w", err)
 	}
 	return nil

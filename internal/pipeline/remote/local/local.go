@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/moviegenie/genie/internal/atomicfile"
+	"github.com/moviegenie/genie/internal/download"
 	"github.com/moviegenie/genie/internal/pipeline/remote"
 )
 
@@ -36,22 +38,26 @@ func (r *Remote) Exists(ctx context.Context, key string) (bool, error) {
 	return false, fmt.Errorf("local remote: stat %s: %w", key, err)
 }
 
-// Upload copies localPath to key atomically.
+// Upload copies localPath to key atomically: on failure or cancellation
+// (checked between chunks) the stored object is left as it was.
 func (r *Remote) Upload(ctx context.Context, key, localPath string) error {
-	dst := r.path(key)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return fmt.Errorf("local remote: %w", err)
+	if err := copyAtomic(ctx, localPath, r.path(key)); err != nil {
+		return fmt.Errorf("local remote: upload %s: %w", key, err)
 	}
-	return copyAtomic(ctx, localPath, dst)
+	return nil
 }
 
-// Download copies key to localPath.
+// Download copies key to localPath atomically: on failure or cancellation
+// (checked between chunks) localPath is left as it was.
 func (r *Remote) Download(ctx context.Context, key, localPath string) error {
 	src := r.path(key)
 	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("local remote: %s: %w", key, remote.ErrNotFound)
 	}
-	return copyAtomic(ctx, src, localPath)
+	if err := copyAtomic(ctx, src, localPath); err != nil {
+		return fmt.Errorf("local remote: download %s: %w", key, err)
+	}
+	return nil
 }
 
 // List returns keys under prefix.
@@ -65,7 +71,9 @@ func (r *Remote) List(ctx context.Context, prefix string) ([]string, error) {
 			}
 			return err
 		}
-		if d.IsDir() || strings.Contains(d.Name(), ".tmp-") {
+		// Skip temp files of interrupted writes: atomicfile's and, from
+		// earlier versions, ".<name>.tmp-<n>".
+		if d.IsDir() || atomicfile.IsTemp(d.Name()) || strings.Contains(d.Name(), ".tmp-") {
 			return nil
 		}
 		rel, _ := filepath.Rel(r.Root, p)
@@ -78,32 +86,18 @@ func (r *Remote) List(ctx context.Context, prefix string) ([]string, error) {
 	return out, nil
 }
 
+// copyAtomic copies src to dst with [atomicfile.WriteWith] (mode 0644,
+// the folder created), stopping with ctx's error as soon as ctx is done.
 func copyAtomic(ctx context.Context, src, dst string) error {
 	s, err := os.Open(src)
 	if err != nil {
-		return fmt.Errorf("local remote: %w", err)
-	}
-	defer s.Close()
-	f, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("local remote: %w", err)
-	}
-	if _, err := io.Copy(f, s); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return fmt.Errorf("local remote: copy %s: %w", src, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("local remote: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		os.Remove(f.Name())
 		return err
 	}
-	if err := os.Rename(f.Name(), dst); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("local remote: %w", err)
-	}
-	return nil
+	defer s.Close()
+	return atomicfile.WriteWith(dst, func(w io.Writer) error {
+		if _, err := io.Copy(w, download.ContextReader(ctx, s)); err != nil {
+			return fmt.Errorf("copy %s: %w", src, err)
+		}
+		return ctx.Err()
+	})
 }
