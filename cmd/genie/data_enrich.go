@@ -104,18 +104,18 @@ docs/data.md has the details.`,
 }
 
 // searchCatalog is the search catalogue of t with the overview, tagline and
-// keywords of processed/enrichment.parquet when it exists (saying so on w).
+// keywords of processed/enrichment.parquet when it exists (saying so on w):
+// search.CatalogWithEnrichment over enrich.Load.
 func searchCatalog(w io.Writer, processed string, t *dataset.Tables) ([]search.Movie, error) {
-	movies := search.CatalogFromTables(t)
 	rows, err := enrich.Load(processed)
 	if err != nil || rows == nil {
-		return movies, err
+		return search.CatalogFromTables(t), err
 	}
 	e := make(map[int32]search.Enrichment, len(rows))
 	for _, r := range rows {
 		e[r.MovieID] = search.Enrichment{Overview: r.Overview, Tagline: r.Tagline, Keywords: r.Keywords}
 	}
-	search.ApplyEnrichment(movies, e)
+	movies := search.CatalogWithEnrichment(t, e)
 	fmt.Fprintf(w, "using %s: overview, tagline and keywords of %d movies\n", filepath.Join(processed, enrich.File), len(rows))
 	return movies, nil
 }

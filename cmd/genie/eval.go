@@ -125,14 +125,14 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 // items), so a neural model is measured against the hardest honest bar,
 // and every sequential model trained into modelsDir (its training stage's
 // weights are reused when the data matches). Under tfrs and recbole the
-// Two-Tower model trained into modelsDir is evaluated: twoTowerDir says
-// which saved model; under sequential the one fit on that protocol's
+// Two-Tower model trained into modelsDir is evaluated: twotower.EvalModelDir
+// says which saved model; under sequential the one fit on that protocol's
 // training data, alone and blended with SASRec as served. logf (may be nil)
 // receives the Two-Tower's progress when it has to train.
 func evalSpecs(p eval.Protocol, modelsDir string, logf func(format string, args ...any)) ([]model.Spec, error) {
 	if p != eval.Sequential {
 		specs := baseline.Specs()
-		dir := twoTowerDir(p, modelsDir)
+		dir := twotower.EvalModelDir(modelsDir, p)
 		if dir == "" {
 			return specs, nil
 		}
@@ -144,7 +144,7 @@ func evalSpecs(p eval.Protocol, modelsDir string, logf func(format string, args 
 	}
 	specs := append(baseline.SequentialSpecs(), baseline.RecentMarkovKNNSpec())
 	var sasrec *model.Spec
-	for _, name := range []string{"sasrec", "bert4rec"} {
+	for _, name := range seqnn.Names() {
 		dir := filepath.Join(modelsDir, name)
 		if _, err := os.Stat(filepath.Join(dir, seqnn.WeightsFile)); err != nil {
 			continue
@@ -160,7 +160,7 @@ func evalSpecs(p eval.Protocol, modelsDir string, logf func(format string, args 
 	}
 	// The Two-Tower model fit on this protocol's training data, alone and
 	// blended with SASRec as the server blends them for known users.
-	dir := filepath.Join(modelsDir, twotower.Name, string(eval.Sequential))
+	dir := twotower.ProtocolDir(filepath.Join(modelsDir, twotower.Name), eval.Sequential)
 	if _, err := os.Stat(filepath.Join(dir, twotower.WeightsFile)); err != nil {
 		return specs, nil
 	}
@@ -178,19 +178,4 @@ func evalSpecs(p eval.Protocol, modelsDir string, logf func(format string, args 
 		specs = append(specs, blend)
 	}
 	return specs, nil
-}
-
-// twoTowerDir returns the saved Two-Tower model evaluated under protocol p:
-// MODELS/two_tower/<p>, which "genie train two-tower" fits on exactly p's
-// training set (loaded, not retrained), else the serving model
-// MODELS/two_tower (its configuration is then trained on p's training set),
-// else "" (no Two-Tower model trained).
-func twoTowerDir(p eval.Protocol, modelsDir string) string {
-	base := filepath.Join(modelsDir, twotower.Name)
-	for _, dir := range []string{filepath.Join(base, string(p)), base} {
-		if _, err := os.Stat(filepath.Join(dir, twotower.WeightsFile)); err == nil {
-			return dir
-		}
-	}
-	return ""
 }

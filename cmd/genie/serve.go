@@ -42,6 +42,7 @@ type serveOptions struct {
 	noListCache bool
 }
 
+// flags registers o's flags on cmd.
 func (o *serveOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1", "address to listen on")
@@ -59,6 +60,7 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f.BoolVar(&o.noListCache, "no-list-cache", false, "compute every personalized list instead of answering again with a user's last one while their history and the models are unchanged (for benchmarking)")
 }
 
+// newServeCmd is "genie serve".
 func newServeCmd() *cobra.Command {
 	var o serveOptions
 	cmd := &cobra.Command{
@@ -132,14 +134,20 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	fmt.Fprintf(out, "Movie Genie is serving %s (model %s, version %s)\n", url, models.Engine.Model, models.Engine.Version)
 	if o.smoke {
 		err := checkReady(ctx, url)
-		shutdown(hs)
+		serr := shutdown(hs)
 		if err == nil {
 			fmt.Fprintln(out, "smoke: /readyz answered ok")
+		}
+		if serr != nil {
+			err = errors.Join(err, fmt.Errorf("smoke: shutdown: %w", serr))
 		}
 		return err
 	}
 	if o.reload > 0 {
-		go watchModels(ctx, srv, o, log)
+		go server.WatchModels(ctx, srv, server.WatchOptions{
+			Sources: o.src, Catalog: o.catalog, Interval: o.reload, Logger: log, Busy: repoBusy(),
+			SyncCatalog: func(ctx context.Context) error { return syncCatalog(ctx, io.Discard, o) },
+		})
 	}
 	select {
 	case err := <-errc:
@@ -150,6 +158,7 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	return shutdown(hs)
 }
 
+// shutdown stops hs, letting the requests in flight finish for up to 15s.
 func shutdown(hs *http.Server) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -159,6 +168,11 @@ func shutdown(hs *http.Server) error {
 	return nil
 }
 
+// maxSmokeBody bounds how much of a failed /readyz answer the smoke check
+// reads to quote in its error.
+const maxSmokeBody = 4 << 10
+
+// checkReady asks url's /readyz once and fails unless it answers 200 OK.
 func checkReady(ctx context.Context, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/readyz", nil)
 	if err != nil {
@@ -169,7 +183,7 @@ func checkReady(ctx context.Context, url string) error {
 		return fmt.Errorf("smoke: %w", err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxSmokeBody))
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("smoke: /readyz answered %s: %s", resp.Status, body)
 	}
@@ -191,60 +205,16 @@ func syncCatalog(ctx context.Context, out io.Writer, o serveOptions) error {
 	return nil
 }
 
-// watchModels reloads the models, and copies a new catalogue into the
-// database, when the pipeline's outputs change.
-func watchModels(ctx context.Context, srv *server.Server, o serveOptions, log *slog.Logger) {
-	fingerprint := func() string {
-		v, _ := os.Stat(o.catalog)
-		if v == nil {
-			return o.src.Fingerprint()
-		}
-		return fmt.Sprintf("%s\n%s:%d:%d", o.src.Fingerprint(), o.catalog, v.Size(), v.ModTime().UnixNano())
+// repoBusy returns the check server.WatchModels waits on: while genie
+// repro holds the repository lock the outputs are a mix of the old run's
+// and the new one's. Outside a repository there is no lock to wait for.
+func repoBusy() func() bool {
+	root, err := pipeline.FindRoot(".")
+	if err != nil {
+		return func() bool { return false }
 	}
-	// While genie repro holds the repository lock the outputs are a mix
-	// of the old run's and the new one's: wait for it to finish.
-	repoBusy := func() bool { return false } // not in a repository: no lock to wait for
-	if root, err := pipeline.FindRoot("."); err == nil {
-		repoBusy = func() bool {
-			busy, err := pipeline.RepoBusy(root)
-			return err == nil && busy
-		}
-	}
-	last := fingerprint()
-	deferred := false
-	t := time.NewTicker(o.reload)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		fp := fingerprint()
-		if fp == last {
-			continue
-		}
-		if repoBusy() {
-			if !deferred {
-				log.Info("pipeline outputs changing; reload deferred until the pipeline command holding the repository lock finishes")
-				deferred = true
-			}
-			continue
-		}
-		deferred = false
-		if err := syncCatalog(ctx, io.Discard, o); err != nil {
-			// A catalogue being rebuilt: keep serving, retry.
-			log.Warn("catalogue sync failed; still serving the previous data", "err", err)
-			continue
-		}
-		m, err := server.LoadModels(ctx, o.src)
-		if err != nil {
-			// A half-written output: keep serving the old version, retry.
-			log.Warn("model reload failed; still serving the previous version", "err", err)
-			continue
-		}
-		srv.SetModels(m)
-		last = fp
-		log.Info("models reloaded", "model", m.Engine.Model, "version", m.Engine.Version)
+	return func() bool {
+		busy, err := pipeline.RepoBusy(root)
+		return err == nil && busy
 	}
 }

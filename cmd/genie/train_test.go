@@ -74,8 +74,8 @@ func TestTrainCommand(t *testing.T) {
 			if !strings.Contains(stderr.String(), "valid ndcg@10") || !strings.Contains(stdout.String(), "test ndcg@10") {
 				t.Errorf("output:\n%s\n%s", stdout.String(), stderr.String())
 			}
-			var rep trainReport
-			b, err := os.ReadFile(filepath.Join(out, trainHistoryFile))
+			var rep seqnn.Report
+			b, err := os.ReadFile(filepath.Join(out, seqnn.HistoryFile))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +88,7 @@ func TestTrainCommand(t *testing.T) {
 			if hr := rep.Test["hr@10"]; hr < 0.5 {
 				t.Errorf("test HR@10 %.3f on a ring, want >= 0.5", hr)
 			}
-			svg, err := os.ReadFile(filepath.Join(out, trainPlotFile))
+			svg, err := os.ReadFile(filepath.Join(out, seqnn.HistoryPlotFile))
 			if err != nil || !bytes.HasPrefix(svg, []byte("<svg")) || !bytes.Contains(svg, []byte("<polyline")) {
 				t.Errorf("history.svg: %v %.80s", err, svg)
 			}
@@ -109,48 +109,12 @@ func TestTrainCommand(t *testing.T) {
 	}
 }
 
-func TestReadModelParams(t *testing.T) {
-	dir := t.TempDir()
-	for _, tc := range []struct {
-		name, yaml string
-		ok         bool
-		check      func(seqnn.Config) bool
-	}{
-		{"missing file", "", true, func(c seqnn.Config) bool { return c == sasrec.DefaultConfig() }},
-		{"no section", "data:\n  dataset: ml-100k\n", true, func(c seqnn.Config) bool { return c == sasrec.DefaultConfig() }},
-		{"override", "model_training:\n  sasrec:\n    hidden_size: 128\n    dropout: 0.3\n", true,
-			func(c seqnn.Config) bool {
-				return c.Dim == 128 && c.Dropout == 0.3 && c.Layers == sasrec.DefaultConfig().Layers
-			}},
-		{"unknown key", "model_training:\n  sasrec:\n    hiden_size: 128\n", false, nil},
-		{"invalid", "model_training:\n  sasrec:\n    num_heads: 3\n", false, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(dir, "absent.yaml")
-			if tc.yaml != "" {
-				path = filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".yaml")
-				if err := os.WriteFile(path, []byte(tc.yaml), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			cfg := sasrec.DefaultConfig()
-			err := readModelParams(path, sasrec.Name, &cfg)
-			if (err == nil) != tc.ok {
-				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
-			}
-			if tc.ok && !tc.check(cfg) {
-				t.Errorf("config %+v", cfg)
-			}
-		})
-	}
-}
-
 // TestProjectParams checks that the repository's params.yaml sections for
 // the sequential models parse and validate.
 func TestProjectParams(t *testing.T) {
 	for name, defaults := range map[string]func() seqnn.Config{sasrec.Name: sasrec.DefaultConfig, bert4rec.Name: bert4rec.DefaultConfig} {
-		cfg := defaults()
-		if err := readModelParams(filepath.Join("..", "..", "params.yaml"), name, &cfg); err != nil {
+		cfg, err := seqnn.LoadConfig(filepath.Join("..", "..", "params.yaml"), defaults())
+		if err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 		if cfg != defaults() {

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,30 +14,8 @@ import (
 	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/eval"
 	"github.com/moviegenie/genie/internal/features"
-	"github.com/moviegenie/genie/internal/model"
 	"github.com/moviegenie/genie/internal/model/twotower"
 )
-
-// twoTowerReport is report.json of "genie train two-tower".
-type twoTowerReport struct {
-	Model     string          `json:"model"`
-	Config    twotower.Config `json:"config"`
-	Protocol  string          `json:"protocol"`
-	Users     int             `json:"users"`
-	Items     int             `json:"items"`
-	Pairs     int             `json:"pairs"`
-	BestEpoch int             `json:"best_epoch"`
-	// BestEpochs are each member's kept epoch, in an ensemble (BestEpoch
-	// is the first member's, Epochs counts every member's epochs).
-	BestEpochs []int                 `json:"best_epochs,omitempty"`
-	Epochs     int                   `json:"epochs"`
-	Test       map[string]float64    `json:"test,omitempty"`
-	History    []twotower.EpochStats `json:"history"`
-	Seconds    float64               `json:"seconds"`
-	// CPUSeconds is user+system CPU time, steadier than wall time on a
-	// shared machine.
-	CPUSeconds float64 `json:"cpu_seconds"`
-}
 
 // newTrainTwoTowerCmd is "genie train two-tower", the train_two_tower stage.
 func newTrainTwoTowerCmd() *cobra.Command {
@@ -88,7 +63,7 @@ Reads ` + "data/processed/{ratings,movies,users,tags}.parquet and " + features.C
 (built in memory when absent). Writes into each output folder: ` + twotower.WeightsFile + `,
 ` + twotower.ConfigFile + ` (configuration, id vocabularies, encoders, training-data fingerprint),
 ` + twotower.UserEmbeddingsFile + `, ` + twotower.ItemEmbeddingsFile + `, ` + twotower.HistoryFile + ` (per epoch),
-` + twotower.HistoryPlotFile + ` and report.json.`,
+` + twotower.HistoryPlotFile + ` and ` + twotower.ReportFile + `.`,
 		Example: `  genie train two-tower
   genie train two-tower --eval-protocols ""          # the serving model only
   genie train two-tower --protocol recbole --out /tmp/tt`,
@@ -118,64 +93,49 @@ Reads ` + "data/processed/{ratings,movies,users,tags}.parquet and " + features.C
 			if evalPatience < 0 {
 				return fmt.Errorf("train two-tower: --eval-patience %d: want >= 0", evalPatience)
 			}
-			runs := []twoTowerRun{{protocol: protocol, out: out, cfg: cfg}}
-			switch protocol {
-			case "none":
-				ps, err := parseTwoTowerProtocols(evalProtocols)
-				if err != nil {
+			var ps []eval.Protocol
+			switch {
+			case protocol == twotower.AllRatings:
+				if ps, err = parseTwoTowerProtocols(evalProtocols); err != nil {
 					return err
 				}
-				pcfg := cfg
-				if evalPatience > 0 {
-					pcfg.Patience = evalPatience
-				}
-				for _, p := range ps {
-					c := pcfg
-					if p == eval.Sequential {
-						// genie eval blends this fit with SASRec to measure
-						// the served blend: it is fit as the served model is.
-						c = cfg
-					}
-					runs = append(runs, twoTowerRun{protocol: string(p), out: filepath.Join(out, string(p)), cfg: c})
-				}
-			case string(eval.TFRS), string(eval.RecBole), string(eval.Sequential):
+			case slices.Contains(twotower.EvalProtocols(), eval.Protocol(protocol)):
 				if cmd.Flags().Changed("eval-protocols") {
 					return fmt.Errorf("train two-tower: --eval-protocols needs --protocol none (got %q)", protocol)
 				}
 			default:
 				return fmt.Errorf("train two-tower: --protocol %q: want none, tfrs, recbole or sequential", protocol)
 			}
+			runs := twotower.PlanRuns(cfg, protocol, out, ps, evalPatience)
+			ctx := cmd.Context()
 			t, err := dataset.ReadTables(processed)
 			if err != nil {
 				return err
 			}
-			content, err := dataset.ReadParquet[features.ContentRow](filepath.Join(processed, features.ContentFile))
-			if errors.Is(err, os.ErrNotExist) {
-				content, _, err = features.BuildContent(t.Movies, t.Tags, features.ContentOptions{Dim: fp.EmbeddingDim, Sources: fp.ContentFeatures})
-			}
+			content, err := features.LoadOrBuildContent(ctx, processed, t, fp)
 			if err != nil {
 				return fmt.Errorf("train two-tower: content features: %w", err)
 			}
-			var log io.Writer = cmd.ErrOrStderr()
+			tr := &twotower.Trainer{Tables: t, Side: twotower.NewSideInfo(t, content), Seed: pp.DataProcessing.RandomSeed, Progress: cmd.ErrOrStderr()}
 			if quiet {
-				log = io.Discard
+				tr.Progress = io.Discard
 			}
-			side := twotower.NewSideInfo(t, content)
-			var d *eval.Dataset
+			stdout := cmd.OutOrStdout()
 			for _, r := range runs {
-				if r.protocol != "none" && d == nil {
-					if d, err = twoTowerDataset(t); err != nil {
-						return err
-					}
-				}
-				if err := r.train(cmd, side, t, d, pp.DataProcessing.RandomSeed, log); err != nil {
+				m, rep, err := tr.Train(ctx, r)
+				if err != nil {
 					return err
 				}
+				printTwoTowerRun(stdout, r, m, rep)
 			}
-			if protocol == "none" {
-				return removeStaleTwoTowerModels(cmd.OutOrStdout(), out, runs)
+			if protocol != twotower.AllRatings {
+				return nil
 			}
-			return nil
+			removed, err := twotower.RemoveStale(out, runs)
+			for _, dir := range removed {
+				fmt.Fprintf(stdout, "removed %s (trained by an earlier run, not by this one)\n", dir)
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&processed, "processed", filepath.Join("data", "processed"), "folder of the processed tables and content features")
@@ -190,78 +150,18 @@ Reads ` + "data/processed/{ratings,movies,users,tags}.parquet and " + features.C
 	return cmd
 }
 
-// twoTowerRun is one model "genie train two-tower" fits: on all ratings
-// (protocol "none") or on a protocol's training set, with cfg.
-type twoTowerRun struct {
-	protocol, out string
-	cfg           twotower.Config
-}
-
-// train fits one model and writes it with report.json into r.out. d (the
-// evaluation dataset of the ratings) is needed for a protocol run; seed is
-// the protocols' split seed.
-func (r twoTowerRun) train(cmd *cobra.Command, side *twotower.SideInfo, t *dataset.Tables, d *eval.Dataset, seed uint64, log io.Writer) error {
-	start, cpu0 := time.Now(), cpuSeconds()
-	ctx, cfg := cmd.Context(), r.cfg
-	m := twotower.New(cfg, side)
-	m.Log = func(format string, args ...any) { fmt.Fprintf(log, format+"\n", args...) }
-	if r.protocol != "none" {
-		m.Log = func(format string, args ...any) { fmt.Fprintf(log, r.protocol+" "+format+"\n", args...) }
-	}
-	rep := &twoTowerReport{Model: twotower.Name, Config: cfg, Protocol: r.protocol}
-	var train *model.TrainData
-	var phase *eval.Phase
-	if r.protocol == "none" {
-		train = twotower.TrainDataFromTables(t)
-	} else {
-		p := eval.Protocol(r.protocol)
-		sp, err := p.Split(d, seed)
-		if err != nil {
-			return fmt.Errorf("train two-tower: %w", err)
-		}
-		train, phase = sp.Test.Train, &sp.Test
-	}
-	if err := m.Fit(ctx, train); err != nil {
-		return fmt.Errorf("train two-tower: %w", err)
-	}
-	if phase != nil {
-		ms, err := eval.Protocol(r.protocol).Measure(ctx, m, phase, eval.Options{Workers: cfg.Threads})
-		if err != nil {
-			return fmt.Errorf("train two-tower: %w", err)
-		}
-		rep.Test = metricMap(ms)
-	}
-	if err := m.Save(r.out); err != nil {
-		return err
-	}
-	rep.Users, rep.Items, rep.Pairs = train.NumUsers, train.NumItems, train.NumInteractions()
-	rep.History, rep.BestEpoch, rep.Epochs = m.History(), m.BestEpoch(), len(m.History())
-	if be := m.BestEpochs(); len(be) > 1 {
-		rep.BestEpochs = be
-	}
-	rep.Seconds, rep.CPUSeconds = time.Since(start).Seconds(), cpuSeconds()-cpu0
-	js, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return fmt.Errorf("train two-tower: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(r.out, "report.json"), append(js, '\n'), 0o644); err != nil {
-		return fmt.Errorf("train two-tower: %w", err)
-	}
-	stdout := cmd.OutOrStdout()
-	fmt.Fprintf(stdout, "two_tower: %d users, %d items, %d pairs; %s", rep.Users, rep.Items, rep.Pairs, m.FitSummary())
+// printTwoTowerRun writes the summary line of run r: the data, the early
+// stopping, the protocol's test metrics (by name) and the cost.
+func printTwoTowerRun(w io.Writer, r twotower.Run, m *twotower.Model, rep *twotower.Report) {
+	fmt.Fprintf(w, "two_tower: %d users, %d items, %d pairs; %s", rep.Users, rep.Items, rep.Pairs, m.FitSummary())
 	if rep.Test != nil {
-		keys := make([]string, 0, len(rep.Test))
-		for k := range rep.Test {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		fmt.Fprintf(stdout, "; %s test", r.protocol)
+		keys := slices.Sorted(maps.Keys(rep.Test))
+		fmt.Fprintf(w, "; %s test", r.Protocol)
 		for _, k := range keys {
-			fmt.Fprintf(stdout, " %s %.4f", k, rep.Test[k])
+			fmt.Fprintf(w, " %s %.4f", k, rep.Test[k])
 		}
 	}
-	fmt.Fprintf(stdout, "; %.0fs (%.0f CPU s); wrote %s\n", rep.Seconds, rep.CPUSeconds, r.out)
-	return nil
+	fmt.Fprintf(w, "; %.0fs (%.0f CPU s); wrote %s\n", rep.Seconds, rep.CPUSeconds, r.Out)
 }
 
 // parseTwoTowerProtocols parses --eval-protocols: a comma-separated subset
@@ -274,7 +174,7 @@ func parseTwoTowerProtocols(s string) ([]eval.Protocol, error) {
 			continue
 		}
 		p := eval.Protocol(name)
-		if p != eval.TFRS && p != eval.RecBole && p != eval.Sequential {
+		if !slices.Contains(twotower.EvalProtocols(), p) {
 			return nil, fmt.Errorf("train two-tower: --eval-protocols: %q: want tfrs, recbole or sequential", name)
 		}
 		if !slices.Contains(ps, p) {
@@ -282,34 +182,4 @@ func parseTwoTowerProtocols(s string) ([]eval.Protocol, error) {
 		}
 	}
 	return ps, nil
-}
-
-// removeStaleTwoTowerModels deletes OUT/<protocol> model folders left by an
-// earlier run for protocols this run did not train, so that genie eval
-// never loads a model trained with other parameters.
-func removeStaleTwoTowerModels(w io.Writer, out string, runs []twoTowerRun) error {
-	for _, p := range []eval.Protocol{eval.TFRS, eval.RecBole, eval.Sequential} {
-		dir := filepath.Join(out, string(p))
-		if slices.ContainsFunc(runs, func(r twoTowerRun) bool { return r.out == dir }) {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(dir, twotower.ConfigFile)); err != nil {
-			continue
-		}
-		if err := os.RemoveAll(dir); err != nil {
-			return fmt.Errorf("train two-tower: remove stale %s: %w", dir, err)
-		}
-		fmt.Fprintf(w, "removed %s (trained by an earlier run, not by this one)\n", dir)
-	}
-	return nil
-}
-
-// twoTowerDataset is the processed ratings as the evaluation dataset, as
-// genie eval builds it.
-func twoTowerDataset(t *dataset.Tables) (*eval.Dataset, error) {
-	d, err := eval.NewDataset(eval.FromRatings(t.Ratings))
-	if err != nil {
-		return nil, fmt.Errorf("train two-tower: %w", err)
-	}
-	return d, nil
 }

@@ -66,10 +66,6 @@ func LoadModels(ctx context.Context, src Sources) (*Models, error) {
 	return m, nil
 }
 
-// neuralSequential are the trained sequential models the server can serve,
-// each from ModelsDir/<name>.
-var neuralSequential = []string{"sasrec", "bert4rec"}
-
 // bestSequential serves the trained sequential model with the best test
 // NDCG@10 under the sequential protocol, when it beats the baseline the
 // engine was built with; otherwise the engine is returned as it is.
@@ -80,7 +76,7 @@ func bestSequential(e *recommend.Engine, metrics json.RawMessage, dir string) (*
 	}
 	seq := table["sequential"]
 	best, bestScore := "", seq[e.Model]["ndcg@10"]
-	for _, name := range neuralSequential {
+	for _, name := range seqnn.Names() { // each from dir/<name>
 		if v, ok := seq[name]["ndcg@10"]; ok && v > bestScore {
 			if _, err := os.Stat(filepath.Join(dir, name, seqnn.WeightsFile)); err == nil {
 				best, bestScore = name, v

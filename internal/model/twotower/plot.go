@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/moviegenie/genie/internal/plot"
 )
 
 // historySVG plots the training loss and the validation recall per epoch
@@ -48,14 +50,14 @@ func historySVG(h []EpochStats, best []int) []byte {
 			if k := max(h[start].Member-1, 0); k < len(best) {
 				kept = best[k]
 			}
-			var pts []string
+			var pts []plot.Point
 			for _, e := range h[start:end] {
-				pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(e.Epoch), py(val(e))))
+				pts = append(pts, plot.Point{X: px(e.Epoch), Y: py(val(e))})
 				if e.Epoch == kept {
 					fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/>`+"\n", px(e.Epoch), py(val(e)), color)
 				}
 			}
-			fmt.Fprintf(&sb, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`+"\n", color, strings.Join(pts, " "))
+			plot.Polyline(&sb, color, pts)
 			start = end
 		}
 		fmt.Fprintf(&sb, `<text x="%d" y="%d">epoch 1</text><text x="%d" y="%d" text-anchor="end">epoch %d</text>`+"\n", x0, y0+14, x1, y0+14, epochs)
