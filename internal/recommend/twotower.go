@@ -67,15 +67,15 @@ func DefaultBlend() Blend {
 // were measured with (see ForModel for the others).
 const BlendMeasuredWith = "markov_itemknn_recent"
 
-// SASRecKnownUsers is the Two-Tower weight measured with SASRec for users
+// sasrecKnownUsers is the Two-Tower weight measured with SASRec for users
 // both models trained on (TestSASRecBlendML100K with the Two-Tower
 // ensemble of three with the weight average: min-max, w = 0.4 chosen on
 // validation, 0.1278 there; test NDCG@10 0.1169 -> 0.1259, +0.0090 ±
 // 0.0045; with popularity_prior 0.25, the default since, validation chose
 // 0.4 again: 0.1245, +0.0077 ± 0.0050).
-var SASRecKnownUsers = []Step{{MinHistory: 0, Weight: 0.4}}
+func sasrecKnownUsers() []Step { return []Step{{MinHistory: 0, Weight: 0.4}} }
 
-// SASRecNewUsers are the weights measured with SASRec for users neither
+// sasrecNewUsers are the weights measured with SASRec for users neither
 // model trained on, by history length (TestSASRecBlendML100K with the
 // Two-Tower ensemble of three with the weight average, min-max, each
 // chosen on validation): 2 ratings 0.8 (test NDCG@10 +0.0113 ± 0.0141),
@@ -84,18 +84,20 @@ var SASRecKnownUsers = []Step{{MinHistory: 0, Weight: 0.4}}
 // takes 2's. With popularity_prior 0.25 validation chose 0.8 and 0.5 at 2
 // and 3 again: +0.0207, +0.0250, and at 0.5 +0.0278, -0.0016, +0.0079 at
 // 5, 10, 15.
-var SASRecNewUsers = []Step{{MinHistory: 1, Weight: 0.8}, {MinHistory: 3, Weight: 0.5}}
+func sasrecNewUsers() []Step {
+	return []Step{{MinHistory: 1, Weight: 0.8}, {MinHistory: 3, Weight: 0.5}}
+}
 
 // ForModel returns the blend to use with the sequential model name: b
-// itself for BlendMeasuredWith; for SASRec, SASRecKnownUsers and
-// SASRecNewUsers; for any other model no Two-Tower in the personalized
+// itself for BlendMeasuredWith; for SASRec, the weights measured with it
+// (fresh slices each call); for any other model no Two-Tower in the personalized
 // lists (unmeasured). The similar-movies weight does not depend on the
 // sequential model.
 func (b Blend) ForModel(name string) Blend {
 	switch name {
 	case BlendMeasuredWith:
 	case "sasrec":
-		b.NewUsers, b.KnownUsers = SASRecNewUsers, SASRecKnownUsers
+		b.NewUsers, b.KnownUsers = sasrecNewUsers(), sasrecKnownUsers()
 	default:
 		b.NewUsers, b.KnownUsers = nil, nil
 	}
