@@ -59,6 +59,9 @@ type userHistory struct {
 	dislikes map[int32]bool
 	// ids are kept's movies (movieIDs).
 	ids []int32
+	// liked are the movies of ids whose latest interaction is not a
+	// rating under 3 stars: what "because you watched" may name.
+	liked []int32
 }
 
 // newUserHistory derives a userHistory from a sequence. The latest opinion
@@ -82,6 +85,16 @@ func newUserHistory(seq []store.Interaction) *userHistory {
 		h.kept = append(h.kept, it)
 	}
 	h.ids = movieIDs(h.kept)
+	low := map[int32]bool{}
+	for _, it := range h.kept { // the latest interaction of a movie decides
+		low[it.MovieID] = it.Kind == store.KindRating && it.Value != nil && *it.Value < 3
+	}
+	h.liked = make([]int32, 0, len(h.ids))
+	for _, id := range h.ids {
+		if !low[id] {
+			h.liked = append(h.liked, id)
+		}
+	}
 	return h
 }
 

@@ -300,3 +300,13 @@ func TestLastLiked(t *testing.T) {
 		})
 	}
 }
+
+// TestUserHistoryLiked: explanations may name a movie unless its latest
+// interaction is a rating under 3 stars.
+func TestUserHistoryLiked(t *testing.T) {
+	seq := []store.Interaction{ev(1, 'r', 1), ev(2, 'r', 5), ev(3, 'w', 0), ev(4, 'l', 0), ev(2, 'r', 2.5), ev(1, 'r', 3), ev(5, 'r', 0.5)}
+	h := newUserHistory(seq)
+	if want := []int32{3, 4, 1}; !slices.Equal(h.liked, want) {
+		t.Errorf("liked = %v, want %v (history %v)", h.liked, want, h.ids)
+	}
+}

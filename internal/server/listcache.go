@@ -30,13 +30,15 @@ type listState struct {
 	user     recommend.User // ID, History (movie ids) and Demographic
 	k        int
 	dislikes map[int32]bool
+	because  []int32 // the movies explanations may name (userHistory.liked)
 }
 
 // same reports whether a and b give the same list.
 func (a listState) same(b listState) bool {
 	return a.engine == b.engine && a.k == b.k && a.user.ID == b.user.ID &&
 		sameDemographic(a.user.Demographic, b.user.Demographic) &&
-		slices.Equal(a.user.History, b.user.History) && maps.Equal(a.dislikes, b.dislikes)
+		slices.Equal(a.user.History, b.user.History) && maps.Equal(a.dislikes, b.dislikes) &&
+		slices.Equal(a.because, b.because)
 }
 
 // listState reads what user's list with k items depends on (demo: see
@@ -51,7 +53,7 @@ func (s *Server) listState(ctx context.Context, user int32, k int, demo *twotowe
 	if err != nil {
 		return listState{}, err
 	}
-	return listState{engine: e, user: u, k: k, dislikes: h.dislikes}, nil
+	return listState{engine: e, user: u, k: k, dislikes: h.dislikes, because: h.liked}, nil
 }
 
 // requestView is what, besides the list, a response depends on: the

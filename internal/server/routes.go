@@ -473,7 +473,7 @@ func (s *Server) recommendFor(ctx context.Context, user int32, k int, demo *twot
 		u.TwoTower = s.cache.twoTowerVector(e, u)
 	}
 	recs, model := e.RecommendUser(u, k, st.dislikes)
-	why := e.Explain(u.History, recs)
+	why := e.Explain(st.because, recs) // never "because you watched" a movie rated under 3 stars
 	s.inference.WithLabelValues(model, "recommend").Observe(time.Since(start).Seconds())
 	if strings.HasPrefix(model, "popularity") {
 		if len(u.History) == 0 {

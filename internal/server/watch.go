@@ -59,8 +59,12 @@ func (o *WatchOptions) fingerprint() string {
 // retried at the next tick (the outputs may be half written); only a
 // successful reload adopts the new fingerprint.
 func WatchModels(ctx context.Context, srv ModelSetter, o WatchOptions) {
-	w := newWatcher(o)
-	t := time.NewTicker(o.Interval)
+	newWatcher(o).run(ctx, srv)
+}
+
+// run checks every w.o.Interval until ctx ends.
+func (w *watcher) run(ctx context.Context, srv ModelSetter) {
+	t := time.NewTicker(w.o.Interval)
 	defer t.Stop()
 	for {
 		select {

@@ -167,11 +167,15 @@ func TestWatchModels(t *testing.T) {
 	swaps := make(modelsChan, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	// The watcher takes the served version's fingerprint when it is made
+	// (WatchModels does so before its first tick): change the outputs
+	// after that, not racing with the goroutine's start.
+	w := newWatcher(WatchOptions{Sources: src, Interval: 5 * time.Millisecond, Logger: src.Log})
+	writeFile(t, filepath.Join(src.ModelsDir, "sasrec", "history.json"), `{"epochs": 1}`)
 	go func() {
 		defer close(done)
-		WatchModels(ctx, swaps, WatchOptions{Sources: src, Interval: 5 * time.Millisecond, Logger: src.Log})
+		w.run(ctx, swaps)
 	}()
-	writeFile(t, filepath.Join(src.ModelsDir, "sasrec", "history.json"), `{"epochs": 1}`)
 	select {
 	case m := <-swaps:
 		if m == nil || m.Histories["sasrec"] == nil {
