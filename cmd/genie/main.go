@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -61,7 +62,10 @@ pipeline (dvc.yaml + params.yaml -> dvc.lock).`,
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for developers)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	var stopProfile func()
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := checkParamsFlag(cmd); err != nil {
+			return err
+		}
 		if cpuProfile == "" {
 			return nil
 		}
@@ -72,7 +76,12 @@ pipeline (dvc.yaml + params.yaml -> dvc.lock).`,
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return fmt.Errorf("cpu profile: %w", err)
 		}
-		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		stopProfile = func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				fmt.Fprintf(os.Stderr, "genie: cpu profile: %v\n", err)
+			}
+		}
 		return nil
 	}
 	root.PersistentPostRun = func(*cobra.Command, []string) {
@@ -85,5 +94,47 @@ pipeline (dvc.yaml + params.yaml -> dvc.lock).`,
 	root.AddCommand(newDataCmd(), newProcessCmd(), newSequencesCmd(), newFeaturesCmd(), train,
 		newEvalCmd(), newSearchCmd(), newModelsCmd(), newDBCmd(), newServeCmd(), newUpCmd())
 	addPipelineCommands(root)
+	for _, c := range root.Commands() {
+		rejectUnknownSubcommands(c)
+	}
 	return root
+}
+
+// rejectUnknownSubcommands makes c, and every command below it that only
+// groups subcommands, fail on an unknown one ("genie train sasrek"):
+// cobra would print the help and exit 0, so a misspelt stage command
+// would pass.
+func rejectUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		rejectUnknownSubcommands(sub)
+	}
+	if !c.HasSubCommands() || c.Run != nil || c.RunE != nil {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.SuggestionsMinimumDistance = 2 // cobra sets it only on the root's own path
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf("; did you mean %s?", strings.Join(s, " or "))
+		}
+		return fmt.Errorf("%s (see %s --help)", msg, cmd.CommandPath())
+	}
+}
+
+// checkParamsFlag fails when --params names a file that is not there: the
+// commands read the defaults without a params.yaml, which is right for
+// the default path but hides a typo in one given on purpose.
+func checkParamsFlag(cmd *cobra.Command) error {
+	f := cmd.Flags().Lookup("params")
+	if f == nil || !f.Changed {
+		return nil
+	}
+	if _, err := os.Stat(f.Value.String()); err != nil {
+		return fmt.Errorf("--params: %w", err)
+	}
+	return nil
 }

@@ -67,7 +67,12 @@ The model runs only in a genie built with "go build -tags hugot ./cmd/genie"
   genie models pull minilm --dir /data/models
   genie models pull all-MiniLM-L6-v2 --from ~/snapshots/all-MiniLM-L6-v2
   genie models pull all-MiniLM-L6-v2 --verify`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("pull takes one model name, got %d arguments (models: %s)", len(args), strings.Join(pretrained.Names(), ", "))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := pretrained.Lookup(args[0])
 			if err != nil {

@@ -59,6 +59,9 @@ where it stopped.`,
 			res, err := movielens.Fetch(ctx, movielens.FetchOptions{
 				Dataset: p.Data.Dataset, From: from, Dest: filepath.Join(root, movielens.DefaultRawDir), Progress: cmd.ErrOrStderr(),
 			})
+			if err != nil && from == "" {
+				return fmt.Errorf("%w (without network access, give a local copy: genie up --from FOLDER-OR-ZIP)", err)
+			}
 			if err != nil {
 				return err
 			}

@@ -212,7 +212,11 @@ func PullModel(ctx context.Context, m Model, opts PullOptions) (*PullResult, err
 		m.Revision = "main"
 	}
 	p := &puller{opts: opts, model: m, res: &PullResult{Model: m, Dir: filepath.Join(opts.Dir, m.Name)}}
+	_, statErr := os.Stat(p.res.Dir)
 	if err := p.run(ctx); err != nil {
+		if errors.Is(statErr, fs.ErrNotExist) {
+			os.Remove(p.res.Dir) // the folder this pull made, if nothing landed in it
+		}
 		return nil, fmt.Errorf("pull %s: %w", m.Name, err)
 	}
 	return p.res, nil

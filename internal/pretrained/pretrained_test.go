@@ -231,6 +231,14 @@ func TestPullFromLocalFolder(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "mismatch") {
 		t.Errorf("bad local copy: %v", err)
 	}
+	// a pull that lands nothing leaves no empty model folder behind
+	parent := t.TempDir()
+	if _, err := PullModel(context.Background(), m, PullOptions{Dir: parent, From: t.TempDir()}); err == nil {
+		t.Fatal("pull from an empty folder succeeded")
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+		t.Errorf("a failed pull left %v in its --dir", entries)
+	}
 }
 
 func TestRegistry(t *testing.T) {

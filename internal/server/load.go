@@ -42,17 +42,27 @@ func LoadModels(ctx context.Context, src Sources) (*Models, error) {
 		return nil, err
 	}
 	m := &Models{Engine: e, Histories: map[string]json.RawMessage{}}
-	if b, err := os.ReadFile(src.Metrics); err == nil && json.Valid(b) {
-		m.Metrics = b
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("load metrics: %w", err)
-	}
-	if m.Engine, err = bestSequential(m.Engine, m.Metrics, src.ModelsDir); err != nil {
-		return nil, err
-	}
 	log := src.Log
 	if log == nil {
 		log = slog.Default()
+	}
+	// Without metrics or models the server still serves (the baseline it
+	// fits here), but says why it serves no trained model.
+	switch b, err := os.ReadFile(src.Metrics); {
+	case err == nil && json.Valid(b):
+		m.Metrics = b
+	case err == nil:
+		log.Warn("metrics file is not JSON: serving without metrics and without trained sequential models", "metrics", src.Metrics)
+	case errors.Is(err, fs.ErrNotExist):
+		log.Warn("no metrics file: serving without trained sequential models (genie repro evaluate writes it)", "metrics", src.Metrics)
+	default:
+		return nil, fmt.Errorf("load metrics: %w", err)
+	}
+	if _, err := os.Stat(src.ModelsDir); err != nil {
+		log.Warn("models folder missing: serving the baseline only (genie repro trains the models)", "models", src.ModelsDir, "err", err)
+	}
+	if m.Engine, err = bestSequential(m.Engine, m.Metrics, src.ModelsDir); err != nil {
+		return nil, err
 	}
 	if m.Engine, err = withTwoTower(m.Engine, src, log); err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +75,43 @@ func TestLoadModelsSequential(t *testing.T) {
 	}
 	if e := models.Engine; e.Model != "sasrec" || !e.Trained.Equal(trained) {
 		t.Errorf("served %s trained %v, want sasrec trained %v (its weights' time)", e.Model, e.Trained, trained)
+	}
+}
+
+// TestLoadModelsSaysWhyBaseline: a metrics file that is not JSON, a missing
+// one or a missing models folder still serve the baseline, with a warning
+// that says why.
+func TestLoadModelsSaysWhyBaseline(t *testing.T) {
+	tests := []struct {
+		name, metrics string // "" no file
+		models        bool
+		want          string
+	}{
+		{"metrics not JSON", "{not json", true, "metrics file is not JSON"},
+		{"no metrics", "", true, "no metrics file"},
+		{"no models folder", `{"sequential":{}}`, false, "models folder missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			var logs strings.Builder
+			src := Sources{Processed: filepath.Join(root, "processed"), Metrics: filepath.Join(root, "eval.json"),
+				ModelsDir: filepath.Join(root, "models"), Log: slog.New(slog.NewTextHandler(&logs, nil))}
+			os.MkdirAll(src.Processed, 0o755)
+			storetest.WriteProcessed(t, src.Processed, storetest.Tables())
+			if tt.metrics != "" {
+				os.WriteFile(src.Metrics, []byte(tt.metrics), 0o644)
+			}
+			if tt.models {
+				os.MkdirAll(src.ModelsDir, 0o755)
+			}
+			m, err := LoadModels(context.Background(), src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Engine.Model != "markov_itemknn_recent" || !strings.Contains(logs.String(), tt.want) {
+				t.Errorf("served %s; log %q, want %q", m.Engine.Model, logs.String(), tt.want)
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/moviegenie/genie/internal/dataset"
 	"github.com/moviegenie/genie/internal/store"
@@ -43,11 +44,24 @@ func Display(db string) string {
 	return db
 }
 
+// check refuses a --db that is neither a SQLite path nor a PostgreSQL URL:
+// empty, or a URL of another scheme (mysql://x would otherwise become the
+// SQLite file ./mysql:/x).
+func check(db string) error {
+	if db == "" {
+		return fmt.Errorf("%w: no database given (--db takes a SQLite file path or a postgres:// URL)", store.ErrInvalid)
+	}
+	if scheme, _, ok := strings.Cut(db, "://"); ok && !postgres.IsURL(db) {
+		return fmt.Errorf("%w: database URL scheme %q is not supported: --db takes a SQLite file path or a postgres:// URL", store.ErrInvalid, scheme)
+	}
+	return nil
+}
+
 // Open opens an existing database for serving. A SQLite file must exist
 // (run `genie db setup` first); pending migrations are applied.
 func Open(ctx context.Context, db string) (store.Store, error) {
-	if db == "" {
-		return nil, fmt.Errorf("%w: no database given", store.ErrInvalid)
+	if err := check(db); err != nil {
+		return nil, err
 	}
 	if postgres.IsURL(db) {
 		return postgres.Open(ctx, db, postgres.Options{})
@@ -66,6 +80,9 @@ type SetupOptions struct {
 // sqlite.Setup and postgres.Setup). The report is non-nil whenever the
 // validation ran, also when it failed.
 func Setup(ctx context.Context, db string, t *dataset.Tables, opt SetupOptions) (*store.Report, error) {
+	if err := check(db); err != nil {
+		return nil, err
+	}
 	if postgres.IsURL(db) {
 		return postgres.Setup(ctx, db, t, postgres.SetupOptions{Fresh: opt.Fresh})
 	}
@@ -89,6 +106,9 @@ func Sync(ctx context.Context, db, catalog string) (*store.Report, error) {
 
 // Validate checks an existing database against the processed tables.
 func Validate(ctx context.Context, db string, t *dataset.Tables) (*store.Report, error) {
+	if err := check(db); err != nil {
+		return nil, err
+	}
 	if postgres.IsURL(db) {
 		return postgres.ValidateDB(ctx, db, t)
 	}

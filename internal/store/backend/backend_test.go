@@ -27,6 +27,28 @@ func TestName(t *testing.T) {
 	}
 }
 
+// TestUnsupportedDB: an empty --db or a URL of another scheme is refused
+// by every entry point, before anything is created.
+func TestUnsupportedDB(t *testing.T) {
+	ctx := context.Background()
+	t.Chdir(t.TempDir())
+	tables := storetest.Tables()
+	for _, db := range []string{"", "mysql://x@y/z", "sqlite://data/genie.db", "http://h/db"} {
+		calls := map[string]error{}
+		_, calls["Open"] = Open(ctx, db)
+		_, calls["Setup"] = Setup(ctx, db, tables, SetupOptions{})
+		_, calls["Validate"] = Validate(ctx, db, tables)
+		for name, err := range calls {
+			if !errors.Is(err, store.ErrInvalid) {
+				t.Errorf("%s(%q): %v, want store.ErrInvalid", name, db, err)
+			}
+		}
+		if entries, _ := os.ReadDir("."); len(entries) != 0 {
+			t.Errorf("--db %q created %v", db, entries)
+		}
+	}
+}
+
 func TestSetupOpenValidate(t *testing.T) {
 	ctx := context.Background()
 	_, tables := storetest.Processed(t)

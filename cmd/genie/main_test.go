@@ -1,0 +1,44 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestUnknownSubcommand: a misspelt subcommand of a command that only
+// groups others fails (cobra alone prints the help and exits 0), with a
+// suggestion when one is close; the group alone still shows its help.
+func TestUnknownSubcommand(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr string // "" succeeds
+	}{
+		{[]string{"train", "sasrek"}, `unknown command "sasrek" for "genie train"; did you mean sasrec?`},
+		{[]string{"db", "setpu"}, `unknown command "setpu" for "genie db"; did you mean setup?`},
+		{[]string{"data", "zzz"}, `unknown command "zzz" for "genie data" (see genie data --help)`},
+		{[]string{"train"}, ""},
+		{[]string{"db"}, ""},
+	}
+	for _, tt := range tests {
+		out, err := execute(newRootCmd(), tt.args...)
+		var stderr bytes.Buffer
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("genie %v: %v", tt.args, err)
+		case tt.wantErr == "" && !strings.Contains(out, "Usage:"):
+			t.Errorf("genie %v printed no help: %q", tt.args, out)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr) || failure(&stderr, err) == 0):
+			t.Errorf("genie %v: %v, want a failure containing %q", tt.args, err, tt.wantErr)
+		}
+	}
+}
+
+// TestParamsFlagMustExist: --params given on purpose must name a file.
+func TestParamsFlagMustExist(t *testing.T) {
+	dir := t.TempDir()
+	_, err := runGenie(t, dir, "sequences", "--params", "typo.yaml")
+	if err == nil || !strings.Contains(err.Error(), "--params: stat typo.yaml: no such file or directory") {
+		t.Errorf("sequences --params typo.yaml: %v", err)
+	}
+}
