@@ -73,7 +73,8 @@ discards them.`,
 				return err
 			}
 			start := time.Now()
-			rep, err := backend.Setup(cmd.Context(), f.db, t, backend.SetupOptions{Fresh: fresh})
+			progress := func(format string, args ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "  "+format+"\n", args...) }
+			rep, err := backend.Setup(cmd.Context(), f.db, t, backend.SetupOptions{Fresh: fresh, Progress: progress})
 			return finishReport(cmd.OutOrStdout(), rep, err, f, "set up", time.Since(start))
 		},
 	}

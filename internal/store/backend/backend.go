@@ -74,6 +74,8 @@ type SetupOptions struct {
 	// Fresh discards the app's rows (users it created, feedback, model
 	// versions) instead of carrying them into the rebuilt database.
 	Fresh bool
+	// Progress, when set, receives a line per table loaded.
+	Progress func(format string, args ...any)
 }
 
 // Setup loads the processed tables into db atomically and validates it (see
@@ -84,9 +86,9 @@ func Setup(ctx context.Context, db string, t *dataset.Tables, opt SetupOptions) 
 		return nil, err
 	}
 	if postgres.IsURL(db) {
-		return postgres.Setup(ctx, db, t, postgres.SetupOptions{Fresh: opt.Fresh})
+		return postgres.Setup(ctx, db, t, postgres.SetupOptions{Fresh: opt.Fresh, Progress: opt.Progress})
 	}
-	return sqlite.Setup(ctx, db, t, sqlite.SetupOptions{Fresh: opt.Fresh})
+	return sqlite.Setup(ctx, db, t, sqlite.SetupOptions{Fresh: opt.Fresh, Progress: opt.Progress})
 }
 
 // Sync brings the SQLite app database db up to date with the catalogue file

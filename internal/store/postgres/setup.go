@@ -20,6 +20,9 @@ type SetupOptions struct {
 	// Fresh discards the rows the app wrote (users, feedback, model
 	// versions) instead of carrying them over.
 	Fresh bool
+	// Progress, when set, receives a line per table loaded (and every
+	// million rows).
+	Progress func(format string, args ...any)
 }
 
 // loadTables are the tables Setup empties and refills (model_versions is
@@ -77,7 +80,7 @@ func Setup(ctx context.Context, dsn string, t *dataset.Tables, opt SetupOptions)
 		return nil, err
 	}
 	for _, td := range sqlstore.Plan(t) {
-		if err := copyTable(ctx, conn, td); err != nil {
+		if err := copyTable(ctx, conn, td.WithProgress(opt.Progress)); err != nil {
 			return nil, err
 		}
 	}

@@ -23,6 +23,9 @@ type SetupOptions struct {
 	// Fresh discards the rows the app wrote into an existing database
 	// (users, feedback, model versions) instead of carrying them over.
 	Fresh bool
+	// Progress, when set, receives a line per table loaded (and every
+	// million rows).
+	Progress func(format string, args ...any)
 }
 
 // Setup builds the database at path from the processed tables, atomically:
@@ -84,7 +87,7 @@ func Setup(ctx context.Context, path string, t *dataset.Tables, opt SetupOptions
 		}
 	}()
 	rep = &store.Report{Backend: "sqlite", Database: path, Created: start.UTC(), Method: "rebuild"}
-	if err := build(ctx, tmp, old, t, rep); err != nil {
+	if err := build(ctx, tmp, old, t, rep, opt.Progress); err != nil {
 		if rep.Checks == nil {
 			rep = nil
 		}
@@ -168,7 +171,7 @@ func openMigrated(ctx context.Context, path, txlock string, pragmas ...string) (
 
 // build creates the schema in tmp, loads t (and old's app rows) in one
 // transaction, validates inside it and commits only if every check passed.
-func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.Report) error {
+func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.Report, logf func(string, ...any)) error {
 	db, err := openMigrated(ctx, tmp, "", "foreign_keys(1)", "journal_mode(MEMORY)", "synchronous(OFF)", "cache_size(-65536)")
 	if err != nil {
 		return err
@@ -206,7 +209,7 @@ func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.R
 	if old != "" {
 		src = func(table string) string { return "old." + table }
 	}
-	if err := fill(ctx, tx, t, src, rep); err != nil {
+	if err := fill(ctx, tx, t, src, rep, logf); err != nil {
 		return err
 	}
 	phase := time.Now()
@@ -238,11 +241,11 @@ func build(ctx context.Context, tmp, old string, t *dataset.Tables, rep *store.R
 
 // fill loads t into the empty tables inside tx, copies the app's rows from
 // the tables src names (nil: none), validates, and returns nil only if
-// every check passed.
-func fill(ctx context.Context, tx *sql.Tx, t *dataset.Tables, src func(string) string, rep *store.Report) error {
+// every check passed. logf (may be nil) receives the load's progress.
+func fill(ctx context.Context, tx *sql.Tx, t *dataset.Tables, src func(string) string, rep *store.Report, logf func(string, ...any)) error {
 	phase := time.Now()
 	for _, td := range sqlstore.Plan(t) {
-		if err := insertAll(ctx, tx, td); err != nil {
+		if err := insertAll(ctx, tx, td.WithProgress(logf)); err != nil {
 			return err
 		}
 	}
@@ -306,7 +309,7 @@ func rebuildInPlace(ctx context.Context, path string, t *dataset.Tables, opt Set
 	if !opt.Fresh {
 		src = func(table string) string { return "temp.keep_" + table }
 	}
-	if err := fill(ctx, tx, t, src, rep); err != nil {
+	if err := fill(ctx, tx, t, src, rep, opt.Progress); err != nil {
 		return err
 	}
 	phase = time.Now()

@@ -24,6 +24,32 @@ type TableData struct {
 	Rows    iter.Seq[[]any]
 }
 
+// progressEvery is how many rows pass between WithProgress's lines.
+const progressEvery = 1_000_000
+
+// WithProgress returns td whose rows, as they are read, report to logf
+// (nil: td as it is): a line every million rows and one when the table is
+// done ("loaded ratings: 100000 rows in 1.2s").
+func (td TableData) WithProgress(logf func(format string, args ...any)) TableData {
+	if logf == nil {
+		return td
+	}
+	rows := td.Rows
+	td.Rows = func(yield func([]any) bool) {
+		start, n := time.Now(), 0
+		for row := range rows {
+			if !yield(row) {
+				return
+			}
+			if n++; n%progressEvery == 0 {
+				logf("loading %s: %d rows…", td.Table, n)
+			}
+		}
+		logf("loaded %s: %d rows in %s", td.Table, n, time.Since(start).Round(time.Millisecond))
+	}
+	return td
+}
+
 // Plan returns the rows loading t produces, in load order (parents before
 // children). Interactions are ordered by user, then by the user's sequence,
 // so ids increase along each history and (ts, id) reproduces UserSeq order.
