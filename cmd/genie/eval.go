@@ -83,7 +83,7 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 			}
 			var all []*eval.Result
 			for _, pr := range ps {
-				specs, err := evalSpecs(pr, modelsDir, logf)
+				specs, err := evalSpecs(pr, d, modelsDir, logf)
 				if err != nil {
 					return err
 				}
@@ -124,12 +124,14 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 // including the strongest simple baseline (Markov + ItemKNN over the last
 // items), so a neural model is measured against the hardest honest bar,
 // and every sequential model trained into modelsDir (its training stage's
-// weights are reused when the data matches). Under tfrs and recbole the
+// weights are reused when it was trained on d's sequential training data;
+// otherwise its configuration is trained on it, logf says so and the row
+// is labelled "trained here", not "pretrained"). Under tfrs and recbole the
 // Two-Tower model trained into modelsDir is evaluated: twotower.EvalModelDir
 // says which saved model; under sequential the one fit on that protocol's
 // training data, alone and blended with SASRec as served. logf (may be nil)
-// receives the Two-Tower's progress when it has to train.
-func evalSpecs(p eval.Protocol, modelsDir string, logf func(format string, args ...any)) ([]model.Spec, error) {
+// receives the models' progress when they have to train.
+func evalSpecs(p eval.Protocol, d *eval.Dataset, modelsDir string, logf func(format string, args ...any)) ([]model.Spec, error) {
 	if p != eval.Sequential {
 		specs := baseline.Specs()
 		dir := twotower.EvalModelDir(modelsDir, p)
@@ -144,12 +146,17 @@ func evalSpecs(p eval.Protocol, modelsDir string, logf func(format string, args 
 	}
 	specs := append(baseline.SequentialSpecs(), baseline.RecentMarkovKNNSpec())
 	var sasrec *model.Spec
+	var train *model.TrainData // the sequential protocol's test-phase training data
 	for _, name := range seqnn.Names() {
 		dir := filepath.Join(modelsDir, name)
 		if _, err := os.Stat(filepath.Join(dir, seqnn.WeightsFile)); err != nil {
 			continue
 		}
-		s, err := seqnn.PretrainedSpec(dir)
+		if train == nil {
+			sp := eval.SplitSequential(d)
+			train = sp.Test.Train
+		}
+		s, err := seqnn.PretrainedSpec(dir, train, logf)
 		if err != nil {
 			return nil, fmt.Errorf("eval %s: %w", name, err)
 		}

@@ -212,3 +212,57 @@ func TestEvalSequentialBlend(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalSequentialRetrained checks that genie eval, given a sequential
+// model trained on other data, says it trains a new one and labels its row
+// "trained here", not "pretrained"; on the model's own data it loads it.
+func TestEvalSequentialRetrained(t *testing.T) {
+	work := t.TempDir()
+	params := filepath.Join(work, "params.yaml")
+	if err := os.WriteFile(params, []byte(strings.ReplaceAll(trainTestParams, "%s", "sasrec")+"    epochs: 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	own, other := filepath.Join(work, "own"), filepath.Join(work, "other")
+	writeSparseTables(t, own, 150, 40, 20)
+	writeSparseTables(t, other, 150, 40, 21)
+	models := filepath.Join(work, "models")
+	dir := filepath.Join(models, "sasrec")
+	cmd := newTrainCmd()
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	cmd.SetArgs([]string{"sasrec", "--params", params, "--ratings", filepath.Join(own, dataset.RatingsFile), "--out", dir, "--quiet"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, processed string
+		wantLabel       string
+		wantLog         string // "": eval must not train
+	}{
+		{name: "own data", processed: own, wantLabel: "pretrained " + dir + " (2 epochs)"},
+		{name: "other data", processed: other, wantLabel: "trained here with " + dir + "'s configuration (2 epochs)",
+			wantLog: "sasrec: " + dir + " was trained on other data (fingerprint "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := newEvalCmd()
+			var stdout, stderr bytes.Buffer
+			cmd.SetOut(&stdout)
+			cmd.SetErr(&stderr)
+			cmd.SetArgs([]string{"--processed", tc.processed, "--params", params, "--models", models, "--protocols", "sequential",
+				"--metrics", filepath.Join(work, tc.name+".json")})
+			if err := cmd.Execute(); err != nil {
+				t.Fatalf("%v\n%s", err, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tc.wantLabel) {
+				t.Errorf("table lacks %q:\n%s", tc.wantLabel, stdout.String())
+			}
+			trained := strings.Contains(stderr.String(), "training a new model")
+			if tc.wantLog == "" && trained || tc.wantLog != "" && !strings.Contains(stderr.String(), tc.wantLog) {
+				t.Errorf("log %q, want %q", stderr.String(), tc.wantLog)
+			}
+			if tc.wantLog != "" && strings.Contains(stdout.String(), "pretrained "+dir) {
+				t.Errorf("a model trained by eval is labelled pretrained:\n%s", stdout.String())
+			}
+		})
+	}
+}

@@ -64,6 +64,9 @@ func newTrainModelCmd(name, short string, defaults func() seqnn.Config) *cobra.C
   genie train %[1]s --params params.yaml --out models/%[1]s --threads 2`, name),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.threads < 0 || o.threads > seqnn.MaxThreads {
+				return fmt.Errorf("train %s: --threads %d: want 1 to %d, or 0 for model_training.%s.threads", name, o.threads, seqnn.MaxThreads, name)
+			}
 			cfg, err := seqnn.LoadConfig(o.params, defaults())
 			if err != nil {
 				return err

@@ -3,16 +3,22 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/moviegenie/genie/internal/config"
 	"github.com/moviegenie/genie/internal/dataset"
+	"github.com/moviegenie/genie/internal/features"
 	"github.com/moviegenie/genie/internal/model/bert4rec"
 	"github.com/moviegenie/genie/internal/model/sasrec"
 	"github.com/moviegenie/genie/internal/model/seqnn"
+	"github.com/moviegenie/genie/internal/model/twotower"
+	"github.com/moviegenie/genie/internal/pipeline"
 )
 
 // writeRingRatings writes a ratings.parquet in which every user walks a
@@ -109,16 +115,138 @@ func TestTrainCommand(t *testing.T) {
 	}
 }
 
-// TestProjectParams checks that the repository's params.yaml sections for
-// the sequential models parse and validate.
+// TestProjectParams loads the repository's params.yaml as every stage
+// does, and checks that every params key dvc.yaml declares is in a section
+// internal/config knows, so that the section checks reject no legitimate
+// section.
 func TestProjectParams(t *testing.T) {
-	for name, defaults := range map[string]func() seqnn.Config{sasrec.Name: sasrec.DefaultConfig, bert4rec.Name: bert4rec.DefaultConfig} {
-		cfg, err := seqnn.LoadConfig(filepath.Join("..", "..", "params.yaml"), defaults())
-		if err != nil {
+	root := filepath.Join("..", "..")
+	path := filepath.Join(root, "params.yaml")
+	loaders := map[string]func() error{
+		// process, sequences, eval, serve, up, train two-tower
+		"config": func() error { _, err := config.Load(path); return err },
+		// features, train two-tower
+		"features":    func() error { _, err := features.LoadParams(path); return err },
+		"two_tower":   func() error { _, err := twotower.LoadConfig(path); return err },
+		sasrec.Name:   func() error { _, err := seqnn.LoadConfig(path, sasrec.DefaultConfig()); return err },
+		bert4rec.Name: func() error { _, err := seqnn.LoadConfig(path, bert4rec.DefaultConfig()); return err },
+	}
+	for name, load := range loaders {
+		if err := load(); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
-		if cfg != defaults() {
+	}
+	for name, defaults := range map[string]func() seqnn.Config{sasrec.Name: sasrec.DefaultConfig, bert4rec.Name: bert4rec.DefaultConfig} {
+		if cfg, _ := seqnn.LoadConfig(path, defaults()); cfg != defaults() {
 			t.Logf("%s: params.yaml differs from the defaults: %+v", name, cfg)
 		}
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "dvc.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages, err := pipeline.ParseDvcYAML(b, abs, abs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := 0
+	for _, st := range stages {
+		for _, pd := range st.Params {
+			for _, key := range pd.Keys {
+				declared++
+				parts := strings.Split(key, ".")
+				if !slices.Contains(config.Sections(), parts[0]) {
+					t.Errorf("dvc.yaml stage %s: params %s: section %s unknown to internal/config (known: %v)", st.Name, key, parts[0], config.Sections())
+				}
+				if parts[0] == "model_training" && len(parts) > 1 && !slices.Contains(config.ModelSections(), parts[1]) {
+					t.Errorf("dvc.yaml stage %s: params %s: model section %s unknown to internal/config (known: %v)", st.Name, key, parts[1], config.ModelSections())
+				}
+			}
+		}
+	}
+	if declared == 0 {
+		t.Error("dvc.yaml declares no params: the check above checked nothing")
+	}
+	// The model sections config knows are the models genie trains.
+	if want := []string{sasrec.Name, bert4rec.Name, twotower.Name}; !slices.Equal(config.ModelSections(), want) {
+		t.Errorf("config.ModelSections() = %v, want %v", config.ModelSections(), want)
+	}
+}
+
+// TestTrainRejects checks that genie train sasrec and bert4rec refuse bad
+// flags and bad params.yaml sections with an error naming the flag, or the
+// file, line and key, before reading any data.
+func TestTrainRejects(t *testing.T) {
+	dir := t.TempDir()
+	project, err := os.ReadFile(filepath.Join("..", "..", "params.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// line returns the 1-based line of params.yaml that contains s.
+	line := func(s string) int {
+		for i, l := range strings.Split(string(project), "\n") {
+			if strings.Contains(l, s) {
+				return i + 1
+			}
+		}
+		t.Fatalf("params.yaml has no %q", s)
+		return 0
+	}
+	edit := func(old, new string) string {
+		if !strings.Contains(string(project), old) {
+			t.Fatalf("params.yaml has no %q", old)
+		}
+		return strings.Replace(string(project), old, new, 1)
+	}
+	sasrecHidden := "hidden_size: 64\n    num_heads: 1"
+	for _, tc := range []struct {
+		name, model, params string // params: "" for the project's
+		args                []string
+		want                string
+	}{
+		{name: "negative threads", model: sasrec.Name, args: []string{"--threads", "-4"},
+			want: "train sasrec: --threads -4: want 1 to 256, or 0 for model_training.sasrec.threads"},
+		{name: "too many threads", model: bert4rec.Name, args: []string{"--threads", "100000"},
+			want: "train bert4rec: --threads 100000: want 1 to 256, or 0 for model_training.bert4rec.threads"},
+		{name: "model section typo", model: sasrec.Name, params: edit("  sasrec:", "  sasrc:"),
+			want: fmt.Sprintf(`: line %d: unknown section "model_training.sasrc" (known sections of model_training: sasrec, bert4rec, two_tower)`, line("  sasrec:"))},
+		{name: "model_training typo", model: bert4rec.Name, params: edit("model_training:", "model_trainig:"),
+			want: fmt.Sprintf(`: line %d: unknown section "model_trainig" (known sections: data, data_processing, feature_engineering, model_training, serving)`, line("model_training:"))},
+		{name: "two_tower typo", model: sasrec.Name, params: edit("  two_tower:", "  two-tower:"),
+			want: fmt.Sprintf(`: line %d: unknown section "model_training.two-tower"`, line("  two_tower:"))},
+		{name: "type error at the file's line", model: sasrec.Name, params: edit(sasrecHidden, "hidden_size: abc\n    num_heads: 1"),
+			want: fmt.Sprintf(`: line %d: model_training.sasrec.hidden_size: expected an integer, got "abc"`, line(sasrecHidden[:15]))},
+		{name: "huge hidden size", model: sasrec.Name, params: edit(sasrecHidden, "hidden_size: 100000000\n    num_heads: 1"),
+			want: fmt.Sprintf(": line %d: model_training.sasrec.hidden_size: expected 1 to 4096, got 100000000", line(sasrecHidden[:15]))},
+		{name: "NaN learning rate", model: sasrec.Name, params: edit("learning_rate: 0.002", "learning_rate: .nan"),
+			want: fmt.Sprintf(": line %d: model_training.sasrec.learning_rate: expected a finite number > 0, got NaN", line("learning_rate: 0.002"))},
+		{name: "negative patience", model: sasrec.Name, params: edit("patience: 4", "patience: -4"),
+			want: fmt.Sprintf(": line %d: model_training.sasrec.patience: expected >= 0, got -4", line("patience: 4"))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			params := filepath.Join("..", "..", "params.yaml")
+			if tc.params != "" {
+				params = filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".yaml")
+				if err := os.WriteFile(params, []byte(tc.params), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := newTrainCmd()
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			// No ratings file: a run that got past the checks fails on it.
+			cmd.SetArgs(append([]string{tc.model, "--params", params, "--ratings", filepath.Join(dir, "absent.parquet"), "--out", filepath.Join(dir, "out")}, tc.args...))
+			err := cmd.Execute()
+			if tc.params != "" {
+				tc.want = params + tc.want
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

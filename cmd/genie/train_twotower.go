@@ -69,6 +69,12 @@ Reads ` + "data/processed/{ratings,movies,users,tags}.parquet and " + features.C
   genie train two-tower --protocol recbole --out /tmp/tt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if threads < 0 || threads > twotower.MaxThreads {
+				return fmt.Errorf("train two-tower: --threads %d: want 1 to %d, or 0 for model_training.two_tower.threads", threads, twotower.MaxThreads)
+			}
+			if epochs < 0 || epochs > twotower.MaxEpochs {
+				return fmt.Errorf("train two-tower: --epochs %d: want 1 to %d, or 0 for model_training.two_tower.epochs", epochs, twotower.MaxEpochs)
+			}
 			cfg, err := twotower.LoadConfig(paramsPath)
 			if err != nil {
 				return err

@@ -42,9 +42,32 @@ func TestTrainTwoTowerCmd(t *testing.T) {
 		{name: "bad protocol", args: []string{"--protocol", "loo"}, wantErr: `--protocol "loo"`},
 		{name: "bad eval protocol", args: []string{"--eval-protocols", "tfrs,loo"}, wantErr: `"loo": want tfrs, recbole or sequential`},
 		{name: "eval protocols need all ratings", args: []string{"--protocol", "tfrs", "--eval-protocols", "recbole"}, wantErr: "--eval-protocols needs --protocol none"},
-		{name: "bad params", args: []string{"--epochs", "-1", "--params", filepath.Join(work, "bad.yaml")}, wantErr: "batch_size: expected >= 2"},
+		{name: "bad params", args: []string{"--params", filepath.Join(work, "bad.yaml")},
+			wantErr: filepath.Join(work, "bad.yaml") + ": line 3: model_training.two_tower.batch_size: expected 2 to 65536, got 1"},
+		{name: "section typo", args: []string{"--params", filepath.Join(work, "typo.yaml")},
+			wantErr: filepath.Join(work, "typo.yaml") + `: line 2: unknown section "model_training.two-tower" (known sections of model_training: sasrec, bert4rec, two_tower)`},
+		{name: "NaN params", args: []string{"--params", filepath.Join(work, "nan.yaml")},
+			wantErr: filepath.Join(work, "nan.yaml") + ": line 3: model_training.two_tower.learning_rate: expected a finite number > 0, got +Inf\n" +
+				"line 4: model_training.two_tower.ema: expected 0 <= decay < 1, got NaN"},
+		{name: "huge embedding", args: []string{"--params", filepath.Join(work, "huge.yaml")},
+			wantErr: filepath.Join(work, "huge.yaml") + ": line 3: model_training.two_tower.embedding_dim: expected 1 to 4096, got 1000000000"},
+		{name: "negative epochs and threads", args: []string{"--epochs", "-5", "--threads", "-2"},
+			wantErr: "train two-tower: --threads -2: want 1 to 256, or 0 for model_training.two_tower.threads"},
+		{name: "negative epochs flag", args: []string{"--epochs", "-5"},
+			wantErr: "train two-tower: --epochs -5: want 1 to 100000, or 0 for model_training.two_tower.epochs"},
+		{name: "too many threads", args: []string{"--threads", "100000"},
+			wantErr: "train two-tower: --threads 100000: want 1 to 256, or 0 for model_training.two_tower.threads"},
 	}
-	os.WriteFile(filepath.Join(work, "bad.yaml"), []byte("model_training:\n  two_tower:\n    batch_size: 1\n"), 0o644)
+	for name, yaml := range map[string]string{
+		"bad.yaml":  "model_training:\n  two_tower:\n    batch_size: 1\n",
+		"typo.yaml": "model_training:\n  two-tower:\n    batch_size: 1\n",
+		"nan.yaml":  "model_training:\n  two_tower:\n    learning_rate: .inf\n    ema: .nan\n",
+		"huge.yaml": "model_training:\n  two_tower:\n    embedding_dim: 1000000000\n",
+	} {
+		if err := os.WriteFile(filepath.Join(work, name), []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.out == "" {

@@ -1,16 +1,15 @@
 // Package config reads params.yaml, the tunables of every Movie Genie stage,
-// into typed structs with defaults. Unknown keys are errors, so a typo in
-// params.yaml fails loudly instead of being ignored.
+// into typed structs with defaults. Unknown sections (at the top level and
+// in model_training) and unknown keys are errors, so a typo in params.yaml
+// fails loudly instead of being ignored; every error names the file, the
+// line and the key. [File] is the parsed file the model packages read
+// their model_training sections from.
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Params is the whole of params.yaml. Sections follow the seed pipeline.
@@ -19,9 +18,8 @@ type Params struct {
 	DataProcessing     DataProcessing     `yaml:"data_processing"`
 	FeatureEngineering FeatureEngineering `yaml:"feature_engineering"`
 	Serving            Serving            `yaml:"serving"`
-	// Other sections (model_training, search, evaluation, serving) are
-	// read by the stages that own them.
-	Rest map[string]yaml.Node `yaml:",inline"`
+	// model_training's sections are read by the model packages that own
+	// them (File.Decode); Load only checks their names.
 }
 
 // Serving tunes genie serve (read when it starts; no pipeline stage
@@ -89,47 +87,60 @@ func Load(path string) (Params, error) {
 	if err != nil {
 		return p, fmt.Errorf("read params: %w", err)
 	}
-	if err := Decode(b, &p); err != nil {
-		return p, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
+	return p, decode(path, b, &p)
 }
 
 // Decode reads YAML into p, keeping p's values where the YAML is silent,
-// and validates the result.
-func Decode(b []byte, p *Params) error {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(p); err != nil && !errors.Is(err, io.EOF) {
+// and validates the result. Errors name the line and the key.
+func Decode(b []byte, p *Params) error { return decode("", b, p) }
+
+// decode is Decode with errors prefixed by path (when not empty).
+func decode(path string, b []byte, p *Params) error {
+	f, err := Parse(path, b)
+	if err != nil {
 		return err
 	}
-	return p.Validate()
+	for _, s := range []struct {
+		name string
+		v    any
+	}{
+		{"data", &p.Data}, {"data_processing", &p.DataProcessing},
+		{"feature_engineering", &p.FeatureEngineering}, {"serving", &p.Serving},
+	} {
+		if err := f.Decode(s.v, s.name); err != nil {
+			return err
+		}
+	}
+	return f.Locate(p.Validate())
 }
 
-// Validate checks ranges and names every bad value.
+// Validate checks ranges and names every bad value (each a [ValueError]).
 func (p Params) Validate() error {
 	var errs []error
+	bad := func(key, want string, got any) {
+		errs = append(errs, &ValueError{Key: key, Want: want, Got: got})
+	}
 	dp := p.DataProcessing
 	if dp.MinRatingsPerUser < 1 {
-		errs = append(errs, fmt.Errorf("data_processing.min_ratings_per_user: expected >= 1, got %d", dp.MinRatingsPerUser))
+		bad("data_processing.min_ratings_per_user", ">= 1", dp.MinRatingsPerUser)
 	}
 	if dp.MinRatingsPerMovie < 1 {
-		errs = append(errs, fmt.Errorf("data_processing.min_ratings_per_movie: expected >= 1, got %d", dp.MinRatingsPerMovie))
+		bad("data_processing.min_ratings_per_movie", ">= 1", dp.MinRatingsPerMovie)
 	}
 	if !(dp.TestSplitRatio > 0 && dp.TestSplitRatio < 1) {
-		errs = append(errs, fmt.Errorf("data_processing.test_split_ratio: expected a number between 0 and 1, got %v", dp.TestSplitRatio))
+		bad("data_processing.test_split_ratio", "a number between 0 and 1", dp.TestSplitRatio)
 	}
 	if !(dp.MinCompleteness >= 0 && dp.MinCompleteness <= 1) {
-		errs = append(errs, fmt.Errorf("data_processing.min_completeness: expected a number from 0 to 1, got %v", dp.MinCompleteness))
+		bad("data_processing.min_completeness", "a number from 0 to 1", dp.MinCompleteness)
 	}
 	if dp.OnBadLine != "fail" && dp.OnBadLine != "skip" {
-		errs = append(errs, fmt.Errorf("data_processing.on_bad_line: expected fail or skip, got %q", dp.OnBadLine))
+		bad("data_processing.on_bad_line", "fail or skip", fmt.Sprintf("%q", dp.OnBadLine))
 	}
 	if w := p.Serving.SearchPersonalWeight; !(w >= 0 && w <= 1) {
-		errs = append(errs, fmt.Errorf("serving.search_personal_weight: expected a number from 0 to 1, got %v", w))
+		bad("serving.search_personal_weight", "a number from 0 to 1", w)
 	}
 	if p.FeatureEngineering.MaxSequenceLength < 2 {
-		errs = append(errs, fmt.Errorf("feature_engineering.max_sequence_length: expected >= 2, got %d", p.FeatureEngineering.MaxSequenceLength))
+		bad("feature_engineering.max_sequence_length", ">= 2", p.FeatureEngineering.MaxSequenceLength)
 	}
 	return errors.Join(errs...)
 }

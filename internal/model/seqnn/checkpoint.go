@@ -190,41 +190,84 @@ func topK(scores []float32, drop []bool, k int, ids []int64) []Scored {
 	return out
 }
 
-// PretrainedSpec returns a harness spec whose model loads the saved model
-// in dir: when the harness fits it on the data the model was trained on
-// (same fingerprint), Fit only loads the weights; on other data it trains
-// a fresh model for the saved refit epoch count. This lets an evaluation
-// stage reuse the training stage's model instead of training again.
-func PretrainedSpec(dir string) (model.Spec, error) {
+// PretrainedSpec returns a harness spec whose model is the one saved in dir
+// (by Train, into models/<name>). When the harness fits it on the data that
+// model was trained on (same Fingerprint and item vocabulary), Fit only
+// loads the weights; on any other data it trains a fresh model with the
+// saved configuration for the saved refit epoch count, and says so through
+// logf (may be nil), which also receives that fit's epochs. This lets an
+// evaluation stage reuse the training stage's model instead of training
+// again.
+//
+// train, when not nil, is the data the harness will fit the model on (the
+// protocol's test-phase training data): the candidate's label then says
+// which of the two Fit will do, "pretrained DIR (N epochs)" or "trained
+// here with DIR's configuration (N epochs)", so that a table never calls a
+// model trained by the evaluation pretrained. With a nil train the label
+// is the pretrained one.
+func PretrainedSpec(dir string, train *model.TrainData, logf func(format string, args ...any)) (model.Spec, error) {
 	_, info, err := Load(dir)
 	if err != nil {
 		return model.Spec{}, err
 	}
-	name := info.Config.Name
-	return model.Spec{Name: name, Candidates: []model.Candidate{{
-		Label: fmt.Sprintf("pretrained %s (%d epochs)", dir, info.RefitEpochs),
-		New:   func() model.Recommender { return &pretrained{dir: dir} },
+	label := fmt.Sprintf("pretrained %s (%d epochs)", dir, info.RefitEpochs)
+	if train != nil && !info.fitOn(train) {
+		label = fmt.Sprintf("trained here with %s's configuration (%d epochs)", dir, info.retrainEpochs())
+	}
+	return model.Spec{Name: info.Config.Name, Candidates: []model.Candidate{{
+		Label: label,
+		New:   func() model.Recommender { return &pretrained{dir: dir, logf: logf} },
 	}}}, nil
 }
 
+// fitOn reports whether the saved model was trained on exactly train.
+func (info *Info) fitOn(train *model.TrainData) bool {
+	return info.TrainFingerprint != "" && info.TrainFingerprint == Fingerprint(train) && slices.Equal(info.ItemIDs, train.ItemIDs)
+}
+
+// retrainEpochs is the epoch count a model of the saved configuration
+// trains for on other data: the saved model's refit length.
+func (info *Info) retrainEpochs() int { return max(info.RefitEpochs, 1) }
+
 // pretrained is the recommender of PretrainedSpec.
 type pretrained struct {
-	dir string
+	dir  string
+	logf func(format string, args ...any)
+	// Loaded reports whether the last Fit loaded the saved model (true) or
+	// trained a new one (false).
+	Loaded bool
 	*Model
 }
 
-// Fit loads the saved model, or retrains it on data it was not trained on.
+// Fit loads the saved model when it was trained on train, and otherwise
+// trains a new one on train with the saved configuration, saying so
+// through p.logf.
 func (p *pretrained) Fit(ctx context.Context, train *model.TrainData) error {
 	m, info, err := Load(p.dir)
 	if err != nil {
 		return err
 	}
-	if info.TrainFingerprint == Fingerprint(train) && slices.Equal(info.ItemIDs, train.ItemIDs) {
-		p.Model = m
+	if info.fitOn(train) {
+		p.Model, p.Loaded = m, true
 		return nil
 	}
 	cfg := info.Config
-	cfg.Epochs = max(info.RefitEpochs, 1)
-	p.Model = New(cfg)
-	return p.Model.Fit(ctx, train)
+	cfg.Epochs = info.retrainEpochs()
+	saved := info.TrainFingerprint
+	if saved == "" {
+		saved = "none recorded"
+	}
+	n := New(cfg)
+	if p.logf != nil {
+		p.logf("%s: %s was trained on other data (fingerprint %s, this data %s): training a new model with its configuration for %d epochs",
+			cfg.Name, p.dir, saved, Fingerprint(train), cfg.Epochs)
+		n.OnEpoch = func(_ string, e Epoch) {
+			p.logf("%s epoch %d/%d: loss %.4f, %.1fs", cfg.Name, e.Epoch, cfg.Epochs, e.Loss, e.Seconds)
+		}
+	}
+	if err := n.Fit(ctx, train); err != nil {
+		return err
+	}
+	p.Model, p.Loaded = n, false
+	return nil
 }

@@ -15,7 +15,9 @@ package seqnn
 import (
 	"errors"
 	"fmt"
+	"math"
 
+	"github.com/moviegenie/genie/internal/config"
 	"github.com/moviegenie/genie/internal/nn"
 )
 
@@ -109,53 +111,149 @@ type Config struct {
 	// Seed drives initialization, batch order, masking and dropout.
 	Seed uint64 `yaml:"seed" json:"seed"`
 	// Threads is the training goroutine count (results are deterministic
-	// for a given Seed and Threads); 0 means 1.
+	// for a given Seed and Threads); 0 means 1, at most MaxThreads.
 	Threads int `yaml:"threads" json:"threads"`
 }
 
-// ErrConfig reports an invalid configuration.
+// ErrConfig reports an invalid configuration; every error of
+// [Config.Validate] wraps it.
 var ErrConfig = errors.New("seqnn: invalid config")
 
-// Validate reports an inconsistent configuration.
+// Upper bounds of a Config's sizes. They are far above any setting that
+// trains in reasonable time on a MovieLens release, and they turn a typo
+// (a few zeros too many) into an error naming the key, instead of an
+// allocation larger than the machine's memory, which kills the process
+// with a runtime out-of-memory dump.
+const (
+	// MaxSeqLen bounds max_len: the position embedding has max_len rows,
+	// and attention holds max_len² scores per head and window.
+	MaxSeqLen = 4096
+	// MaxHidden bounds hidden_size: the item embedding (also the output
+	// layer) alone holds items × hidden_size floats, four times over with
+	// its gradient and AdamW's two moments.
+	MaxHidden = 4096
+	// MaxHeads bounds num_heads, which must also divide hidden_size.
+	MaxHeads = 64
+	// MaxLayers bounds num_layers.
+	MaxLayers = 48
+	// MaxFFN bounds ffn_size: four times MaxHidden, the usual ratio.
+	MaxFFN = 4 * MaxHidden
+	// MaxBatchSize bounds batch_size: the activations of a step hold
+	// batch_size × max_len × hidden_size floats per layer.
+	MaxBatchSize = 65536
+	// MaxEpochs bounds max_epochs, epochs and continue_epochs (the
+	// learning-rate schedule counts their steps).
+	MaxEpochs = 100000
+	// MaxThreads bounds threads (and genie train's --threads): each
+	// thread holds its own scratch buffers.
+	MaxThreads = 256
+)
+
+// Validate reports every out-of-range or inconsistent value, each as a
+// [config.ValueError] naming its params.yaml key
+// (model_training.<name>.<key>) and the expected range, joined; each wraps
+// [ErrConfig]. NaN and infinite numbers are out of range everywhere.
 func (c *Config) Validate() error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrConfig, c.Name, fmt.Sprintf(format, args...))
+	var errs []error
+	prefix := "seqnn."
+	if c.Name != "" {
+		prefix = "model_training." + c.Name + "."
+	}
+	bad := func(key, want string, got any) {
+		errs = append(errs, &config.ValueError{Key: prefix + key, Want: want, Got: got, Err: ErrConfig})
+	}
+	between := func(key string, v, lo, hi int) {
+		if v < lo || v > hi {
+			bad(key, fmt.Sprintf("%d to %d", lo, hi), v)
+		}
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+	between("max_len", c.MaxLen, 2, MaxSeqLen)
+	between("hidden_size", c.Dim, 1, MaxHidden)
+	switch {
+	case c.Heads < 1 || c.Heads > MaxHeads:
+		bad("num_heads", fmt.Sprintf("1 to %d", MaxHeads), c.Heads)
+	case c.Dim >= 1 && c.Dim%c.Heads != 0:
+		bad("num_heads", fmt.Sprintf("a divisor of hidden_size %d", c.Dim), c.Heads)
+	}
+	between("num_layers", c.Layers, 1, MaxLayers)
+	if c.FFN < 0 || c.FFN > MaxFFN {
+		bad("ffn_size", fmt.Sprintf("0 (4 × hidden_size) to %d", MaxFFN), c.FFN)
+	}
+	if c.Activation != "gelu" && c.Activation != "relu" {
+		bad("activation", "gelu or relu", fmt.Sprintf("%q", c.Activation))
+	}
+	if !(c.Dropout >= 0 && c.Dropout < 1) {
+		bad("dropout", "0 <= p < 1", c.Dropout)
+	}
+	if !(c.AttnDropout >= 0 && c.AttnDropout < 1) {
+		bad("attention_dropout", "0 <= p < 1", c.AttnDropout)
+	}
+	if !(c.InitStd >= 0 && finite(c.InitStd)) {
+		bad("init_std", "a finite number >= 0 (0: 0.02)", c.InitStd)
+	}
+	between("batch_size", c.BatchSize, 1, MaxBatchSize)
+	if !(c.LR > 0 && finite(c.LR)) {
+		bad("learning_rate", "a finite number > 0", c.LR)
+	}
+	if !(c.WeightDecay >= 0 && finite(c.WeightDecay)) {
+		bad("weight_decay", "a finite number >= 0", c.WeightDecay)
+	}
+	if c.WarmupSteps < 0 {
+		bad("warmup_steps", ">= 0", c.WarmupSteps)
+	}
+	if c.Decay != "constant" && c.Decay != "linear" && c.Decay != "cosine" {
+		bad("lr_decay", "constant, linear or cosine", fmt.Sprintf("%q", c.Decay))
+	}
+	if !(c.ClipNorm >= 0 && finite(c.ClipNorm)) {
+		bad("clip_norm", "a finite number >= 0 (0: no clipping)", c.ClipNorm)
+	}
+	if c.WindowStep < 0 {
+		bad("window_step", ">= 0 (0: max_len)", c.WindowStep)
+	}
+	if c.Bidirectional {
+		if !(c.MaskProb > 0 && c.MaskProb < 1) {
+			bad("mask_prob", "0 < p < 1", c.MaskProb)
+		}
+		if !(c.LastMaskShare >= 0 && c.LastMaskShare <= 1) {
+			bad("last_mask_share", "0 <= p <= 1", c.LastMaskShare)
+		}
+	}
+	if !(c.EMADecay >= 0 && c.EMADecay < 1) {
+		bad("ema_decay", "0 <= decay < 1 (0: no averaging)", c.EMADecay)
+	}
+	between("epochs", c.Epochs, 0, MaxEpochs)
+	if c.Epochs == 0 {
+		between("max_epochs", c.MaxEpochs, 1, MaxEpochs)
+	} else {
+		between("max_epochs", c.MaxEpochs, 0, MaxEpochs)
+	}
+	if c.Refit != "" && c.Refit != RefitBest && c.Refit != RefitFull && c.Refit != RefitContinue {
+		bad("refit", "best, full or continue", fmt.Sprintf("%q", c.Refit))
 	}
 	switch {
-	case c.MaxLen < 2:
-		return bad("max_len %d < 2", c.MaxLen)
-	case c.Dim <= 0 || c.Heads <= 0 || c.Dim%c.Heads != 0:
-		return bad("hidden_size %d not divisible by num_heads %d", c.Dim, c.Heads)
-	case c.Layers < 1:
-		return bad("num_layers %d < 1", c.Layers)
-	case c.FFN < 0:
-		return bad("ffn_size %d < 0", c.FFN)
-	case c.Activation != "gelu" && c.Activation != "relu":
-		return bad("activation %q (want gelu or relu)", c.Activation)
-	case c.Dropout < 0 || c.Dropout >= 1 || c.AttnDropout < 0 || c.AttnDropout >= 1:
-		return bad("dropout %g / attention_dropout %g outside [0, 1)", c.Dropout, c.AttnDropout)
-	case c.BatchSize < 1:
-		return bad("batch_size %d < 1", c.BatchSize)
-	case c.LR <= 0 || c.WeightDecay < 0 || c.ClipNorm < 0 || c.WarmupSteps < 0:
-		return bad("learning_rate %g, weight_decay %g, clip_norm %g, warmup_steps %d", c.LR, c.WeightDecay, c.ClipNorm, c.WarmupSteps)
-	case c.Decay != "constant" && c.Decay != "linear" && c.Decay != "cosine":
-		return bad("lr_decay %q (want constant, linear or cosine)", c.Decay)
-	case c.WindowStep < 0:
-		return bad("window_step %d < 0", c.WindowStep)
-	case c.Bidirectional && (c.MaskProb <= 0 || c.MaskProb >= 1 || c.LastMaskShare < 0 || c.LastMaskShare > 1):
-		return bad("mask_prob %g / last_mask_share %g", c.MaskProb, c.LastMaskShare)
-	case c.EMADecay < 0 || c.EMADecay >= 1:
-		return bad("ema_decay %g outside [0, 1)", c.EMADecay)
-	case c.Epochs < 0 || (c.Epochs == 0 && c.MaxEpochs < 1):
-		return bad("epochs %d, max_epochs %d", c.Epochs, c.MaxEpochs)
-	case c.Refit != "" && c.Refit != RefitBest && c.Refit != RefitFull && c.Refit != RefitContinue:
-		return bad("refit %q (want best, full or continue)", c.Refit)
-	case c.ContinueEpochs < 0 || (c.ContinueEpochs > 0 && c.refit() != RefitContinue):
-		return bad("continue_epochs %d with refit %q", c.ContinueEpochs, c.Refit)
-	case c.Epochs == 0 && (c.EvalEvery < 1 || c.refit() == RefitBest && c.Patience < 1):
-		return bad("patience %d, eval_every %d", c.Patience, c.EvalEvery)
+	case c.ContinueEpochs < 0 || c.ContinueEpochs > MaxEpochs:
+		bad("continue_epochs", fmt.Sprintf("0 to %d", MaxEpochs), c.ContinueEpochs)
+	case c.ContinueEpochs > 0 && c.refit() != RefitContinue:
+		bad("continue_epochs", fmt.Sprintf("0 with refit %q (only refit continue continues)", c.refit()), c.ContinueEpochs)
 	}
-	return nil
+	// Patience and eval_every matter only with validation (no fixed epoch
+	// count), patience only for refit best; negative values mean nothing.
+	switch {
+	case c.Patience < 0:
+		bad("patience", ">= 0", c.Patience)
+	case c.Epochs == 0 && c.refit() == RefitBest && c.Patience < 1:
+		bad("patience", ">= 1 with refit best", c.Patience)
+	}
+	switch {
+	case c.EvalEvery < 0:
+		bad("eval_every", ">= 0", c.EvalEvery)
+	case c.Epochs == 0 && c.EvalEvery < 1:
+		bad("eval_every", ">= 1 without a fixed epochs count", c.EvalEvery)
+	}
+	between("threads", c.Threads, 0, MaxThreads)
+	return errors.Join(errs...)
 }
 
 // The Refit modes.

@@ -3,8 +3,10 @@ package seqnn_test
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/moviegenie/genie/internal/model"
@@ -153,7 +155,7 @@ func TestDeterministicAndRoundTrip(t *testing.T) {
 				}
 			}
 			// The pretrained spec reuses the weights on the same data.
-			sp, err := seqnn.PretrainedSpec(dir)
+			sp, err := seqnn.PretrainedSpec(dir, d, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,26 +235,65 @@ func TestFitCancelled(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	base := sasrec.DefaultConfig()
+	nan, inf := math.NaN(), math.Inf(1)
 	for _, tc := range []struct {
 		name string
 		mod  func(*seqnn.Config)
+		want string // in the error, after "model_training.sasrec."
 	}{
-		{"heads", func(c *seqnn.Config) { c.Heads = 3 }},
-		{"len", func(c *seqnn.Config) { c.MaxLen = 1 }},
-		{"act", func(c *seqnn.Config) { c.Activation = "tanh" }},
-		{"dropout", func(c *seqnn.Config) { c.Dropout = 1 }},
-		{"decay", func(c *seqnn.Config) { c.Decay = "step" }},
-		{"epochs", func(c *seqnn.Config) { c.MaxEpochs = 0 }},
-		{"mask", func(c *seqnn.Config) { c.Bidirectional = true; c.MaskProb = 0 }},
-		{"ema", func(c *seqnn.Config) { c.EMADecay = 1 }},
-		{"refit", func(c *seqnn.Config) { c.Refit = "last" }},
-		{"continue", func(c *seqnn.Config) { c.Refit, c.ContinueEpochs = seqnn.RefitFull, 3 }},
+		{"heads", func(c *seqnn.Config) { c.Heads = 3 }, "num_heads: expected a divisor of hidden_size 64, got 3"},
+		{"len", func(c *seqnn.Config) { c.MaxLen = 1 }, "max_len: expected 2 to 4096, got 1"},
+		{"act", func(c *seqnn.Config) { c.Activation = "tanh" }, `activation: expected gelu or relu, got "tanh"`},
+		{"dropout", func(c *seqnn.Config) { c.Dropout = 1 }, "dropout: expected 0 <= p < 1, got 1"},
+		{"decay", func(c *seqnn.Config) { c.Decay = "step" }, `lr_decay: expected constant, linear or cosine, got "step"`},
+		{"epochs", func(c *seqnn.Config) { c.MaxEpochs = 0 }, "max_epochs: expected 1 to 100000, got 0"},
+		{"mask", func(c *seqnn.Config) { c.Bidirectional = true; c.MaskProb = 0 }, "mask_prob: expected 0 < p < 1, got 0"},
+		{"ema", func(c *seqnn.Config) { c.EMADecay = 1 }, "ema_decay: expected 0 <= decay < 1 (0: no averaging), got 1"},
+		{"refit", func(c *seqnn.Config) { c.Refit = "last" }, `refit: expected best, full or continue, got "last"`},
+		{"continue", func(c *seqnn.Config) { c.Refit, c.ContinueEpochs = seqnn.RefitFull, 3 },
+			`continue_epochs: expected 0 with refit "full" (only refit continue continues), got 3`},
+		// Sizes whose allocation would kill the process.
+		{"huge hidden", func(c *seqnn.Config) { c.Dim = 100000000 }, "hidden_size: expected 1 to 4096, got 100000000"},
+		{"huge len", func(c *seqnn.Config) { c.MaxLen = 1000000000 }, "max_len: expected 2 to 4096, got 1000000000"},
+		{"huge ffn", func(c *seqnn.Config) { c.FFN = 1 << 20 }, "ffn_size: expected 0 (4 × hidden_size) to 16384, got 1048576"},
+		{"huge layers", func(c *seqnn.Config) { c.Layers = 1000 }, "num_layers: expected 1 to 48, got 1000"},
+		{"huge heads", func(c *seqnn.Config) { c.Dim, c.Heads = 4096, 128 }, "num_heads: expected 1 to 64, got 128"},
+		{"huge batch", func(c *seqnn.Config) { c.BatchSize = 1 << 20 }, "batch_size: expected 1 to 65536, got 1048576"},
+		{"huge epochs", func(c *seqnn.Config) { c.MaxEpochs = 1 << 40 }, "max_epochs: expected 1 to 100000, got 1099511627776"},
+		{"huge threads", func(c *seqnn.Config) { c.Threads = 100000 }, "threads: expected 0 to 256, got 100000"},
+		// Zero and negative values that mean nothing.
+		{"zero hidden", func(c *seqnn.Config) { c.Dim = 0 }, "hidden_size: expected 1 to 4096, got 0"},
+		{"zero heads", func(c *seqnn.Config) { c.Heads = 0 }, "num_heads: expected 1 to 64, got 0"},
+		{"negative patience", func(c *seqnn.Config) { c.Patience = -4 }, "patience: expected >= 0, got -4"},
+		{"zero patience with refit best", func(c *seqnn.Config) { c.Refit, c.ContinueEpochs, c.Patience = seqnn.RefitBest, 0, 0 },
+			"patience: expected >= 1 with refit best, got 0"},
+		{"negative eval_every", func(c *seqnn.Config) { c.Epochs, c.EvalEvery = 3, -1 }, "eval_every: expected >= 0, got -1"},
+		{"negative threads", func(c *seqnn.Config) { c.Threads = -4 }, "threads: expected 0 to 256, got -4"},
+		{"negative max_epochs with epochs", func(c *seqnn.Config) { c.Epochs, c.MaxEpochs = 3, -1 }, "max_epochs: expected 0 to 100000, got -1"},
+		{"negative init_std", func(c *seqnn.Config) { c.InitStd = -1 }, "init_std: expected a finite number >= 0 (0: 0.02), got -1"},
+		// NaN and infinities, which comparisons let through.
+		{"NaN learning rate", func(c *seqnn.Config) { c.LR = nan }, "learning_rate: expected a finite number > 0, got NaN"},
+		{"infinite learning rate", func(c *seqnn.Config) { c.LR = inf }, "learning_rate: expected a finite number > 0, got +Inf"},
+		{"NaN dropout", func(c *seqnn.Config) { c.Dropout = nan }, "dropout: expected 0 <= p < 1, got NaN"},
+		{"NaN attention dropout", func(c *seqnn.Config) { c.AttnDropout = nan }, "attention_dropout: expected 0 <= p < 1, got NaN"},
+		{"NaN weight decay", func(c *seqnn.Config) { c.WeightDecay = nan }, "weight_decay: expected a finite number >= 0, got NaN"},
+		{"infinite weight decay", func(c *seqnn.Config) { c.WeightDecay = inf }, "weight_decay: expected a finite number >= 0, got +Inf"},
+		{"NaN clip norm", func(c *seqnn.Config) { c.ClipNorm = nan }, "clip_norm: expected a finite number >= 0 (0: no clipping), got NaN"},
+		{"NaN init_std", func(c *seqnn.Config) { c.InitStd = nan }, "init_std: expected a finite number >= 0 (0: 0.02), got NaN"},
+		{"NaN ema", func(c *seqnn.Config) { c.EMADecay = nan }, "ema_decay: expected 0 <= decay < 1 (0: no averaging), got NaN"},
+		{"NaN mask", func(c *seqnn.Config) { c.Bidirectional = true; c.MaskProb = nan }, "mask_prob: expected 0 < p < 1, got NaN"},
+		{"NaN last mask share", func(c *seqnn.Config) { c.Bidirectional = true; c.MaskProb, c.LastMaskShare = 0.2, nan },
+			"last_mask_share: expected 0 <= p <= 1, got NaN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := base
 			tc.mod(&c)
-			if err := c.Validate(); !errors.Is(err, seqnn.ErrConfig) {
-				t.Errorf("Validate: %v, want ErrConfig", err)
+			err := c.Validate()
+			if !errors.Is(err, seqnn.ErrConfig) {
+				t.Fatalf("Validate: %v, want ErrConfig", err)
+			}
+			if want := "model_training.sasrec." + tc.want; !strings.Contains(err.Error(), want) {
+				t.Errorf("Validate: %v, want %q", err, want)
 			}
 		})
 	}
@@ -260,6 +301,17 @@ func TestValidate(t *testing.T) {
 		if err := c.cfg.Validate(); err != nil {
 			t.Errorf("%s: %v", c.name, err)
 		}
+	}
+	for _, c := range []seqnn.Config{sasrec.DefaultConfig(), bert4rec.DefaultConfig()} {
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s defaults: %v", c.Name, err)
+		}
+	}
+	// Every bad value is reported, not only the first.
+	c := base
+	c.Dim, c.Threads = 0, -1
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "hidden_size") || !strings.Contains(err.Error(), "threads") {
+		t.Errorf("Validate: %v, want both hidden_size and threads", err)
 	}
 }
 

@@ -13,13 +13,12 @@
 package twotower
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+	"io/fs"
+	"math"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/moviegenie/genie/internal/config"
 )
 
 // Config holds the model's hyper-parameters, read from
@@ -90,7 +89,8 @@ type Config struct {
 	// Seed seeds initialisation, shuffling and dropout; 0 means
 	// data_processing.random_seed.
 	Seed uint64 `yaml:"seed" json:"seed"`
-	// Threads is the goroutine count of each member's training (0: 2).
+	// Threads is the goroutine count of each member's training (0: 2; at
+	// most MaxThreads).
 	// Results are bit-identical for a given seed and thread count.
 	Threads int `yaml:"threads" json:"threads"`
 }
@@ -117,82 +117,106 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate names every out-of-range value.
+// Upper bounds of a Config's sizes. They are far above any setting that
+// trains in reasonable time on a MovieLens release, and they turn a typo
+// (a few zeros too many) into an error naming the key, instead of an
+// allocation larger than the machine's memory, which kills the process
+// with a runtime out-of-memory dump.
+const (
+	// MaxEmbeddingDim bounds embedding_dim: the user and item id
+	// embeddings hold (users + items) × embedding_dim floats per member,
+	// four times over with their gradients and AdamW's two moments.
+	MaxEmbeddingDim = 4096
+	// MaxHiddenWidth bounds each of hidden_dims.
+	MaxHiddenWidth = 4096
+	// MaxHiddenLayers bounds the number of hidden_dims.
+	MaxHiddenLayers = 16
+	// MaxBatchSize bounds batch_size: a step's logits are batch_size²
+	// floats.
+	MaxBatchSize = 65536
+	// MaxEpochs bounds epochs (and genie train two-tower's --epochs).
+	MaxEpochs = 100000
+	// MaxHistoryLength bounds history_length, the pooled window.
+	MaxHistoryLength = 100000
+	// MaxThreads bounds threads (and genie train two-tower's --threads):
+	// each member runs that many goroutines, each with scratch buffers.
+	MaxThreads = 256
+	// MaxEnsemble bounds ensemble: every member holds its own towers.
+	MaxEnsemble = 64
+)
+
+// Validate names every out-of-range value, each as a [config.ValueError]
+// naming its params.yaml key (model_training.two_tower.<key>) and the
+// expected range, joined. NaN and infinite numbers are out of range
+// everywhere.
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(key, want string, got any) {
-		errs = append(errs, fmt.Errorf("model_training.two_tower.%s: expected %s, got %v", key, want, got))
+		errs = append(errs, &config.ValueError{Key: "model_training.two_tower." + key, Want: want, Got: got})
 	}
-	if c.EmbeddingDim < 1 {
-		bad("embedding_dim", ">= 1", c.EmbeddingDim)
+	between := func(key string, v, lo, hi int) {
+		if v < lo || v > hi {
+			bad(key, fmt.Sprintf("%d to %d", lo, hi), v)
+		}
 	}
-	if len(c.HiddenDims) == 0 {
-		bad("hidden_dims", "at least one width", c.HiddenDims)
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	between("embedding_dim", c.EmbeddingDim, 1, MaxEmbeddingDim)
+	if len(c.HiddenDims) == 0 || len(c.HiddenDims) > MaxHiddenLayers {
+		bad("hidden_dims", fmt.Sprintf("1 to %d widths", MaxHiddenLayers), c.HiddenDims)
 	}
 	for _, h := range c.HiddenDims {
-		if h < 1 {
-			bad("hidden_dims", "widths >= 1", c.HiddenDims)
+		if h < 1 || h > MaxHiddenWidth {
+			bad("hidden_dims", fmt.Sprintf("widths from 1 to %d", MaxHiddenWidth), c.HiddenDims)
 			break
 		}
 	}
-	if c.BatchSize < 2 {
-		bad("batch_size", ">= 2", c.BatchSize)
+	between("batch_size", c.BatchSize, 2, MaxBatchSize)
+	if !(c.LearningRate > 0 && finite(c.LearningRate)) {
+		bad("learning_rate", "a finite number > 0", c.LearningRate)
 	}
-	if !(c.LearningRate > 0) {
-		bad("learning_rate", "> 0", c.LearningRate)
-	}
-	if c.Epochs < 1 {
-		bad("epochs", ">= 1", c.Epochs)
-	}
-	if c.WeightDecay < 0 {
-		bad("weight_decay", ">= 0", c.WeightDecay)
+	between("epochs", c.Epochs, 1, MaxEpochs)
+	if !(c.WeightDecay >= 0 && finite(c.WeightDecay)) {
+		bad("weight_decay", "a finite number >= 0", c.WeightDecay)
 	}
 	if c.Negatives != NegativesInBatch && c.Negatives != NegativesAll {
 		bad("negatives", NegativesInBatch+" or "+NegativesAll, c.Negatives)
 	}
-	if c.PopularityPrior < 0 || c.PopularityPrior > 4 {
+	if !(c.PopularityPrior >= 0 && c.PopularityPrior <= 4) {
 		bad("popularity_prior", "0 <= p <= 4", c.PopularityPrior)
 	} else if c.PopularityPrior != 0 && c.Negatives == NegativesAll {
 		bad("popularity_prior", "0 with negatives: "+NegativesAll, c.PopularityPrior)
 	}
-	if !(c.Temperature > 0) {
-		bad("temperature", "> 0", c.Temperature)
+	if !(c.Temperature > 0 && finite(c.Temperature)) {
+		bad("temperature", "a finite number > 0", c.Temperature)
 	}
-	if c.IDDropout < 0 || c.IDDropout >= 1 {
+	if !(c.IDDropout >= 0 && c.IDDropout < 1) {
 		bad("id_dropout", "0 <= p < 1", c.IDDropout)
 	}
-	if c.ShortHistory < 0 || c.ShortHistory > 1 {
+	if !(c.ShortHistory >= 0 && c.ShortHistory <= 1) {
 		bad("short_history", "0 <= p <= 1", c.ShortHistory)
 	}
-	if c.HistoryLength < 1 {
-		bad("history_length", ">= 1", c.HistoryLength)
-	}
+	between("history_length", c.HistoryLength, 1, MaxHistoryLength)
 	if c.History != "" && c.History != HistoryAll && c.History != HistoryPast {
 		bad("history", HistoryAll+" or "+HistoryPast, c.History)
 	}
 	if c.Patience < 1 {
 		bad("patience", ">= 1", c.Patience)
 	}
-	if c.ValidationShare < 0 || c.ValidationShare >= 0.5 {
+	if !(c.ValidationShare >= 0 && c.ValidationShare < 0.5) {
 		bad("validation_share", "0 <= share < 0.5", c.ValidationShare)
 	}
-	if c.Ensemble < 0 || c.Ensemble > maxEnsemble {
-		bad("ensemble", fmt.Sprintf("0 <= n <= %d", maxEnsemble), c.Ensemble)
+	if c.Ensemble < 0 || c.Ensemble > MaxEnsemble {
+		bad("ensemble", fmt.Sprintf("0 <= n <= %d", MaxEnsemble), c.Ensemble)
 	}
 	if c.ParallelMembers < 0 {
 		bad("parallel_members", ">= 0 (0: all members at once)", c.ParallelMembers)
 	}
-	if c.EMA < 0 || c.EMA >= 1 {
+	if !(c.EMA >= 0 && c.EMA < 1) {
 		bad("ema", "0 <= decay < 1", c.EMA)
 	}
-	if c.Threads < 0 {
-		bad("threads", ">= 0", c.Threads)
-	}
+	between("threads", c.Threads, 0, MaxThreads)
 	return errors.Join(errs...)
 }
-
-// maxEnsemble bounds Config.Ensemble.
-const maxEnsemble = 64
 
 // label names the configuration in evaluation tables.
 func (c Config) label() string {
@@ -232,44 +256,36 @@ func (c Config) threads() int {
 
 // LoadConfig reads model_training.two_tower from the YAML file at path over
 // DefaultConfig, taking the seed from data_processing.random_seed unless
-// the section sets one. Other keys are ignored; a missing file or section
-// gives the defaults.
+// the section sets one. A missing file or section gives the defaults; an
+// unknown section anywhere in the file (a misspelt two_tower or
+// model_training), an unknown key in the section, a value of the wrong
+// type and an out-of-range value are errors naming the file, the line and
+// the key.
 func LoadConfig(path string) (Config, error) {
 	c := DefaultConfig()
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	f, err := config.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return c, nil
 	}
 	if err != nil {
-		return c, fmt.Errorf("read params: %w", err)
+		return c, err
 	}
-	var doc struct {
-		DataProcessing struct {
+	if n := f.Section("data_processing"); n != nil {
+		var dp struct {
 			RandomSeed *uint64 `yaml:"random_seed"`
-		} `yaml:"data_processing"`
-		ModelTraining struct {
-			TwoTower yaml.Node `yaml:"two_tower"`
-		} `yaml:"model_training"`
-	}
-	if err := yaml.NewDecoder(bytes.NewReader(b)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return c, fmt.Errorf("%s: %w", path, err)
-	}
-	if doc.DataProcessing.RandomSeed != nil {
-		c.Seed = *doc.DataProcessing.RandomSeed
-	}
-	if n := &doc.ModelTraining.TwoTower; n.Kind != 0 {
-		b, err := yaml.Marshal(n)
-		if err != nil {
-			return c, fmt.Errorf("%s: model_training.two_tower: %w", path, err)
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		dec.KnownFields(true)
-		if err := dec.Decode(&c); err != nil {
-			return c, fmt.Errorf("%s: model_training.two_tower: %w", path, err)
+		if err := n.Decode(&dp); err != nil {
+			return c, fmt.Errorf("%s: data_processing: %w", path, err)
+		}
+		if dp.RandomSeed != nil {
+			c.Seed = *dp.RandomSeed
 		}
 	}
-	if err := c.Validate(); err != nil {
-		return c, fmt.Errorf("%s: %w", path, err)
+	if err := f.Decode(&c, "model_training", "two_tower"); err != nil {
+		return c, err
+	}
+	if err := f.Locate(c.Validate()); err != nil {
+		return c, err
 	}
 	return c, nil
 }

@@ -526,6 +526,12 @@ func (m *Model) fitMember(ctx context.Context, k int, d *fitData) (memberFit, er
 				logits := g.ScaleExp(g.MatMul(uv, iv, false, true), n.logScale)
 				loss = g.SampledSoftmax(logits, bLogQ, items)
 			}
+			// A non-finite loss poisons every weight at the next step (and
+			// NaN scores tie, which validation would count as hits): stop
+			// at the first one, as seqnn does.
+			if v := float64(loss.Data[0]); math.IsNaN(v) || math.IsInf(v, 0) {
+				return memberFit{}, fmt.Errorf("two-tower%s: epoch %d: loss is %v at step %d of %d (learning_rate %g)", tag, epoch, v, s+1, steps, cfg.LearningRate)
+			}
 			nn.ZeroGrad(n.params)
 			if err := g.Backward(loss); err != nil {
 				return memberFit{}, fmt.Errorf("two-tower: backward: %w", err)

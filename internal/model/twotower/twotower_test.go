@@ -212,7 +212,7 @@ func TestLoadConfig(t *testing.T) {
 				return c.EmbeddingDim == 32 && slices.Equal(c.HiddenDims, []int{64}) && c.Epochs == 3 && c.BatchSize == 512
 			}},
 		{name: "bad values", yaml: "model_training:\n  two_tower:\n    batch_size: 1\n    learning_rate: 0\n",
-			wantErr: "batch_size: expected >= 2, got 1"},
+			wantErr: "line 3: model_training.two_tower.batch_size: expected 2 to 65536, got 1"},
 		{name: "ensemble", yaml: "model_training:\n  two_tower:\n    ensemble: 5\n",
 			check: func(c Config) bool { return c.Ensemble == 5 && c.members() == 5 }},
 		{name: "bad ensemble", yaml: "model_training:\n  two_tower:\n    ensemble: -1\n", wantErr: "ensemble: expected 0 <= n <= 64, got -1"},
@@ -238,7 +238,24 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad popularity prior", yaml: "model_training:\n  two_tower:\n    popularity_prior: -1\n", wantErr: "popularity_prior: expected 0 <= p <= 4, got -1"},
 		{name: "popularity prior without logQ", yaml: "model_training:\n  two_tower:\n    negatives: all\n    popularity_prior: 0.5\n",
 			wantErr: "popularity_prior: expected 0 with negatives: all, got 0.5"},
-		{name: "unknown key", yaml: "model_training:\n  two_tower:\n    layers: 3\n", wantErr: "field layers not found"},
+		{name: "unknown key", yaml: "model_training:\n  two_tower:\n    layers: 3\n",
+			wantErr: "line 3: field layers not found in model_training.two_tower (known keys: embedding_dim, hidden_dims, batch_size,"},
+		{name: "section typo", yaml: "data_processing:\n  random_seed: 7\nmodel_training:\n  two-tower:\n    embedding_dim: 8\n",
+			wantErr: `line 4: unknown section "model_training.two-tower" (known sections of model_training: sasrec, bert4rec, two_tower)`},
+		{name: "model_training typo", yaml: "model_trainig:\n  two_tower:\n    embedding_dim: 8\n",
+			wantErr: `line 1: unknown section "model_trainig" (known sections: data, data_processing, feature_engineering, model_training, serving)`},
+		{name: "other model's typo", yaml: "model_training:\n  sasrc:\n    hidden_size: 8\n  two_tower:\n    embedding_dim: 8\n",
+			wantErr: `line 2: unknown section "model_training.sasrc"`},
+		{name: "type error at the file's line", yaml: "# params\n\ndata_processing:\n  random_seed: 7\n\nmodel_training:\n  two_tower:\n    epochs: 3\n    embedding_dim: abc\n",
+			wantErr: `line 9: model_training.two_tower.embedding_dim: expected an integer, got "abc"`},
+		{name: "list item type error", yaml: "model_training:\n  two_tower:\n    hidden_dims:\n      - 64\n      - wide\n",
+			wantErr: `line 5: model_training.two_tower.hidden_dims: expected a list of integers, got "wide" as item 2`},
+		{name: "huge embedding at the file's line", yaml: "model_training:\n  two_tower:\n    epochs: 3\n    embedding_dim: 1000000000\n",
+			wantErr: "line 4: model_training.two_tower.embedding_dim: expected 1 to 4096, got 1000000000"},
+		{name: "infinite learning rate", yaml: "model_training:\n  two_tower:\n    learning_rate: .inf\n",
+			wantErr: "line 3: model_training.two_tower.learning_rate: expected a finite number > 0, got +Inf"},
+		{name: "NaN ema", yaml: "model_training:\n  two_tower:\n    ema: .nan\n", wantErr: "line 3: model_training.two_tower.ema: expected 0 <= decay < 1, got NaN"},
+		{name: "bad seed", yaml: "data_processing:\n  random_seed: many\n", wantErr: "line 2: cannot unmarshal"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -246,13 +263,97 @@ func TestLoadConfig(t *testing.T) {
 			os.WriteFile(path, []byte(tc.yaml), 0o644)
 			c, err := LoadConfig(path)
 			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.HasPrefix(err.Error(), path+": ") {
 					t.Fatalf("error %v, want %q", err, tc.wantErr)
 				}
 				return
 			}
 			if err != nil || !tc.check(c) {
 				t.Errorf("got %+v, %v", c, err)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, tc := range []struct {
+		name string
+		mod  func(*Config)
+		want string // in the error, after "model_training.two_tower."
+	}{
+		// Sizes whose allocation would kill the process.
+		{"huge embedding", func(c *Config) { c.EmbeddingDim = 1000000000 }, "embedding_dim: expected 1 to 4096, got 1000000000"},
+		{"huge hidden width", func(c *Config) { c.HiddenDims = []int{128, 1 << 30} }, "hidden_dims: expected widths from 1 to 4096, got [128 1073741824]"},
+		{"too many hidden layers", func(c *Config) { c.HiddenDims = make([]int, 17) }, "hidden_dims: expected 1 to 16 widths, got"},
+		{"huge batch", func(c *Config) { c.BatchSize = 1 << 20 }, "batch_size: expected 2 to 65536, got 1048576"},
+		{"huge epochs", func(c *Config) { c.Epochs = 1 << 40 }, "epochs: expected 1 to 100000, got 1099511627776"},
+		{"huge history", func(c *Config) { c.HistoryLength = 1 << 30 }, "history_length: expected 1 to 100000, got 1073741824"},
+		{"huge ensemble", func(c *Config) { c.Ensemble = 65 }, "ensemble: expected 0 <= n <= 64, got 65"},
+		{"huge threads", func(c *Config) { c.Threads = 1 << 20 }, "threads: expected 0 to 256, got 1048576"},
+		// Zero and negative values that mean nothing.
+		{"zero embedding", func(c *Config) { c.EmbeddingDim = 0 }, "embedding_dim: expected 1 to 4096, got 0"},
+		{"negative epochs", func(c *Config) { c.Epochs = -5 }, "epochs: expected 1 to 100000, got -5"},
+		{"negative threads", func(c *Config) { c.Threads = -2 }, "threads: expected 0 to 256, got -2"},
+		{"negative patience", func(c *Config) { c.Patience = -4 }, "patience: expected >= 1, got -4"},
+		// NaN and infinities, which comparisons let through.
+		{"NaN learning rate", func(c *Config) { c.LearningRate = nan }, "learning_rate: expected a finite number > 0, got NaN"},
+		{"infinite learning rate", func(c *Config) { c.LearningRate = inf }, "learning_rate: expected a finite number > 0, got +Inf"},
+		{"NaN ema", func(c *Config) { c.EMA = nan }, "ema: expected 0 <= decay < 1, got NaN"},
+		{"NaN weight decay", func(c *Config) { c.WeightDecay = nan }, "weight_decay: expected a finite number >= 0, got NaN"},
+		{"infinite weight decay", func(c *Config) { c.WeightDecay = inf }, "weight_decay: expected a finite number >= 0, got +Inf"},
+		{"infinite temperature", func(c *Config) { c.Temperature = inf }, "temperature: expected a finite number > 0, got +Inf"},
+		{"NaN popularity prior", func(c *Config) { c.PopularityPrior = nan }, "popularity_prior: expected 0 <= p <= 4, got NaN"},
+		{"NaN id dropout", func(c *Config) { c.IDDropout = nan }, "id_dropout: expected 0 <= p < 1, got NaN"},
+		{"NaN short history", func(c *Config) { c.ShortHistory = nan }, "short_history: expected 0 <= p <= 1, got NaN"},
+		{"NaN validation share", func(c *Config) { c.ValidationShare = nan }, "validation_share: expected 0 <= share < 0.5, got NaN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tc.mod(&c)
+			err := c.Validate()
+			if want := "model_training.two_tower." + tc.want; err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("Validate: %v, want %q", err, want)
+			}
+		})
+	}
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+}
+
+// TestFitStopsOnNonFiniteLoss poisons one training step's inputs and
+// checks that Fit fails there, naming the member and the epoch, instead of
+// training on NaN weights.
+func TestFitStopsOnNonFiniteLoss(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		ensemble       int
+		member, epoch  int // where the step is poisoned (member 0-based)
+		want           string
+		wantLastEpochs int // the last epoch any member started
+	}{
+		{name: "single model", epoch: 2, want: "two-tower: epoch 2: loss is NaN at step 1 of ", wantLastEpochs: 2},
+		{name: "ensemble member", ensemble: 2, member: 1, epoch: 1, want: "two-tower member 2/2: epoch 1: loss is NaN at step 1 of ", wantLastEpochs: 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			td, side := synthetic()
+			cfg := smallConfig()
+			cfg.Epochs, cfg.Ensemble, cfg.ParallelMembers = 3, tc.ensemble, 1
+			m := New(cfg, side)
+			last := 0
+			m.OnBatch = func(b Batch) {
+				last = max(last, b.Epoch)
+				if b.Member == tc.member && b.Epoch == tc.epoch && b.Step == 0 {
+					b.LogQ[0] = float32(math.NaN())
+				}
+			}
+			err := m.Fit(context.Background(), td)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Fit: %v, want %q", err, tc.want)
+			}
+			if last != tc.wantLastEpochs {
+				t.Errorf("training went on to epoch %d, want %d", last, tc.wantLastEpochs)
 			}
 		})
 	}
