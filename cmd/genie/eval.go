@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -81,16 +82,25 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 			if verbose {
 				opts.Log = logf
 			}
+			if _, err := os.Stat(modelsDir); err != nil {
+				if cmd.Flags().Changed("models") {
+					return fmt.Errorf("--models: %w", err)
+				}
+				logf("no %s folder: evaluating the baselines only (genie repro trains the models)", modelsDir)
+			}
 			var all []*eval.Result
 			for _, pr := range ps {
 				specs, err := evalSpecs(pr, d, modelsDir, logf)
 				if err != nil {
 					return err
 				}
+				start := time.Now()
+				logf("%s protocol: %d models…", pr, len(specs))
 				res, err := eval.Evaluate(ctx, d, pr, specs, opts)
 				if err != nil {
 					return fmt.Errorf("eval %s: %w", pr, err)
 				}
+				logf("%s protocol: done in %s", pr, time.Since(start).Round(100*time.Millisecond))
 				all = append(all, res...)
 			}
 			if err := eval.WriteTable(cmd.OutOrStdout(), all); err != nil {

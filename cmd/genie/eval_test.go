@@ -266,3 +266,38 @@ func TestEvalSequentialRetrained(t *testing.T) {
 		})
 	}
 }
+
+// TestEvalModelsFolder: a --models folder given on purpose must exist (a
+// typo would evaluate the baselines only and overwrite the metrics); the
+// default missing is said, and each protocol reports its progress.
+func TestEvalModelsFolder(t *testing.T) {
+	work := t.TempDir()
+	processed := filepath.Join(work, "processed")
+	writeSparseTables(t, processed, 150, 40, 20)
+	metrics := filepath.Join(work, "eval.json")
+	run := func(args ...string) (string, error) {
+		cmd := newEvalCmd()
+		var stderr bytes.Buffer
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&stderr)
+		cmd.SetArgs(append([]string{"--processed", processed, "--protocols", "tfrs", "--metrics", metrics, "--params", filepath.Join(work, "none.yaml")}, args...))
+		err := cmd.Execute()
+		return stderr.String(), err
+	}
+	if _, err := run("--models", filepath.Join(work, "modles")); err == nil || !strings.Contains(err.Error(), "--models: stat ") {
+		t.Errorf("a missing --models: %v", err)
+	}
+	if _, err := os.Stat(metrics); !os.IsNotExist(err) {
+		t.Errorf("a failed eval wrote %s", metrics)
+	}
+	t.Chdir(work)
+	log, err := run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"no models folder: evaluating the baselines only", "tfrs protocol: 3 models…", "tfrs protocol: done in "} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+}
