@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -106,6 +107,9 @@ func serve(ctx context.Context, out io.Writer, o serveOptions) error {
 	}
 	st, err := backend.Open(ctx, o.db)
 	if err != nil {
+		if _, cerr := os.Stat(o.catalog); backend.Name(o.db) == "sqlite" && o.catalog != "" && errors.Is(cerr, fs.ErrNotExist) {
+			return fmt.Errorf("%w; the catalogue --catalog %s is missing too, so there was nothing to copy into it (genie repro builds it)", err, o.catalog)
+		}
 		return err
 	}
 	defer st.Close()
