@@ -1,16 +1,15 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/moviegenie/genie/internal/atomicfile/atomicfiletest"
 )
 
 // TestReportWriteJSON checks the report file: mode 0644 whatever it
@@ -97,30 +96,5 @@ func TestReportWriteJSONConcurrent(t *testing.T) {
 		b, _ := json.MarshalIndent(reports[w], "", "  ")
 		want[w] = append(b, '\n')
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, writers*rounds)
-	for w := range writers {
-		wg.Go(func() {
-			for range rounds {
-				errs <- reports[w].WriteJSON(path)
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.ContainsFunc(want, func(w []byte) bool { return bytes.Equal(w, got) }) {
-		t.Errorf("report of %d bytes is none of the writers'", len(got))
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("left behind: %v", entries)
-	}
+	atomicfiletest.Concurrent(t, path, rounds, want, func(w int) error { return reports[w].WriteJSON(path) })
 }

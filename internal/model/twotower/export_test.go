@@ -6,10 +6,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/moviegenie/genie/internal/atomicfile/atomicfiletest"
 )
 
 // TestWriteFileConcurrent checks that concurrent writers of one path all
@@ -22,32 +22,7 @@ func TestWriteFileConcurrent(t *testing.T) {
 	for w := range contents {
 		contents[w] = bytes.Repeat([]byte(fmt.Sprintf("writer %d\n", w)), 4096)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, writers*rounds)
-	for w := range writers {
-		wg.Go(func() {
-			for range rounds {
-				errs <- writeFile(path, contents[w])
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.ContainsFunc(contents, func(c []byte) bool { return bytes.Equal(c, got) }) {
-		t.Errorf("content of %d bytes is none of the writers'", len(got))
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("left behind: %v", entries)
-	}
+	atomicfiletest.Concurrent(t, path, rounds, contents, func(w int) error { return writeFile(path, contents[w]) })
 }
 
 // TestWriteJSONFailure checks that a failed write leaves the folder as it
