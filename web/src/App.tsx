@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, match, navigate, useLocation } from './lib/router';
 import { useSession } from './lib/session';
+import { focusHeading } from './lib/pageFocus';
 import { SearchIcon } from './components/Icons';
 import { ChooseUser } from './pages/ChooseUser';
 import { NewUser } from './pages/NewUser';
 import { Home } from './pages/Home';
-import { SearchPage } from './pages/Search';
+import { SearchPage, cutQuery } from './pages/Search';
 import { MoviePage } from './pages/Movie';
 import { MetricsPage } from './pages/Metrics';
 
@@ -31,7 +32,7 @@ function SearchBox({ initial }: { initial: string }) {
 }
 
 function Header({ q }: { q: string }) {
-  const { userId, setUser } = useSession();
+  const { userId } = useSession();
   return (
     <header className="topbar">
       <Link to="/" className="brand" aria-label="Movie Genie home">
@@ -43,13 +44,8 @@ function Header({ q }: { q: string }) {
       <SearchBox initial={q} />
       <nav aria-label="Account and pages" className="topnav">
         {userId ? <span className="welcome">Welcome, User {userId}</span> : null}
-        <button
-          type="button"
-          onClick={() => {
-            setUser(null);
-            navigate('/users');
-          }}
-        >
+        {/* The current user stays chosen (and Back returns to them) until another is picked. */}
+        <button type="button" onClick={() => navigate('/users')}>
           {userId ? 'Change user' : 'Choose user'}
         </button>
         <Link to="/models" className="button">
@@ -60,7 +56,12 @@ function Header({ q }: { q: string }) {
   );
 }
 
-/** Toast shows (and announces) the outcome of the last feedback. */
+/**
+ * Toast shows (and announces) the outcome of the last feedback. Successes
+ * and errors have a live region each, with a fixed role (status, alert):
+ * screen readers track live regions by element, so one element must not
+ * switch roles. Only the region of the current message shows.
+ */
 function Toast() {
   const { message } = useSession();
   const [shown, setShown] = useState(false);
@@ -70,10 +71,17 @@ function Toast() {
     const t = setTimeout(() => setShown(false), 5000);
     return () => clearTimeout(t);
   }, [message]);
+  const ok = shown && message?.tone === 'ok' ? message.text : '';
+  const error = shown && message?.tone === 'error' ? message.text : '';
   return (
-    <div className={`toast ${message?.tone ?? ''} ${shown ? 'show' : ''}`} role={message?.tone === 'error' ? 'alert' : 'status'} aria-live="polite">
-      {shown ? message?.text : ''}
-    </div>
+    <>
+      <div className={`toast toast-ok ${ok ? 'show' : ''}`} role="status" aria-live="polite" data-testid="toast-status">
+        {ok}
+      </div>
+      <div className={`toast toast-error ${error ? 'show' : ''}`} role="alert" aria-live="assertive" data-testid="toast-alert">
+        {error}
+      </div>
+    </>
   );
 }
 
@@ -89,15 +97,14 @@ export function App() {
     if (needsUser && !userId) navigate('/users', { replace: true });
   }, [needsUser, userId]);
 
-  // Move focus to the new page's heading for screen-reader users.
+  // Move focus to the new page's heading for screen-reader users, and name
+  // the tab after it. The movie page's heading is only known once the movie
+  // has loaded: that page does both itself then (useHeadingFocus); until
+  // then the tab is just "Movie Genie", not the previous page's title.
+  const selfFocused = route.page === 'movie';
   useEffect(() => {
-    const h = main.current?.querySelector('h1');
-    if (h) {
-      h.setAttribute('tabindex', '-1');
-      h.focus({ preventScroll: true });
-    }
-    document.title = `${h?.textContent ?? 'Movie Genie'} · Movie Genie`;
-  }, [path, params.toString()]);
+    if (!selfFocused) focusHeading(main.current?.querySelector('h1'));
+  }, [path, params.toString(), selfFocused]);
 
   let page;
   switch (route.page) {
@@ -134,7 +141,7 @@ export function App() {
       <a href="#main" className="skip">
         Skip to content
       </a>
-      <Header q={route.page === 'search' ? route.q : ''} />
+      <Header q={route.page === 'search' ? cutQuery(route.q) : ''} />
       <main id="main" ref={main}>
         {page}
       </main>

@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { displayTitle } from '../lib/poster';
 import { useSession } from '../lib/session';
 import type { FeedbackKind } from '../api/types';
@@ -7,37 +6,40 @@ import { ThumbDown, ThumbUp } from './Icons';
 
 /** useFeedback sends feedback and announces the outcome, success or failure. */
 export function useFeedback(movieId: number, title: string) {
-  const { sendFeedback, announce } = useSession();
-  const [busy, setBusy] = useState(false);
+  const { sendFeedback, announce, pending } = useSession();
+  // busy is per movie, shared by every card showing it.
+  const busy = pending.has(movieId);
   const send = async (kind: FeedbackKind, rating?: number) => {
-    setBusy(true);
     const t = displayTitle(title);
     try {
-      await sendFeedback(movieId, kind, rating);
+      if (!(await sendFeedback(movieId, kind, rating))) return;
       const what = kind === 'rating' ? `Rated ${t} ${rating} ${rating === 1 ? 'star' : 'stars'}` : kind === 'watched' ? `Marked ${t} as watched` : `${kind === 'like' ? 'Liked' : 'Disliked'} ${t}`;
       announce(`${what}. Your recommendations are updated.`);
     } catch (e) {
       announce(`Could not save your ${kind} for ${t}: ${(e as Error).message}`, 'error');
-    } finally {
-      setBusy(false);
     }
   };
   return { send, busy };
 }
 
-/** Thumbs: like and dislike toggle buttons for one movie. */
+/**
+ * Thumbs: like and dislike buttons for one movie, pressed for the user's
+ * current opinion. Pressing the other one switches; pressing the pressed one
+ * again sends nothing (there is no "unlike" in the API) and just says so.
+ */
 export function Thumbs({ movieId, title, compact }: { movieId: number; title: string; compact?: boolean }) {
-  const { opinions } = useSession();
+  const { opinions, announce } = useSession();
   const { send, busy } = useFeedback(movieId, title);
   const o = opinions.get(movieId)?.opinion;
   const t = displayTitle(title);
+  const press = (kind: 'like' | 'dislike') => (o === kind ? announce(`You already ${kind}d ${t}.`) : send(kind));
   return (
     <div className={compact ? 'thumbs compact' : 'thumbs'}>
-      <button type="button" aria-pressed={o === 'like'} aria-label={`Like ${t}`} title="Like" disabled={busy} onClick={() => send('like')}>
+      <button type="button" aria-pressed={o === 'like'} aria-label={`Like ${t}`} title={o === 'like' ? 'You like it' : 'Like'} disabled={busy} onClick={() => press('like')}>
         <ThumbUp />
         {compact ? null : ' Like'}
       </button>
-      <button type="button" aria-pressed={o === 'dislike'} aria-label={`Dislike ${t}`} title="Dislike" disabled={busy} onClick={() => send('dislike')}>
+      <button type="button" aria-pressed={o === 'dislike'} aria-label={`Dislike ${t}`} title={o === 'dislike' ? 'You dislike it' : 'Dislike'} disabled={busy} onClick={() => press('dislike')}>
         <ThumbDown />
         {compact ? null : ' Dislike'}
       </button>

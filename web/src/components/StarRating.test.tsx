@@ -29,4 +29,18 @@ describe('StarRating', () => {
     await user.click(screen.getByLabelText('2 stars'));
     expect(onChange).not.toHaveBeenCalled();
   });
+
+  it('re-sends the chosen star, or clears it when onClear is given', async () => {
+    const onChange = vi.fn();
+    const onClear = vi.fn();
+    const user = userEvent.setup();
+    const { rerender } = render(<StarRating value={3} label="Rate Fargo" onChange={onChange} />);
+    await user.click(screen.getByLabelText('3 stars'));
+    expect(onChange).toHaveBeenLastCalledWith(3);
+    rerender(<StarRating value={3} label="Rate Fargo" onChange={onChange} onClear={onClear} />);
+    onChange.mockClear();
+    await user.click(screen.getByLabelText('3 stars'));
+    expect(onClear).toHaveBeenCalledTimes(1);
+    expect(onChange).not.toHaveBeenCalled();
+  });
 });

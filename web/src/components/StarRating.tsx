@@ -4,6 +4,8 @@ interface Props {
   /** the current rating, 1-5, or undefined when not rated */
   value?: number;
   onChange: (stars: number) => void;
+  /** when given, choosing the chosen star again clears the rating (else it re-sends it) */
+  onClear?: () => void;
   /** what is rated, for the group's label: "Rate Fargo" */
   label: string;
   disabled?: boolean;
@@ -13,9 +15,10 @@ const STARS = [1, 2, 3, 4, 5];
 
 /**
  * StarRating is a group of five radio buttons drawn as stars: arrow keys
- * move between them, Space or a click chooses, and each has a label.
+ * move between them, Space or a click chooses, and each has a label. With
+ * onClear, clicking the chosen star again clears the rating.
  */
-export function StarRating({ value, onChange, label, disabled }: Props) {
+export function StarRating({ value, onChange, onClear, label, disabled }: Props) {
   const name = useId();
   const current = value !== undefined ? Math.round(value) : undefined;
   return (
@@ -29,7 +32,7 @@ export function StarRating({ value, onChange, label, disabled }: Props) {
             value={s}
             checked={current === s}
             onChange={() => onChange(s)}
-            onClick={() => current === s && onChange(s)}
+            onClick={() => current === s && (onClear ? onClear() : onChange(s))}
             aria-label={`${s} ${s === 1 ? 'star' : 'stars'}`}
           />
           <span aria-hidden="true">★</span>

@@ -8,12 +8,16 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
-/** ErrorBox says what failed and why, with a way to try again. */
-export function ErrorBox({ what, error, retry, children }: { what: string; error: Error; retry?: () => void; children?: ReactNode }) {
+/**
+ * ErrorBox says what failed and why, with a way to try again. lead replaces
+ * the opening "Could not load {what}." (e.g. for a reload that failed while
+ * the previous data stays on screen).
+ */
+export function ErrorBox({ what, error, retry, lead, children }: { what: string; error: Error; retry?: () => void; lead?: string; children?: ReactNode }) {
   return (
     <div className="error" role="alert">
       <p>
-        <strong>Could not load {what}.</strong> {error.message}
+        <strong>{lead ?? `Could not load ${what}.`}</strong> {error.message}
       </p>
       {children}
       {retry ? (

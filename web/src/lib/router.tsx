@@ -14,10 +14,23 @@ function subscribe(fn: () => void) {
 }
 const snapshot = () => window.location.pathname + window.location.search;
 
+// Each history entry the app pushes records its depth in the app's own
+// history (history.state.genieDepth): 0 for the page the tab opened on, so a
+// "Back" button can tell whether going back stays in the app.
+const depth = (): number => {
+  const d = (window.history.state as { genieDepth?: unknown } | null)?.genieDepth;
+  return typeof d === 'number' && d > 0 ? d : 0;
+};
+
+/** canGoBack says whether the previous history entry is a page of this app. */
+export function canGoBack(): boolean {
+  return depth() > 0;
+}
+
 export function navigate(to: string, opts: { replace?: boolean } = {}) {
   if (to === snapshot()) return;
-  if (opts.replace) window.history.replaceState(null, '', to);
-  else window.history.pushState(null, '', to);
+  if (opts.replace) window.history.replaceState({ genieDepth: depth() }, '', to);
+  else window.history.pushState({ genieDepth: depth() + 1 }, '', to);
   window.scrollTo?.(0, 0);
   listeners.forEach((l) => l());
 }
@@ -46,7 +59,9 @@ export function match(path: string, params: URLSearchParams): Route {
   if (p === '/users/new') return { page: 'new-user' };
   if (p === '/search') return { page: 'search', q: params.get('q') ?? '' };
   if (p === '/models') return { page: 'metrics' };
-  const m = /^\/movies\/(\d{1,9})$/.exec(p);
+  // Any run of digits is a movie page: ids out of the API's range are
+  // "Movie not found" there, like unknown ones.
+  const m = /^\/movies\/(\d+)$/.exec(p);
   if (m) return { page: 'movie', id: Number(m[1]) };
   return { page: 'not-found', path };
 }

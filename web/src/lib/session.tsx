@@ -31,11 +31,34 @@ interface Session {
   version: number;
   opinions: Map<number, Opinion>;
   opinionsStatus: 'idle' | 'loading' | 'ok' | 'error';
-  /** sendFeedback records feedback; it throws an ApiError when the server refuses. */
-  sendFeedback: (movieId: number, kind: FeedbackKind, rating?: number) => Promise<void>;
+  /** reloadHistory loads the user's history again (after a failure: "Try again"). */
+  reloadHistory: () => void;
+  /** ensureHistory reloads the history only if its last load failed; pages call it when they mount. */
+  ensureHistory: () => void;
+  /** pending holds the movies whose feedback is being sent (shared by every card of a movie). */
+  pending: ReadonlySet<number>;
+  /**
+   * sendFeedback records feedback; it throws an ApiError when the server
+   * refuses. It sends nothing and returns false when the movie already has
+   * feedback in flight or the user already gave this like or dislike.
+   */
+  sendFeedback: (movieId: number, kind: FeedbackKind, rating?: number) => Promise<boolean>;
   /** announce speaks (aria-live) and shows a short status message. */
   announce: (msg: string, tone?: 'ok' | 'error') => void;
   message: { text: string; tone: 'ok' | 'error'; n: number } | null;
+}
+
+/** distinctStats counts the movies in a history (each once, at its latest rating). */
+export function distinctStats(opinions: ReadonlyMap<number, Opinion>): { movies: number; rated: number; mean: number } {
+  let rated = 0;
+  let sum = 0;
+  for (const o of opinions.values()) {
+    if (o.rating !== undefined) {
+      rated++;
+      sum += o.rating;
+    }
+  }
+  return { movies: opinions.size, rated, mean: rated ? sum / rated : 0 };
 }
 
 const Ctx = createContext<Session | null>(null);
@@ -56,8 +79,16 @@ export function SessionProvider({ children, initialUser }: { children: ReactNode
   const [version, setVersion] = useState(0);
   const [opinions, setOpinions] = useState<Map<number, Opinion>>(new Map());
   const [opinionsStatus, setStatus] = useState<Session['opinionsStatus']>('idle');
+  const [attempt, setAttempt] = useState(0);
+  const [pending, setPending] = useState<ReadonlySet<number>>(new Set());
   const [message, setMessage] = useState<Session['message']>(null);
   const n = useRef(0);
+  // Refs mirror state for the callbacks, which must not change identity.
+  const statusRef = useRef(opinionsStatus);
+  statusRef.current = opinionsStatus;
+  const opinionsRef = useRef(opinions);
+  opinionsRef.current = opinions;
+  const inFlight = useRef(new Set<number>());
 
   const setUser = useCallback((id: number | null) => {
     try {
@@ -71,7 +102,9 @@ export function SessionProvider({ children, initialUser }: { children: ReactNode
     setMessage(null);
   }, []);
 
-  // Load the user's whole history once (pages of 100) for their ratings.
+  // Load the user's whole history (pages of 100) for their ratings: when the
+  // user changes, and again on reloadHistory (a failed load is retried when
+  // a page that needs it mounts, after feedback, or on "Try again").
   useEffect(() => {
     if (!userId) {
       setStatus('idle');
@@ -96,7 +129,12 @@ export function SessionProvider({ children, initialUser }: { children: ReactNode
       (e: Error) => !ctl.signal.aborted && e.name !== 'AbortError' && setStatus('error'),
     );
     return () => ctl.abort();
-  }, [userId]);
+  }, [userId, attempt]);
+
+  const reloadHistory = useCallback(() => setAttempt((a) => a + 1), []);
+  const ensureHistory = useCallback(() => {
+    if (statusRef.current === 'error') setAttempt((a) => a + 1);
+  }, []);
 
   const announce = useCallback((text: string, tone: 'ok' | 'error' = 'ok') => {
     n.current += 1;
@@ -106,7 +144,17 @@ export function SessionProvider({ children, initialUser }: { children: ReactNode
   const sendFeedback = useCallback(
     async (movieId: number, kind: FeedbackKind, rating?: number) => {
       if (!userId) throw new Error('Choose a user first.');
-      await api.feedback({ user_id: userId, movie_id: movieId, kind, rating: kind === 'rating' ? rating : undefined });
+      if (inFlight.current.has(movieId)) return false;
+      if ((kind === 'like' || kind === 'dislike') && opinionsRef.current.get(movieId)?.opinion === kind) return false;
+      if (kind === 'watched' && opinionsRef.current.get(movieId)?.watched) return false;
+      inFlight.current.add(movieId);
+      setPending(new Set(inFlight.current));
+      try {
+        await api.feedback({ user_id: userId, movie_id: movieId, kind, rating: kind === 'rating' ? rating : undefined });
+      } finally {
+        inFlight.current.delete(movieId);
+        setPending(new Set(inFlight.current));
+      }
       setOpinions((prev) => {
         const next = new Map(prev);
         const o = { ...(next.get(movieId) ?? {}) };
@@ -116,14 +164,18 @@ export function SessionProvider({ children, initialUser }: { children: ReactNode
         next.set(movieId, o);
         return next;
       });
+      // A history that failed to load, or is still loading (it may miss
+      // this feedback), is loaded again.
+      if (statusRef.current !== 'ok') setAttempt((a) => a + 1);
       setVersion((v) => v + 1);
+      return true;
     },
     [userId],
   );
 
   const value = useMemo(
-    () => ({ userId, setUser, version, opinions, opinionsStatus, sendFeedback, announce, message }),
-    [userId, setUser, version, opinions, opinionsStatus, sendFeedback, announce, message],
+    () => ({ userId, setUser, version, opinions, opinionsStatus, reloadHistory, ensureHistory, pending, sendFeedback, announce, message }),
+    [userId, setUser, version, opinions, opinionsStatus, reloadHistory, ensureHistory, pending, sendFeedback, announce, message],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

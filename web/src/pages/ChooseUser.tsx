@@ -7,7 +7,7 @@ import { useAsync } from '../lib/useAsync';
 import { ErrorBox, Loading } from '../components/Status';
 
 export function ChooseUser() {
-  const { setUser } = useSession();
+  const { userId, setUser } = useSession();
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [checking, setChecking] = useState(false);
@@ -39,6 +39,11 @@ export function ChooseUser() {
     <div className="page narrow">
       <h1>Who is watching?</h1>
       <p>Movie Genie recommends from a MovieLens user's ratings. Enter a user id, pick one of these users, or start fresh.</p>
+      {userId ? (
+        <p>
+          You are User {userId} until you choose another. <Link to="/">Continue as User {userId}</Link>
+        </p>
+      ) : null}
       <form className="choose" onSubmit={submit} noValidate>
         <label htmlFor="user-id">MovieLens user id</label>
         <div className="row">

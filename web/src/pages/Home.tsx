@@ -1,9 +1,9 @@
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { api } from '../api/client';
 import type { HistoryItem, Rec } from '../api/types';
 import { Link } from '../lib/router';
 import { displayTitle } from '../lib/poster';
-import { useSession } from '../lib/session';
+import { distinctStats, useSession } from '../lib/session';
 import { useAsync, type Async } from '../lib/useAsync';
 import { Carousel } from '../components/Carousel';
 import { MovieCard } from '../components/MovieCard';
@@ -35,21 +35,57 @@ function historyNote(h: HistoryItem): string {
   }
 }
 
+/**
+ * latestPerMovie keeps each movie's newest interaction of a newest-first
+ * history, so a movie rated twice shows once, with its current rating.
+ */
+export function latestPerMovie(items: readonly HistoryItem[] | null | undefined, limit = Infinity): HistoryItem[] {
+  const seen = new Set<number>();
+  const out: HistoryItem[] = [];
+  for (const it of items ?? []) {
+    if (seen.has(it.movie_id)) continue;
+    seen.add(it.movie_id);
+    out.push(it);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** HISTORY_ROW is how many movies the history carousel shows. */
+const HISTORY_ROW = 20;
+
+/**
+ * Row renders a list's data, its loading state or its error. When a reload
+ * fails, the previous data stays, with the error (and a retry) above it.
+ */
 function Row<T>({ state, what, render }: { state: Async<T> & { retry: () => void }; what: string; render: (d: T) => ReactNode }) {
-  if (state.data !== undefined) return <>{render(state.data)}</>;
+  if (state.data !== undefined) {
+    return (
+      <>
+        {state.status === 'error' ? <ErrorBox what={what} lead={`Could not update ${what}; showing the previous version.`} error={state.error} retry={state.retry} /> : null}
+        {render(state.data)}
+      </>
+    );
+  }
   if (state.status === 'error') return <ErrorBox what={what} error={state.error} retry={state.retry} />;
   return <Loading what={what} />;
 }
 
 export function Home({ userId }: { userId: number }) {
-  const { version } = useSession();
+  const { version, opinions, opinionsStatus, ensureHistory } = useSession();
+  // A history that failed to load earlier is tried again.
+  useEffect(() => ensureHistory(), [ensureHistory]);
+  // The profile's counts are per interaction (a movie rated twice counts
+  // twice); the session's history, once loaded, gives per-movie counts.
+  const distinct = opinionsStatus === 'ok' ? distinctStats(opinions) : null;
   const profile = useAsync((s) => api.profile(userId, s), [userId, version]);
   const recs = useAsync((s) => api.recommendations(userId, 20, s), [userId, version]);
   const because = useAsync((s) => api.because(userId, 20, s), [userId, version]);
   const popular = useAsync((s) => api.popular({ limit: 20 }, s), []);
   const topGenre = profile.data?.top_genres?.[0]?.genre;
   const genrePop = useAsync((s) => (topGenre ? api.popular({ genre: topGenre, limit: 20 }, s) : Promise.resolve(null)), [topGenre]);
-  const history = useAsync((s) => api.history(userId, 0, 20, s), [userId, version]);
+  // The newest 100 interactions, folded to the newest HISTORY_ROW movies.
+  const history = useAsync((s) => api.history(userId, 0, 100, s), [userId, version]);
 
   return (
     <div className="page">
@@ -58,15 +94,15 @@ export function Home({ userId }: { userId: number }) {
         state={profile}
         what="your profile"
         render={(p) => (
-          <p className="profile-line">
-            {p.stats.interactions} movies in your history
-            {p.stats.ratings ? `, ${p.stats.ratings} rated (average ${p.stats.rating_mean.toFixed(1)}★)` : ''}
+          <p className="profile-line" data-testid="profile-line">
+            {distinct
+              ? `${distinct.movies} ${distinct.movies === 1 ? 'movie' : 'movies'} in your history${distinct.rated ? `, ${distinct.rated} rated (average ${distinct.mean.toFixed(1)}★)` : ''}`
+              : `${p.stats.interactions} ${p.stats.interactions === 1 ? 'interaction' : 'interactions'}${p.stats.ratings ? `, ${p.stats.ratings} ${p.stats.ratings === 1 ? 'rating' : 'ratings'} (average ${p.stats.rating_mean.toFixed(1)}★)` : ''}`}
             {p.top_genres?.length ? ` · you watch mostly ${p.top_genres.slice(0, 3).map((g) => g.genre).join(', ')}` : ''}
           </p>
         )}
       />
 
-      {recs.status === 'error' && recs.data ? <ErrorBox what="updated recommendations" error={recs.error} retry={recs.retry} /> : null}
       <Row
         state={recs}
         what="your recommendations"
@@ -160,10 +196,10 @@ export function Home({ userId }: { userId: number }) {
             name="your history"
             busy={history.status === 'loading'}
             title="Your history"
-            subtitle={`${h.total} ${h.total === 1 ? 'movie' : 'movies'}, newest first`}
+            subtitle={distinct ? `${distinct.movies} ${distinct.movies === 1 ? 'movie' : 'movies'}, newest first` : 'Newest first'}
             empty={<p className="empty">You have not rated or watched anything yet.</p>}
           >
-            {(h.items ?? []).map((it) => (
+            {latestPerMovie(h.items, HISTORY_ROW).map((it) => (
               <MovieCard key={it.id} movie={{ id: it.movie_id, title: it.title, year: it.year, genres: null }} note={historyNote(it)} />
             ))}
           </Carousel>

@@ -1,4 +1,6 @@
+import { useEffect } from 'react';
 import { api, ApiError } from '../api/client';
+import { useHeadingFocus } from '../lib/pageFocus';
 import { displayTitle, genreColour } from '../lib/poster';
 import { Link } from '../lib/router';
 import { useSession } from '../lib/session';
@@ -20,17 +22,50 @@ function Watched({ id, title }: { id: number; title: string }) {
   );
 }
 
-export function MoviePage({ id }: { id: number }) {
-  const { userId, opinions, opinionsStatus } = useSession();
-  const movie = useAsync((s) => api.movie(id, s), [id]);
-  const similar = useAsync((s) => api.similar(id, 12, s), [id]);
+/** MAX_MOVIE_ID is the largest id the API accepts (int32). */
+const MAX_MOVIE_ID = 2147483647;
 
-  if (movie.status === 'error') {
-    const notFound = movie.error instanceof ApiError && movie.error.status === 404;
+/**
+ * MoviePage shows one movie. It is keyed by the id, so another movie's page
+ * starts empty: nothing of the previous movie (title, rating, stars that
+ * would rate the new one) stays on screen while the next one loads.
+ */
+export function MoviePage({ id }: { id: number }) {
+  return <MovieDetails key={id} id={id} />;
+}
+
+function MovieDetails({ id }: { id: number }) {
+  const { userId, opinions, opinionsStatus, ensureHistory, reloadHistory } = useSession();
+  // Ids the API cannot hold are unknown movies, like ids it does not know.
+  const valid = Number.isSafeInteger(id) && id >= 1 && id <= MAX_MOVIE_ID;
+  const movie = useAsync((s) => (valid ? api.movie(id, s) : Promise.resolve(null)), [id]);
+  const similar = useAsync((s) => (valid ? api.similar(id, 12, s) : Promise.resolve(null)), [id]);
+  // A history that failed to load earlier is tried again.
+  useEffect(() => ensureHistory(), [ensureHistory]);
+
+  // 404: no such movie; 422: an id out of the API's range (0, too large).
+  const notFound = !valid || (movie.status === 'error' && movie.error instanceof ApiError && (movie.error.status === 404 || movie.error.status === 422));
+  const shown = notFound ? 'not-found' : movie.status === 'error' ? 'error' : movie.data ? 'movie' : null;
+  const heading = useHeadingFocus(shown);
+
+  if (notFound) {
     return (
       <div className="page">
-        <h1>{notFound ? 'Movie not found' : 'Could not load the movie'}</h1>
-        <ErrorBox what={`movie ${id}`} error={movie.error} retry={notFound ? undefined : movie.retry} />
+        <h1 ref={heading}>Movie not found</h1>
+        {valid && movie.status === 'error' ? (
+          <ErrorBox what={`movie ${id}`} error={movie.error} />
+        ) : (
+          <p>There is no movie with this id.</p>
+        )}
+        <Link to="/">Back to the home page</Link>
+      </div>
+    );
+  }
+  if (movie.status === 'error') {
+    return (
+      <div className="page">
+        <h1 ref={heading}>Could not load the movie</h1>
+        <ErrorBox what={`movie ${id}`} error={movie.error} retry={movie.retry} />
         <Link to="/">Back to the home page</Link>
       </div>
     );
@@ -38,7 +73,7 @@ export function MoviePage({ id }: { id: number }) {
   if (!movie.data) {
     return (
       <div className="page">
-        <h1 className="visually-hidden">Movie {id}</h1>
+        <h1 className="visually-hidden">Loading movie {id}</h1>
         <Loading what="the movie" />
       </div>
     );
@@ -51,7 +86,7 @@ export function MoviePage({ id }: { id: number }) {
       <article className="details">
         <Poster title={m.title} year={m.year} genres={m.genres} className="big" />
         <div className="details-body">
-          <h1>
+          <h1 ref={heading}>
             {title} {m.year ? <span className="year">({m.year})</span> : null}
           </h1>
           <ul className="chips" aria-label="Genres">
@@ -73,7 +108,26 @@ export function MoviePage({ id }: { id: number }) {
             <div>
               <dt>Your rating</dt>
               <dd data-testid="your-rating">
-                {!userId ? 'choose a user to rate' : opinionsStatus === 'loading' ? 'loading…' : opinionsStatus === 'error' ? 'could not load your history' : mine?.rating !== undefined ? `${mine.rating} / 5` : mine?.opinion ? `you ${mine.opinion}d it` : mine?.watched ? 'watched, not rated' : 'not rated yet'}
+                {!userId ? (
+                  'choose a user to rate'
+                ) : opinionsStatus === 'loading' ? (
+                  'loading…'
+                ) : opinionsStatus === 'error' ? (
+                  <>
+                    could not load your history{' '}
+                    <button type="button" className="link-button" onClick={reloadHistory}>
+                      Try again
+                    </button>
+                  </>
+                ) : mine?.rating !== undefined ? (
+                  `${mine.rating} / 5`
+                ) : mine?.opinion ? (
+                  `you ${mine.opinion}d it`
+                ) : mine?.watched ? (
+                  'watched, not rated'
+                ) : (
+                  'not rated yet'
+                )}
               </dd>
             </div>
           </dl>

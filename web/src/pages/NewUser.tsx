@@ -20,8 +20,10 @@ export function NewUser() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const count = Object.keys(ratings).length;
-  const ageNum = age.trim() === '' ? undefined : Number(age);
-  const ageBad = ageNum !== undefined && !(Number.isInteger(ageNum) && ageNum >= 1 && ageNum <= 120);
+  // Digits only: Number() would also take "1e2", "0x10" or "12.0".
+  const ageText = age.trim();
+  const ageNum = ageText === '' || !/^\d{1,3}$/.test(ageText) ? undefined : Number(ageText);
+  const ageBad = ageText !== '' && !(ageNum !== undefined && ageNum >= 1 && ageNum <= 120);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -48,7 +50,8 @@ export function NewUser() {
     <form className="page" onSubmit={submit}>
       <h1>Rate a few movies to start</h1>
       <p>
-        Rate at least {MIN_RATINGS} movies you have seen. Your ratings are saved as a new user and the recommendations start from them.
+        Rate at least {MIN_RATINGS} movies you have seen (choose a chosen star again to clear that rating). Your ratings are saved as a new user and the
+        recommendations start from them.
       </p>
       {popular.status === 'error' ? <ErrorBox what="popular movies" error={popular.error} retry={popular.retry} /> : null}
       {popular.status === 'loading' ? <Loading what="popular movies" /> : null}
@@ -62,6 +65,13 @@ export function NewUser() {
                 value={ratings[movie.id]}
                 label={`Rate ${displayTitle(movie.title)}`}
                 onChange={(s) => setRatings((r) => ({ ...r, [movie.id]: s }))}
+                onClear={() =>
+                  setRatings((r) => {
+                    const next = { ...r };
+                    delete next[movie.id];
+                    return next;
+                  })
+                }
               />
             </li>
           ))}

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { render, screen, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { SessionProvider } from '../lib/session';
-import { SearchPage } from './Search';
+import { cutQuery, SearchPage, uniqueNotes } from './Search';
+import { navigate } from '../lib/router';
 import { mockFetch } from '../test/fetch';
 
 describe('SearchPage', () => {
@@ -47,5 +49,67 @@ describe('SearchPage', () => {
     );
     expect((await screen.findByRole('alert')).textContent).toContain('search index not loaded');
     expect(screen.queryByRole('list', { name: 'Search results' })).toBeNull();
+  });
+
+  it('shows each note once', async () => {
+    const note = 'empty query: type a title, a genre, an era or "like <title>"';
+    mockFetch((u) => (u.pathname === '/api/search' ? { body: { query: { raw: '%', terms: null, notes: [note] }, mode: 'none', hits: null, notes: [note] } } : undefined));
+    render(
+      <SessionProvider initialUser={null}>
+        <SearchPage q="%" />
+      </SessionProvider>,
+    );
+    // findByText fails when the note is shown more than once
+    await screen.findByText(note);
+    expect(screen.getAllByText(note)).toHaveLength(1);
+  });
+
+  it('cuts a query from a link to the 500 characters the API takes', async () => {
+    const long = 'é'.repeat(300) + ' comedy'.repeat(100);
+    const calls = mockFetch((u) => (u.pathname === '/api/search' ? { body: { query: { raw: u.searchParams.get('q'), terms: ['comedy'] }, mode: 'fused', hits: [] } } : undefined));
+    render(
+      <SessionProvider initialUser={null}>
+        <SearchPage q={long} />
+      </SessionProvider>,
+    );
+    await screen.findByText('Your search was cut to its first 500 characters.');
+    await waitFor(() => expect(calls.some((c) => c.url.pathname === '/api/search')).toBe(true));
+    const q = calls.find((c) => c.url.pathname === '/api/search')!.url.searchParams.get('q')!;
+    expect(Array.from(q)).toHaveLength(500);
+    expect(q).toBe(long.slice(0, 500));
+    expect(screen.getByRole('heading', { level: 1 }).textContent!.length).toBeLessThan(100);
+  });
+
+  it('"Back" goes home when the page was opened from a link, not out of the app', async () => {
+    mockFetch((u) => (u.pathname === '/api/search' ? { body: { query: { raw: 'fargo', terms: ['fargo'] }, mode: 'fused', hits: [] } } : undefined));
+    // a new tab: the browser's history has an entry before ours, not the app's
+    window.history.replaceState(null, '', '/elsewhere');
+    window.history.pushState(null, '', '/search?q=fargo');
+    const back = vi.spyOn(window.history, 'back');
+    const user = userEvent.setup();
+    render(
+      <SessionProvider initialUser={null}>
+        <SearchPage q="fargo" />
+      </SessionProvider>,
+    );
+    await user.click(screen.getByRole('button', { name: 'Back' }));
+    expect(back).not.toHaveBeenCalled();
+    expect(window.location.pathname).toBe('/');
+
+    // after a navigation in the app, Back is the browser's back
+    navigate('/search?q=fargo');
+    await user.click(screen.getByRole('button', { name: 'Back' }));
+    expect(back).toHaveBeenCalledTimes(1);
+    back.mockRestore();
+  });
+});
+
+describe('cutQuery and uniqueNotes', () => {
+  it('cut at 500 characters, never inside one, and list notes once', () => {
+    expect(cutQuery('fargo')).toBe('fargo');
+    const emoji = '😀'.repeat(600);
+    expect(Array.from(cutQuery(emoji))).toHaveLength(500);
+    expect(cutQuery(emoji)).toBe('😀'.repeat(500));
+    expect(uniqueNotes(['a', 'b'], ['b', 'c'], null, undefined)).toEqual(['a', 'b', 'c']);
   });
 });
