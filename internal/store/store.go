@@ -232,7 +232,10 @@ type User struct {
 
 // UserStats are computed live over a user's interactions.
 type UserStats struct {
+	// Interactions counts every event; Movies the distinct movies they
+	// are about (a movie rated twice is one movie).
 	Interactions int `json:"interactions"`
+	Movies       int `json:"movies"`
 	Ratings      int `json:"ratings"`
 	Likes        int `json:"likes"`
 	Dislikes     int `json:"dislikes"`

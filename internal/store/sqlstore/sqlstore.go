@@ -498,7 +498,7 @@ func (db *DB) UserProfile(ctx context.Context, id int32, topGenres int) (store.P
 		mean, sq    sql.NullFloat64
 		first, last sql.NullInt64
 	)
-	err = db.queryRow(ctx, `SELECT count(*),
+	err = db.queryRow(ctx, `SELECT count(*), count(DISTINCT movie_id),
 		COALESCE(sum(CASE WHEN kind = 'rating' THEN 1 ELSE 0 END), 0),
 		COALESCE(sum(CASE WHEN kind = 'like' THEN 1 ELSE 0 END), 0),
 		COALESCE(sum(CASE WHEN kind = 'dislike' THEN 1 ELSE 0 END), 0),
@@ -507,7 +507,7 @@ func (db *DB) UserProfile(ctx context.Context, id int32, topGenres int) (store.P
 		CAST(avg(CASE WHEN kind = 'rating' THEN value * value END) AS DOUBLE PRECISION),
 		min(ts), max(ts)
 		FROM interactions WHERE user_id = ?`, id).
-		Scan(&s.Interactions, &s.Ratings, &s.Likes, &s.Dislikes, &s.Watched, &mean, &sq, &first, &last)
+		Scan(&s.Interactions, &s.Movies, &s.Ratings, &s.Likes, &s.Dislikes, &s.Watched, &mean, &sq, &first, &last)
 	if err != nil {
 		return p, db.errf(err, "user %d stats", id)
 	}

@@ -299,7 +299,7 @@ func testProfile(ctx context.Context, t *testing.T, s store.Store, tables *datas
 			t.Errorf("user %d = %+v, want %+v", u.UserID, p.User, u)
 		}
 		st := p.Stats
-		if st.Ratings != int(u.RatingCount) || st.Interactions != int(u.RatingCount) ||
+		if st.Ratings != int(u.RatingCount) || st.Interactions != int(u.RatingCount) || st.Movies != int(u.RatingCount) ||
 			math.Abs(st.RatingMean-float64(u.RatingMean)) > 1e-5 || math.Abs(st.RatingStd-float64(u.RatingStd)) > 1e-4 ||
 			st.First.Unix() != u.FirstTimestamp || st.Last.Unix() != u.LastTimestamp {
 			t.Errorf("user %d stats %+v, want %+v", u.UserID, st, u)
@@ -520,9 +520,14 @@ func testFeedback(ctx context.Context, t *testing.T, s store.Store) {
 	if err != nil || page.Total != len(before)+4 || page.Items[0].ID != added[3].ID || page.Items[0].Title != "Shawshank Redemption, The (1994)" {
 		t.Errorf("history page after feedback: %+v, %v", page, err)
 	}
+	movies := map[int32]bool{}
+	for _, it := range seq {
+		movies[it.MovieID] = true
+	}
 	p, err := s.UserProfile(ctx, user, 1)
-	if err != nil || p.Stats.Likes != 1 || p.Stats.Dislikes != 1 || p.Stats.Watched != 1 || p.Stats.Ratings != len(before)+1 {
-		t.Errorf("profile stats after feedback: %+v, %v", p.Stats, err)
+	if err != nil || p.Stats.Likes != 1 || p.Stats.Dislikes != 1 || p.Stats.Watched != 1 || p.Stats.Ratings != len(before)+1 ||
+		p.Stats.Interactions != len(seq) || p.Stats.Movies != len(movies) || len(movies) == len(seq) {
+		t.Errorf("profile stats after feedback: %+v (%d movies in %d events), %v", p.Stats, len(movies), len(seq), err)
 	}
 
 	tests := []struct {

@@ -495,6 +495,8 @@ export interface components {
             last?: string;
             /** Format: int64 */
             likes: number;
+            /** Format: int64 */
+            movies: number;
             /** Format: double */
             rating_mean: number;
             /** Format: double */
