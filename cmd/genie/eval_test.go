@@ -69,6 +69,7 @@ func TestEvalTwoTower(t *testing.T) {
 	// serving model only; empty: none.
 	train(filepath.Join(work, "models", twotower.Name))
 	train(filepath.Join(work, "serving", twotower.Name), "--eval-protocols", "")
+	os.MkdirAll(filepath.Join(work, "empty"), 0o755) // a models folder without models
 	tests := []struct {
 		name      string
 		models    string
