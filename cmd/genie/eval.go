@@ -90,7 +90,7 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 			}
 			var all []*eval.Result
 			for _, pr := range ps {
-				specs, err := evalSpecs(pr, d, modelsDir, logf)
+				specs, err := evalSpecs(pr, d, opts.Seed, modelsDir, logf)
 				if err != nil {
 					return err
 				}
@@ -141,14 +141,18 @@ DIR/<model>.<protocol>.jsonl so an independent scorer can check each figure.`,
 // says which saved model; under sequential the one fit on that protocol's
 // training data, alone and blended with SASRec as served. logf (may be nil)
 // receives the models' progress when they have to train.
-func evalSpecs(p eval.Protocol, d *eval.Dataset, modelsDir string, logf func(format string, args ...any)) ([]model.Spec, error) {
+func evalSpecs(p eval.Protocol, d *eval.Dataset, seed uint64, modelsDir string, logf func(format string, args ...any)) ([]model.Spec, error) {
 	if p != eval.Sequential {
 		specs := baseline.Specs()
 		dir := twotower.EvalModelDir(modelsDir, p)
 		if dir == "" {
 			return specs, nil
 		}
-		s, err := twotower.PretrainedSpec(dir, logf)
+		sp, err := p.Split(d, seed) // the test phase's data, for the row's label
+		if err != nil {
+			return nil, fmt.Errorf("eval %s: %w", p, err)
+		}
+		s, err := twotower.PretrainedSpec(dir, sp.Test.Train, logf)
 		if err != nil {
 			return nil, fmt.Errorf("eval %s: %w", twotower.Name, err)
 		}
@@ -181,7 +185,10 @@ func evalSpecs(p eval.Protocol, d *eval.Dataset, modelsDir string, logf func(for
 	if _, err := os.Stat(filepath.Join(dir, twotower.WeightsFile)); err != nil {
 		return specs, nil
 	}
-	tt, err := twotower.PretrainedSpec(dir, logf)
+	if train == nil {
+		train = eval.SplitSequential(d).Test.Train
+	}
+	tt, err := twotower.PretrainedSpec(dir, train, logf)
 	if err != nil {
 		return nil, fmt.Errorf("eval %s: %w", twotower.Name, err)
 	}

@@ -112,7 +112,11 @@ func TestEvalTwoTower(t *testing.T) {
 					}
 					continue
 				}
-				if want := "pretrained " + filepath.Join(work, tc.models, twotower.Name); !strings.Contains(stdout.String(), want) {
+				want := "pretrained " + filepath.Join(work, tc.models, twotower.Name)
+				if tc.wantTrain {
+					want = "trained here with " + filepath.Join(work, tc.models, twotower.Name)
+				}
+				if !strings.Contains(stdout.String(), want) {
 					t.Errorf("table lacks %q:\n%s", want, stdout.String())
 				}
 				if tc.models == "models" && !strings.Contains(stdout.String(), filepath.Join(twotower.Name, string(p))) {

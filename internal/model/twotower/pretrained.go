@@ -48,15 +48,30 @@ func Fingerprint(d *model.TrainData) string {
 // vocabularies), and says so through logf (may be nil), which also
 // receives that fit's epochs. This lets the evaluate stage reuse what the
 // training stage trained instead of training again.
-func PretrainedSpec(dir string, logf func(format string, args ...any)) (model.Spec, error) {
+//
+// train, when not nil, is the data the harness will fit the model on (the
+// protocol's test-phase training data): the label then says which of the
+// two Fit will do, "pretrained DIR (…)" or "trained here with DIR's
+// configuration", so a table never calls a model the evaluation trained
+// pretrained. With a nil train the label is the pretrained one.
+func PretrainedSpec(dir string, train *model.TrainData, logf func(format string, args ...any)) (model.Spec, error) {
 	m, err := Load(dir)
 	if err != nil {
 		return model.Spec{}, err
 	}
+	label := fmt.Sprintf("pretrained %s (%s)", dir, m.bestLabel())
+	if train != nil && !m.fitOn(train) {
+		label = fmt.Sprintf("trained here with %s's configuration", dir)
+	}
 	return model.Spec{Name: Name, Candidates: []model.Candidate{{
-		Label: fmt.Sprintf("pretrained %s (%s)", dir, m.bestLabel()),
+		Label: label,
 		New:   func() model.Recommender { return &pretrained{dir: dir, logf: logf} },
 	}}}, nil
+}
+
+// fitOn reports whether the saved model m was fit on exactly train.
+func (m *Model) fitOn(train *model.TrainData) bool {
+	return m.fingerprint == Fingerprint(train) && slices.Equal(m.userIDs, train.UserIDs) && slices.Equal(m.itemIDs, train.ItemIDs)
 }
 
 // pretrained is the recommender of PretrainedSpec.
@@ -77,7 +92,7 @@ func (p *pretrained) Fit(ctx context.Context, train *model.TrainData) error {
 		return err
 	}
 	fp := Fingerprint(train)
-	if m.fingerprint == fp && slices.Equal(m.userIDs, train.UserIDs) && slices.Equal(m.itemIDs, train.ItemIDs) {
+	if m.fitOn(train) {
 		// The saved user embeddings were computed from exactly these
 		// histories at the end of the fit: Score reuses them.
 		m.seqs = train.Seqs

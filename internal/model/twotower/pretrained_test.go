@@ -94,12 +94,20 @@ func TestPretrainedSpec(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var log strings.Builder
-			spec, err := PretrainedSpec(tc.dir, func(format string, args ...any) { fmt.Fprintf(&log, format+"\n", args...) })
+			spec, err := PretrainedSpec(tc.dir, tc.train, func(format string, args ...any) { fmt.Fprintf(&log, format+"\n", args...) })
 			if err != nil {
 				t.Fatal(err)
 			}
 			if spec.Name != Name || len(spec.Candidates) != 1 {
 				t.Fatalf("spec %+v", spec)
+			}
+			// the row's label says what Fit will do
+			wantLabel := "trained here with " + tc.dir + "'s configuration"
+			if tc.wantLoaded {
+				wantLabel = "pretrained " + tc.dir + " ("
+			}
+			if label := spec.Candidates[0].Label; !strings.HasPrefix(label, wantLabel) {
+				t.Errorf("label %q, want %q…", label, wantLabel)
 			}
 			rec := spec.Candidates[0].New()
 			if err := rec.Fit(context.Background(), tc.train); err != nil {
@@ -134,7 +142,7 @@ func TestPretrainedSpec(t *testing.T) {
 			}
 		})
 	}
-	if _, err := PretrainedSpec(t.TempDir(), nil); err == nil {
+	if _, err := PretrainedSpec(t.TempDir(), nil, nil); err == nil {
 		t.Error("PretrainedSpec of an empty folder: no error")
 	}
 }
