@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -40,5 +42,24 @@ func TestParamsFlagMustExist(t *testing.T) {
 	_, err := runGenie(t, dir, "sequences", "--params", "typo.yaml")
 	if err == nil || !strings.Contains(err.Error(), "--params: stat typo.yaml: no such file or directory") {
 		t.Errorf("sequences --params typo.yaml: %v", err)
+	}
+}
+
+// TestPathWithGenie: the stages of genie up find this very binary first on
+// PATH, which is put there once, without changing the process's own PATH.
+func TestPathWithGenie(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := filepath.Dir(exe) + string(os.PathListSeparator)
+	t.Setenv("PATH", "/usr/bin")
+	got, err := pathWithGenie()
+	if err != nil || got != dir+"/usr/bin" || os.Getenv("PATH") != "/usr/bin" {
+		t.Errorf("pathWithGenie() = %q, %v (PATH now %q)", got, err, os.Getenv("PATH"))
+	}
+	t.Setenv("PATH", got)
+	if again, _ := pathWithGenie(); again != got {
+		t.Errorf("added twice: %q", again)
 	}
 }

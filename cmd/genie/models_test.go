@@ -29,6 +29,9 @@ func TestModelsCmd(t *testing.T) {
 	if err != nil || !strings.Contains(out, "all-MiniLM-L6-v2 (90.9 MB") || !strings.Contains(out, "not pulled") {
 		t.Errorf("list: %v\n%s", err, out)
 	}
+	if _, err := execute(newModelsCmd(), "pull", "--dir", dir); err == nil || !strings.Contains(err.Error(), "pull takes one model name, got 0 arguments (models: all-MiniLM-L6-v2)") {
+		t.Errorf("pull without a name: %v", err)
+	}
 	if _, err := execute(newModelsCmd(), "pull", "bert-huge", "--dir", dir); !errors.Is(err, pretrained.ErrUnknownModel) {
 		t.Errorf("unknown model: %v", err)
 	}

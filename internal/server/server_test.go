@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -320,5 +322,45 @@ func TestAPIMethodNotAllowed(t *testing.T) {
 		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != tt.allow || resp.Header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("%s %s = %d, Allow %q, %s; want 405, Allow %q, problem+json", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Allow"), resp.Header.Get("Content-Type"), tt.allow)
 		}
+	}
+}
+
+// failingSearcher fails every search with err.
+type failingSearcher struct{ err error }
+
+func (f failingSearcher) Search(context.Context, string, int, map[int32]float32) (any, error) {
+	return nil, f.err
+}
+
+// pingFailStore is a store whose database does not answer.
+type pingFailStore struct{ store.Store }
+
+func (pingFailStore) Ping(context.Context) error {
+	return errors.New("dial tcp 10.0.0.7:5432: password authentication failed for user genie")
+}
+
+// TestServerSideErrors: failures the client did not cause are 5xx without
+// the internal error's text (it is logged), not a 422 echoing it.
+func TestServerSideErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		want   string
+	}{
+		{"embedder failure", errors.New("onnx: tensor shape [1 384] at /srv/models/x"), 500, "search failed (logged on the server)"},
+		{"cancelled", fmt.Errorf("search: %w", context.Canceled), 503, "search cancelled or timed out"},
+	}
+	for _, tt := range tests {
+		ts, _ := newTestServer(t, func(c *Config) { c.Search = failingSearcher{tt.err} })
+		status, body := do(t, "GET", ts.URL+"/api/search?q=star", "")
+		if status != tt.status || !strings.Contains(body, tt.want) || strings.Contains(body, "onnx") {
+			t.Errorf("%s: %d %s; want %d with %q and no internal text", tt.name, status, body, tt.status, tt.want)
+		}
+	}
+	ts, _ := newTestServer(t, func(c *Config) { c.Store = pingFailStore{c.Store} })
+	status, body := do(t, "GET", ts.URL+"/readyz", "")
+	if status != http.StatusServiceUnavailable || strings.Contains(body, "password") || !strings.Contains(body, "see the server log") {
+		t.Errorf("/readyz with a failing database: %d %q", status, body)
 	}
 }
