@@ -88,6 +88,9 @@ func (s *Stage) IsCallback() bool {
 type Project struct {
 	Root   string
 	Stages []*Stage
+	// DvcFiles are the .dvc files (data tracked by dvc add) found by the
+	// same walk as the dvc.yaml files, as absolute paths in walk order.
+	DvcFiles []string
 }
 
 // realDir returns dir as an absolute path with its symbolic links
@@ -136,13 +139,14 @@ func FindRoot(dir string) (string, error) {
 	return "", fmt.Errorf("%w: no .dvc or .git folder in %s or above it; run genie in the project's folder (a clone of Movie Genie, where dvc.yaml is)", ErrNoRepository, abs)
 }
 
-// LoadProject reads ./dvc.yaml and every other dvc.yaml under root.
+// LoadProject reads ./dvc.yaml and every other dvc.yaml under root, and
+// lists the .dvc files beside them.
 func LoadProject(root string) (*Project, error) {
 	root, err := realDir(root)
 	if err != nil {
 		return nil, fmt.Errorf("load project: %w", err)
 	}
-	var files []string
+	var files, dvcFiles []string
 	dvcIgnore := NewIgnore(root)
 	ignored := map[string]bool{} // dirs listed as /name in a .gitignore: outputs
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -172,8 +176,12 @@ func LoadProject(root string) (*Project, error) {
 			}
 			return nil
 		}
-		if d.Name() == DvcYAML && !dvcIgnore.Match(p, false) {
+		switch {
+		case dvcIgnore.Match(p, false):
+		case d.Name() == DvcYAML:
 			files = append(files, p)
+		case strings.HasSuffix(d.Name(), ".dvc"):
+			dvcFiles = append(dvcFiles, p)
 		}
 		return nil
 	})
@@ -187,7 +195,7 @@ func LoadProject(root string) (*Project, error) {
 		}
 		return files[i] < files[j]
 	})
-	p := &Project{Root: root}
+	p := &Project{Root: root, DvcFiles: dvcFiles}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {

@@ -307,11 +307,16 @@ func (r *Repo) pushTo(ctx context.Context, rem remote.Remote, used []usedOut) (T
 // once: .dir objects first, then the files they list. Objects the remotes
 // lack make a *FetchMissingError after everything else was fetched.
 func (r *Repo) Fetch(ctx context.Context, rem remote.Remote) (TransferStats, error) {
-	var total TransferStats
 	used, err := r.usedOuts(false)
 	if err != nil {
-		return total, err
+		return TransferStats{}, err
 	}
+	return r.fetch(ctx, rem, used)
+}
+
+// fetch is Fetch of the outputs used.
+func (r *Repo) fetch(ctx context.Context, rem remote.Remote, used []usedOut) (TransferStats, error) {
+	var total TransferStats
 	groups, err := r.byRemote(used, rem)
 	if err != nil {
 		return total, err
@@ -460,26 +465,33 @@ func missingOutputs(used []usedOut, missing map[string]bool, dirFiles map[string
 // some objects, the complete outputs are still checked out and the error
 // names the others.
 func (r *Repo) Pull(ctx context.Context, rem remote.Remote) (TransferStats, error) {
-	st, err := r.Fetch(ctx, rem)
+	used, err := r.usedOuts(false)
+	if err != nil {
+		return TransferStats{}, err
+	}
+	st, err := r.fetch(ctx, rem, used)
 	var fm *FetchMissingError
 	if err != nil && !errors.As(err, &fm) {
 		return st, err
 	}
-	if cerr := r.checkout(ctx, fm); cerr != nil {
+	if cerr := r.checkout(ctx, used, fm); cerr != nil {
 		return st, cerr
 	}
 	return st, err
 }
 
 // Checkout makes every locked cached output match the cache.
-func (r *Repo) Checkout(ctx context.Context) error { return r.checkout(ctx, nil) }
-
-// checkout is Checkout skipping the outputs skip names (nil: none).
-func (r *Repo) checkout(ctx context.Context, skip *FetchMissingError) error {
+func (r *Repo) Checkout(ctx context.Context) error {
 	used, err := r.usedOuts(false)
 	if err != nil {
 		return err
 	}
+	return r.checkout(ctx, used, nil)
+}
+
+// checkout is Checkout of the outputs used, skipping those skip names
+// (nil: none).
+func (r *Repo) checkout(ctx context.Context, used []usedOut, skip *FetchMissingError) error {
 	for _, u := range used {
 		if skip != nil && skip.Outs[u.out.Abs] {
 			continue
@@ -612,39 +624,31 @@ func (r *Repo) dvcFileRefs() ([]string, error) {
 
 // dvcFileOuts lists the outputs .dvc files track, each as the output of a
 // stage named after its file (DVC treats a .dvc file as a stage), for gc,
-// push, fetch, pull and checkout. A .dvc file that cannot be read, or whose
-// path leaves the repository, stops the command with its name: skipping it
-// would let gc delete what it uses.
+// push, fetch, pull and checkout; the files are those LoadProject's walk
+// found, so no command walks the tree a second time. A .dvc file that
+// cannot be read, or whose path leaves the repository, stops the command
+// with its name: skipping it would let gc delete what it uses.
 func (r *Repo) dvcFileOuts() ([]usedOut, error) {
 	var outs []usedOut
-	err := filepath.WalkDir(r.Root, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == ".dvc" || d.Name() == "node_modules") && p != r.Root {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(d.Name(), ".dvc") {
-			return nil
-		}
+	for _, p := range r.Project.DvcFiles {
 		bad := func(err error) error {
 			return fmt.Errorf("%s: %w (fix or remove this .dvc file first: gc keeps, and push/pull move, what it tracks)", p, err)
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {
-			return bad(err)
+			return nil, bad(err)
 		}
 		v, err := parseYAMLValue(data)
 		if err != nil {
-			return bad(err)
+			return nil, bad(err)
 		}
 		m, ok := v.(*Map)
 		if !ok {
-			return bad(errors.New("not a mapping"))
+			return nil, bad(errors.New("not a mapping"))
 		}
 		entries, err := parseLockEntries(m, "outs")
 		if err != nil {
-			return bad(err)
+			return nil, bad(err)
 		}
 		raw, _ := m.Get("outs")
 		list, _ := raw.([]any)
@@ -656,7 +660,7 @@ func (r *Repo) dvcFileOuts() ([]usedOut, error) {
 			}
 			abs, err := safeJoin(r.Root, filepath.Dir(p), e.Path)
 			if err != nil {
-				return bad(err)
+				return nil, bad(err)
 			}
 			o := Out{Path: e.Path, Abs: abs, Kind: "outs", Cache: true, Push: true}
 			if em, ok := list[i].(*Map); ok { // parseLockEntries checked the shape
@@ -672,9 +676,8 @@ func (r *Repo) dvcFileOuts() ([]usedOut, error) {
 			}
 			outs = append(outs, usedOut{st, o, e})
 		}
-		return nil
-	})
-	return outs, err
+	}
+	return outs, nil
 }
 
 // CacheSize summarises the cache: objects, bytes, and per-stage output sizes.
