@@ -107,6 +107,17 @@ func (d *Dataset) ChronologicalSequences() [][]int {
 	return seqs
 }
 
+// ChronologicalTrainData returns every user's whole history, in time
+// order (ChronologicalSequences), as training data: what the served models
+// fit on.
+func (d *Dataset) ChronologicalTrainData() *model.TrainData {
+	var seqs [][]int32
+	for _, seq := range d.ChronologicalSequences() {
+		seqs = append(seqs, d.items(seq))
+	}
+	return d.trainData(seqs)
+}
+
 // items maps interaction indices to their dense items.
 func (d *Dataset) items(idx []int) []int32 {
 	out := make([]int32, len(idx))

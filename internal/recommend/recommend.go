@@ -88,14 +88,7 @@ func Build(ctx context.Context, ratings []dataset.Rating, opt Options) (*Engine,
 	if err != nil {
 		return nil, err
 	}
-	train := &model.TrainData{NumUsers: d.NumUsers(), NumItems: d.NumItems(), UserIDs: d.UserIDs, ItemIDs: d.ItemIDs}
-	for _, seq := range d.ChronologicalSequences() {
-		items := make([]int32, len(seq))
-		for k, i := range seq {
-			items[k] = d.Items[i]
-		}
-		train.Seqs = append(train.Seqs, items)
-	}
+	train := d.ChronologicalTrainData()
 	// Both models rank by the same cosine lists: compute them once.
 	cache := baseline.NewSimilarityCache()
 	next := baseline.NewMarkovKNN(opt.K, opt.Weight).WithCache(cache)

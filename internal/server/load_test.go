@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/moviegenie/genie/internal/eval"
-	"github.com/moviegenie/genie/internal/model"
 	"github.com/moviegenie/genie/internal/model/sasrec"
 	"github.com/moviegenie/genie/internal/model/seqnn"
 	"github.com/moviegenie/genie/internal/store/storetest"
@@ -41,14 +40,7 @@ func TestLoadModelsSequential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	train := &model.TrainData{NumUsers: d.NumUsers(), NumItems: d.NumItems(), UserIDs: d.UserIDs, ItemIDs: d.ItemIDs}
-	for _, seq := range d.ChronologicalSequences() {
-		items := make([]int32, len(seq))
-		for k, i := range seq {
-			items[k] = d.Items[i]
-		}
-		train.Seqs = append(train.Seqs, items)
-	}
+	train := d.ChronologicalTrainData()
 	cfg := sasrec.DefaultConfig()
 	cfg.MaxLen, cfg.Dim, cfg.Heads, cfg.Layers, cfg.FFN, cfg.Epochs, cfg.Threads = 8, 16, 1, 1, 16, 1, 1
 	m := seqnn.New(cfg)
